@@ -1,0 +1,93 @@
+/**
+ * The environment, read once into one validated Config. A bad value stops start-up with a message that
+ * names the variable.
+ */
+import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
+
+export interface Config {
+  port: number
+  host: string
+  seamEndpoint: string
+  upstreamTimeoutMs: number
+  /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
+  serverCredential: SeamCredential | undefined
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+type Environment = Readonly<Record<string, string | undefined>>
+
+function read(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer(env: Environment, name: string, fallback: number, min: number, max: number): number {
+  const value = read(env, name)
+  if (value === undefined) return fallback
+  const number = Number(value)
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`)
+  }
+  return number
+}
+
+function seamEndpoint(env: Environment): string {
+  const value = read(env, 'SEAM_ENDPOINT') ?? 'https://connect.getseam.com'
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(`SEAM_ENDPOINT must be a URL such as https://connect.getseam.com, not "${value}".`)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+    throw new ConfigError('SEAM_ENDPOINT must be an http(s) URL without credentials in it.')
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`SEAM_ENDPOINT must be an origin without a path, such as ${url.origin}.`)
+  }
+  return url.origin
+}
+
+function serverCredential(env: Environment): SeamCredential | undefined {
+  const apiKey = read(env, 'SEAM_API_KEY')
+  const personalAccessToken = read(env, 'SEAM_PERSONAL_ACCESS_TOKEN')
+  const workspaceId = read(env, 'SEAM_WORKSPACE_ID')
+  if (apiKey !== undefined) {
+    if (personalAccessToken !== undefined) {
+      throw new ConfigError('Set SEAM_API_KEY or SEAM_PERSONAL_ACCESS_TOKEN, not both.')
+    }
+    if (workspaceId !== undefined) {
+      throw new ConfigError('SEAM_WORKSPACE_ID goes with SEAM_PERSONAL_ACCESS_TOKEN; an API key has its workspace.')
+    }
+    if (credentialKind(apiKey) !== 'api_key') {
+      throw new ConfigError('SEAM_API_KEY does not look like a Seam API key (they start with "seam_").')
+    }
+    return credentialFromToken(apiKey)
+  }
+  if (personalAccessToken !== undefined) {
+    if (credentialKind(personalAccessToken) !== 'personal_access_token') {
+      throw new ConfigError('SEAM_PERSONAL_ACCESS_TOKEN does not look like one (they start with "seam_at").')
+    }
+    if (workspaceId === undefined) {
+      throw new ConfigError('SEAM_PERSONAL_ACCESS_TOKEN needs SEAM_WORKSPACE_ID.')
+    }
+    return credentialFromToken(personalAccessToken, workspaceId)
+  }
+  if (workspaceId !== undefined) {
+    throw new ConfigError('SEAM_WORKSPACE_ID is set without SEAM_PERSONAL_ACCESS_TOKEN.')
+  }
+  return undefined
+}
+
+export function loadConfig(env: Environment = process.env): Config {
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    seamEndpoint: seamEndpoint(env),
+    upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    serverCredential: serverCredential(env),
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run demo`: the gateway in front of an embedded stand-in for the Seam API, so it can be tried
+ * with no Seam account and no network. Prints the URL, the demo credential and an example.
+ */
+import { ConfigError, loadConfig } from './config.js'
+import { demoApiKey, demoWorkspace } from './fake-seam/demo-data.js'
+import { FakeSeam } from './fake-seam/fake-seam.js'
+import { createGateway } from './gateway.js'
+import { listen } from './server.js'
+
+let config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  console.error(`Configuration error: ${error.message}`)
+  process.exit(1)
+}
+
+const fakeSeam = new FakeSeam(demoWorkspace)
+const seamEndpoint = await fakeSeam.listen()
+const gateway = createGateway({ ...config, seamEndpoint, serverCredential: undefined })
+const server = await listen(gateway, config.port, config.host).catch((error: NodeJS.ErrnoException) => {
+  console.error(`Cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`)
+  process.exit(1)
+})
+
+console.log(`Seam GraphQL gateway (demo) at ${server.graphqlUrl}
+Upstream: an embedded stand-in for the Seam API at ${seamEndpoint}
+
+Open ${server.graphqlUrl} in a browser for GraphiQL, and put this in its Headers tab:
+  { "Authorization": "Bearer ${demoApiKey}" }
+
+Then run:
+  mutation {
+    grantClientSessionAccess(input: {
+      clientSessionId: "3ada79d3-2848-4320-b2ef-a82e1e6dafac"
+      connectWebviewIds: ["dad03fb2-f801-449c-ab88-0529728c7c38"]
+    }) {
+      clientSession { clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt }
+    }
+  }
+
+Or with curl:
+  curl ${server.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${demoApiKey}' \\
+    -d '{"query":"{ clientSession(userIdentifierKey: \\"jane_doe\\") { clientSessionId token deviceCount } }"}'
+`)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all([server.close(), fakeSeam.close()]).then(() => process.exit(0))
+  })
+}

@@ -1,0 +1,23 @@
+import SchemaBuilder from '@pothos/core'
+import { DateTimeResolver } from 'graphql-scalars'
+
+import type { GatewayContext } from '../context.js'
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext
+  Scalars: {
+    // graphql-js turns every ID input into a string; Seam's IDs are opaque strings.
+    ID: { Input: string; Output: string }
+    DateTime: { Input: Date; Output: Date }
+  }
+  DefaultFieldNullability: false
+  DefaultInputFieldRequiredness: false
+}>({
+  // Non-null unless a field says otherwise, as the contract's `required` list has it.
+  defaultFieldNullability: false,
+})
+
+builder.addScalarType('DateTime', DateTimeResolver)
+
+builder.queryType({})
+builder.mutationType({})

@@ -1,0 +1,57 @@
+/**
+ * The ClientSession type and the query that reads one. Every description and deprecation comes from
+ * Seam's contract (`client_session` and `/client_sessions/get`).
+ */
+import { type ClientSession, type ClientSessionIdentifier, getClientSession } from '../seam/client-sessions.js'
+import { gatewayError } from '../seam/errors.js'
+import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
+import { builder } from './builder.js'
+
+const session = schemaDocumentation('client_session')
+
+export const ClientSessionRef = builder.objectRef<ClientSession>('ClientSession').implement({
+  ...session.type,
+  fields: (t) => ({
+    clientSessionId: t.exposeID('clientSessionId', session.field('client_session_id')),
+    workspaceId: t.exposeID('workspaceId', session.field('workspace_id')),
+    createdAt: t.expose('createdAt', { type: 'DateTime', ...session.field('created_at') }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', ...session.field('expires_at') }),
+    token: t.exposeString('token', session.field('token')),
+    userIdentifierKey: t.exposeString('userIdentifierKey', {
+      nullable: true,
+      ...session.field('user_identifier_key'),
+    }),
+    deviceCount: t.exposeFloat('deviceCount', session.field('device_count')),
+    connectedAccountIds: t.exposeIDList('connectedAccountIds', session.field('connected_account_ids')),
+    connectWebviewIds: t.exposeIDList('connectWebviewIds', session.field('connect_webview_ids')),
+    userIdentityId: t.exposeID('userIdentityId', { nullable: true, ...session.field('user_identity_id') }),
+    userIdentityIds: t.exposeIDList('userIdentityIds', session.field('user_identity_ids')),
+    customerKey: t.exposeString('customerKey', { nullable: true, ...session.field('customer_key') }),
+  }),
+})
+
+const get = operationDocumentation('/client_sessions/get')
+
+builder.queryField('clientSession', (t) =>
+  t.field({
+    type: ClientSessionRef,
+    nullable: true,
+    ...get.operation,
+    args: {
+      clientSessionId: t.arg.id(get.input('client_session_id')),
+      userIdentifierKey: t.arg.string(get.input('user_identifier_key')),
+    },
+    resolve: (_, { clientSessionId, userIdentifierKey }, { seam }) => {
+      const identifier: ClientSessionIdentifier | undefined =
+        clientSessionId != null && userIdentifierKey == null
+          ? { clientSessionId }
+          : userIdentifierKey != null && clientSessionId == null
+            ? { userIdentifierKey }
+            : undefined
+      if (identifier === undefined) {
+        throw gatewayError('Give exactly one of clientSessionId and userIdentifierKey.', 'BAD_USER_INPUT')
+      }
+      return getClientSession(seam, identifier)
+    },
+  }),
+)

@@ -1,0 +1,27 @@
+/**
+ * Seam deprecated `user_identity_ids` (a list that must hold exactly one ID) for `user_identity_id`.
+ * Old clients keep sending the list; the gateway sends Seam the current field, so a request works the
+ * same whichever the client uses, and stops working only when the gateway drops the deprecated field.
+ */
+import { gatewayError } from '../seam/errors.js'
+
+export interface UserIdentityInput {
+  userIdentityId?: string | null | undefined
+  userIdentityIds?: readonly string[] | null | undefined
+}
+
+/** The one user identity ID the input names, if any. */
+export function userIdentityIdOf({ userIdentityId, userIdentityIds }: UserIdentityInput): string | undefined {
+  if (userIdentityIds == null) return userIdentityId ?? undefined
+  const [onlyId] = userIdentityIds
+  if (userIdentityIds.length !== 1 || onlyId === undefined) {
+    throw gatewayError(
+      `userIdentityIds is deprecated and must hold exactly one ID (it holds ${userIdentityIds.length}); use userIdentityId.`,
+      'BAD_USER_INPUT',
+    )
+  }
+  if (userIdentityId != null && userIdentityId !== onlyId) {
+    throw gatewayError('userIdentityId and the deprecated userIdentityIds name different user identities.', 'BAD_USER_INPUT')
+  }
+  return onlyId
+}

@@ -1,0 +1,139 @@
+/**
+ * Seam's `/client_sessions/*` endpoints: the request bodies the gateway sends and the client sessions it
+ * reads back. Answers are checked against the contract here, at the wire, so a malformed upstream value
+ * becomes UPSTREAM_ERROR instead of reaching a client.
+ */
+import { DateTimeResolver } from 'graphql-scalars'
+
+import type { JsonObject, SeamCaller } from './client.js'
+import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
+import { toWireBody } from './wire.js'
+
+/** A client session as the gateway serves it. */
+export interface ClientSession {
+  clientSessionId: string
+  workspaceId: string
+  createdAt: Date
+  expiresAt: Date
+  token: string
+  userIdentifierKey: string | null
+  deviceCount: number
+  connectedAccountIds: string[]
+  connectWebviewIds: string[]
+  userIdentityId: string | null
+  userIdentityIds: string[]
+  customerKey: string | null
+}
+
+/** Names one client session: by Seam's ID or by your own user identifier key. */
+export type ClientSessionIdentifier = { clientSessionId: string } | { userIdentifierKey: string }
+
+/** Absent and null both mean "not given", as GraphQL input has it. */
+type Maybe<T> = T | null | undefined
+
+export interface ClientSessionGrant {
+  clientSessionId?: Maybe<string>
+  userIdentifierKey?: Maybe<string>
+  connectedAccountIds?: Maybe<readonly string[]>
+  connectWebviewIds?: Maybe<readonly string[]>
+  userIdentityId?: Maybe<string>
+}
+
+class InvalidField extends Error {}
+
+function field<T>(wire: JsonObject, name: string, check: (value: unknown) => value is T): T {
+  const value = wire[name]
+  if (!check(value)) throw new InvalidField(name)
+  return value
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string'
+const isStringOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string'
+const isOptionalString = (value: unknown): value is string | undefined => value === undefined || isString(value)
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString)
+const isOptionalStringList = (value: unknown): value is string[] | undefined =>
+  value === undefined || isStringList(value)
+
+/** Parsed with the DateTime scalar's own rules, so what passes here also serializes. */
+function dateTime(wire: JsonObject, name: string): Date {
+  try {
+    return DateTimeResolver.parseValue(field(wire, name, isString)) as Date
+  } catch {
+    throw new InvalidField(name)
+  }
+}
+
+/**
+ * Maps a wire `client_session` to a ClientSession. `user_identity_id` replaces the deprecated
+ * `user_identity_ids`; while Seam sends either, each field falls back to the other so old and new
+ * clients both read a consistent answer.
+ */
+function toClientSession(wire: JsonObject): ClientSession {
+  const userIdentityIds = field(wire, 'user_identity_ids', isOptionalStringList) ?? []
+  const userIdentityId =
+    field(wire, 'user_identity_id', isOptionalString) ?? (userIdentityIds.length === 1 ? userIdentityIds[0] : undefined)
+  return {
+    clientSessionId: field(wire, 'client_session_id', isString),
+    workspaceId: field(wire, 'workspace_id', isString),
+    createdAt: dateTime(wire, 'created_at'),
+    expiresAt: dateTime(wire, 'expires_at'),
+    token: field(wire, 'token', isString),
+    userIdentifierKey: field(wire, 'user_identifier_key', isStringOrNull),
+    deviceCount: field(wire, 'device_count', isFiniteNumber),
+    connectedAccountIds: field(wire, 'connected_account_ids', isStringList),
+    connectWebviewIds: field(wire, 'connect_webview_ids', isStringList),
+    userIdentityId: userIdentityId ?? null,
+    userIdentityIds: userIdentityIds.length > 0 || userIdentityId === undefined ? userIdentityIds : [userIdentityId],
+    customerKey: field(wire, 'customer_key', isOptionalString) ?? null,
+  }
+}
+
+/** The `client_session` of an answer, or undefined when the answer has none. */
+function clientSessionOf(answer: JsonObject): ClientSession | undefined {
+  const wire = answer['client_session']
+  if (wire === undefined) return undefined
+  try {
+    if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw new InvalidField('client_session')
+    return toClientSession(wire as JsonObject)
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error
+    throw new SeamInvalidResponseError(`client_session.${error.message} does not match the contract`)
+  }
+}
+
+async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
+  const answer = await seam.post('/client_sessions/get', toWireBody(identifier))
+  const session = clientSessionOf(answer)
+  if (session === undefined) throw new SeamInvalidResponseError('client_session is missing')
+  return session
+}
+
+/** `/client_sessions/get`; null when Seam does not know the session. */
+export async function getClientSession(
+  seam: SeamCaller,
+  identifier: ClientSessionIdentifier,
+): Promise<ClientSession | null> {
+  try {
+    return await fetchClientSession(seam, identifier)
+  } catch (error) {
+    if (error instanceof SeamHttpError && error.status === 404) return null
+    throw error
+  }
+}
+
+/**
+ * `/client_sessions/grant_access`, answering with the updated session. The contract's schema says the
+ * answer holds `client_session`, its own samples answer `{}`: when it is missing, the session is read
+ * back with `/client_sessions/get` under the identifier the grant named.
+ */
+export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
+  const answer = await seam.post('/client_sessions/grant_access', toWireBody(grant))
+  const granted = clientSessionOf(answer)
+  if (granted !== undefined) return granted
+  const { clientSessionId, userIdentifierKey } = grant
+  const identifier: ClientSessionIdentifier | undefined =
+    clientSessionId != null ? { clientSessionId } : userIdentifierKey != null ? { userIdentifierKey } : undefined
+  if (identifier === undefined) throw new SeamInvalidResponseError('client_session is missing')
+  return fetchClientSession(seam, identifier)
+}

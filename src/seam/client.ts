@@ -1,0 +1,132 @@
+/**
+ * The REST client for the Seam Connect API, on one keep-alive undici Pool per gateway.
+ *
+ * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
+ * time budget. Whatever goes wrong becomes one of the typed errors in ./errors.ts; the caller never
+ * sees an undici error, an upstream body or a header.
+ */
+import { Pool, errors as undiciErrors } from 'undici'
+
+import { assertAccepted, type SeamCredential, upstreamHeaders } from './credentials.js'
+import {
+  type SeamApiErrorBody,
+  SeamHttpError,
+  SeamInvalidResponseError,
+  SeamTimeoutError,
+  SeamUnavailableError,
+} from './errors.js'
+import type { SeamEndpoint } from './openapi.js'
+
+export interface SeamClientOptions {
+  /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
+  endpoint: string
+  /** Overall time budget of one upstream call, from sending to the last byte of the answer. */
+  timeoutMs: number
+}
+
+export type JsonObject = Record<string, unknown>
+
+/** A Seam client bound to one request's credential; resolvers get this, never the credential. */
+export interface SeamCaller {
+  post(endpoint: SeamEndpoint, body: JsonObject): Promise<JsonObject>
+}
+
+export class SeamClient {
+  readonly #pool: Pool
+  readonly #timeoutMs: number
+
+  constructor({ endpoint, timeoutMs }: SeamClientOptions) {
+    this.#pool = new Pool(endpoint, { keepAliveTimeout: 30_000 })
+    this.#timeoutMs = timeoutMs
+  }
+
+  /** A caller for one request. The credential lives in the closure and dies with the request. */
+  withCredential(credential: SeamCredential | undefined): SeamCaller {
+    return { post: (endpoint, body) => this.post(endpoint, body, assertAccepted(endpoint, credential)) }
+  }
+
+  async post(endpoint: SeamEndpoint, body: JsonObject, credential: SeamCredential): Promise<JsonObject> {
+    const signal = AbortSignal.timeout(this.#timeoutMs)
+    try {
+      const response = await this.#pool.request({
+        method: 'POST',
+        path: endpoint,
+        headers: {
+          ...upstreamHeaders(credential),
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        signal,
+      })
+      const text = await response.body.text()
+      return parseAnswer(response.statusCode, response.headers, text)
+    } catch (error) {
+      if (error instanceof SeamHttpError || error instanceof SeamInvalidResponseError) throw error
+      if (signal.aborted) throw new SeamTimeoutError(this.#timeoutMs)
+      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+        throw new SeamTimeoutError(this.#timeoutMs)
+      }
+      throw new SeamUnavailableError(errorCode(error))
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close()
+  }
+}
+
+type ResponseHeaders = Record<string, string | string[] | undefined>
+
+function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function parseJsonObject(text: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function seamErrorBody(body: JsonObject | undefined): SeamApiErrorBody | undefined {
+  const error = body?.['error']
+  if (typeof error !== 'object' || error === null) return undefined
+  const { type, message, request_id, validation_errors } = error as Record<string, unknown>
+  if (typeof type !== 'string' || typeof message !== 'string') return undefined
+  return {
+    type,
+    message,
+    ...(typeof request_id === 'string' && { request_id }),
+    ...(typeof validation_errors === 'object' &&
+      validation_errors !== null && { validation_errors: validation_errors as Record<string, unknown> }),
+  }
+}
+
+/** Seconds from a `Retry-After` header: either delay-seconds or an HTTP date. */
+function retryAfterSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim())
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
+}
+
+function parseAnswer(status: number, headers: ResponseHeaders, text: string): JsonObject {
+  const headerRequestId = headerValue(headers, 'seam-request-id')
+  const body = parseJsonObject(text)
+  if (status >= 200 && status < 300) {
+    if (body === undefined) throw new SeamInvalidResponseError('not a JSON object', status, headerRequestId)
+    return body
+  }
+  const apiError = seamErrorBody(body)
+  const requestId = headerRequestId ?? apiError?.request_id
+  throw new SeamHttpError(status, requestId, apiError, retryAfterSeconds(headerValue(headers, 'retry-after')))
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}

@@ -1,0 +1,102 @@
+/**
+ * Which Seam credential a request carries, and the headers it becomes upstream.
+ *
+ * The token prefixes are Seam's own (see `token.ts` in Seam's JavaScript SDK). Only `authorization`
+ * and `seam-workspace` ever go upstream: a caller's other headers stay at the gateway.
+ */
+import { SeamCredentialError } from './errors.js'
+import { acceptedCredentials, type SeamEndpoint } from './openapi.js'
+
+export type CredentialKind =
+  | 'api_key'
+  | 'personal_access_token'
+  | 'console_session'
+  | 'client_session'
+  | 'publishable_key'
+  | 'unknown'
+
+export interface SeamCredential {
+  readonly kind: CredentialKind
+  /** The `Authorization` header value, sent upstream unchanged. */
+  readonly authorization: string
+  /** The `seam-workspace` header value, for personal access tokens and console sessions. */
+  readonly workspaceId?: string
+}
+
+export function credentialKind(token: string): CredentialKind {
+  if (token.startsWith('seam_cst')) return 'client_session'
+  if (token.startsWith('seam_at')) return 'personal_access_token'
+  if (token.startsWith('seam_pk')) return 'publishable_key'
+  if (token.startsWith('seam_')) return 'api_key'
+  if (token.startsWith('ey')) return 'console_session'
+  return 'unknown'
+}
+
+export function credentialFromToken(token: string, workspaceId?: string): SeamCredential {
+  return {
+    kind: credentialKind(token),
+    authorization: `Bearer ${token}`,
+    ...(workspaceId !== undefined && { workspaceId }),
+  }
+}
+
+/** The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present. */
+export function credentialFromHeaders(headers: Headers): SeamCredential | undefined {
+  const authorization = headers.get('authorization')
+  const token = authorization?.match(/^bearer\s+(\S+)\s*$/i)?.[1]
+  if (authorization === null || token === undefined) return undefined
+  const workspaceId = headers.get('seam-workspace') ?? undefined
+  return { kind: credentialKind(token), authorization, ...(workspaceId !== undefined && { workspaceId }) }
+}
+
+export function upstreamHeaders(credential: SeamCredential): Record<string, string> {
+  const headers: Record<string, string> = { authorization: credential.authorization }
+  if (credential.workspaceId !== undefined) headers['seam-workspace'] = credential.workspaceId
+  return headers
+}
+
+/** Whether a credential meets one of the contract's security schemes (`api_key`, `pat_with_workspace`, …). */
+function meets(scheme: string, credential: SeamCredential): boolean {
+  const hasWorkspace = credential.workspaceId !== undefined
+  switch (scheme) {
+    case 'api_key':
+      return credential.kind === 'api_key'
+    case 'client_session':
+      return credential.kind === 'client_session'
+    case 'pat_with_workspace':
+      return credential.kind === 'personal_access_token' && hasWorkspace
+    case 'pat_without_workspace':
+      return credential.kind === 'personal_access_token' && !hasWorkspace
+    case 'console_session_with_workspace':
+      return credential.kind === 'console_session' && hasWorkspace
+    case 'console_session_without_workspace':
+      return credential.kind === 'console_session' && !hasWorkspace
+    default:
+      return false
+  }
+}
+
+const schemeNames: Record<string, string> = {
+  api_key: 'an API key',
+  client_session: 'a client session token',
+  pat_with_workspace: 'a personal access token with a seam-workspace header',
+  pat_without_workspace: 'a personal access token without a workspace',
+  console_session_with_workspace: 'a console session token with a seam-workspace header',
+  console_session_without_workspace: 'a console session token without a workspace',
+}
+
+/**
+ * Throws unless the credential is one the endpoint's contract accepts. A token of a shape Seam's SDK
+ * does not know is passed on for Seam to judge: the gateway does not guess at new credential kinds.
+ */
+export function assertAccepted(endpoint: SeamEndpoint, credential: SeamCredential | undefined): SeamCredential {
+  const schemes = acceptedCredentials(endpoint)
+  const expected = schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
+  if (credential === undefined) {
+    throw new SeamCredentialError(`This operation needs a Seam credential: Authorization: Bearer with ${expected}.`)
+  }
+  if (credential.kind !== 'unknown' && !schemes.some((scheme) => meets(scheme, credential))) {
+    throw new SeamCredentialError(`This operation accepts ${expected}.`)
+  }
+  return credential
+}

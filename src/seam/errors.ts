@@ -1,0 +1,167 @@
+/**
+ * Typed upstream errors, and the one place where they become the GraphQL errors a client sees.
+ *
+ * Resolvers and the Seam client throw these classes; `toGraphQLError` runs in yoga's error masking, so
+ * every path to a response goes through it. Only what is listed here reaches the client: the Seam
+ * error's message, type, request id, status and validation errors. Never an upstream body, stack,
+ * URL or header.
+ */
+import { createGraphQLError } from 'graphql-yoga'
+import type { GraphQLError } from 'graphql'
+
+import { graphqlName } from './openapi.js'
+
+/** The `extensions.code` values the gateway uses; the README lists them. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+
+/** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */
+export interface SeamApiErrorBody {
+  type: string
+  message: string
+  request_id?: string
+  /** zod's format: `{ _errors: [...] }` for the body as a whole, `{ field: { _errors: [...] } }` per field. */
+  validation_errors?: Record<string, unknown>
+}
+
+/** Base of every error that comes from talking to Seam. */
+export abstract class SeamError extends Error {}
+
+/** Seam answered with a status outside 2xx. */
+export class SeamHttpError extends SeamError {
+  override readonly name = 'SeamHttpError'
+
+  constructor(
+    readonly status: number,
+    readonly requestId: string | undefined,
+    /** The Seam error body, when the answer had one. */
+    readonly apiError: SeamApiErrorBody | undefined,
+    /** From `Retry-After`, on 429 and 503. */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(apiError?.message ?? `Seam API answered with HTTP ${status}.`)
+  }
+}
+
+/** Seam answered 2xx with a body that is not the JSON its contract describes. */
+export class SeamInvalidResponseError extends SeamError {
+  override readonly name = 'SeamInvalidResponseError'
+
+  constructor(
+    readonly reason: string,
+    readonly status?: number,
+    readonly requestId?: string,
+  ) {
+    super(`Seam API answered with a body that is not the expected JSON: ${reason}.`)
+  }
+}
+
+/** Seam could not be reached, or the connection broke before the answer was complete. */
+export class SeamUnavailableError extends SeamError {
+  override readonly name = 'SeamUnavailableError'
+
+  constructor(readonly causeCode: string | undefined) {
+    super('Seam API is unreachable.')
+  }
+}
+
+/** Seam did not answer within the configured time. */
+export class SeamTimeoutError extends SeamError {
+  override readonly name = 'SeamTimeoutError'
+
+  constructor(readonly timeoutMs: number) {
+    super(`Seam API did not answer within ${timeoutMs} ms.`)
+  }
+}
+
+/** The request has no credential, or one that the endpoint does not accept; nothing was sent. */
+export class SeamCredentialError extends SeamError {
+  override readonly name = 'SeamCredentialError'
+}
+
+export const isSeamError = (error: unknown): error is SeamError => error instanceof SeamError
+
+export function gatewayError(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
+  return createGraphQLError(message, { extensions: { ...extensions, code } })
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400 || status === 422) return 'BAD_USER_INPUT'
+  if (status === 401) return 'UNAUTHENTICATED'
+  if (status === 403) return 'FORBIDDEN'
+  // Queries turn "not found" into null before it gets here, so a 404 that arrives is a mutation's.
+  if (status === 404) return 'NOT_FOUND'
+  if (status === 429) return 'RATE_LIMITED'
+  return 'UPSTREAM_ERROR'
+}
+
+interface ValidationError {
+  /** The GraphQL name of the input field, or null for an error about the input as a whole. */
+  field: string | null
+  messages: string[]
+}
+
+const messagesIn = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((message): message is string => typeof message === 'string') : []
+
+function validationErrors(body: SeamApiErrorBody): ValidationError[] {
+  return Object.entries(body.validation_errors ?? {}).map(([name, entry]) =>
+    name === '_errors'
+      ? { field: null, messages: messagesIn(entry) }
+      : { field: graphqlName(name), messages: messagesIn((entry as { _errors?: unknown } | null)?._errors) },
+  )
+}
+
+function describeSeamError(error: SeamError): { code: ErrorCode; extensions: object } {
+  if (error instanceof SeamHttpError) {
+    const seam = {
+      status: error.status,
+      ...(error.apiError !== undefined && { type: error.apiError.type }),
+      ...(error.requestId !== undefined && { requestId: error.requestId }),
+      ...(error.apiError?.validation_errors !== undefined && { validationErrors: validationErrors(error.apiError) }),
+    }
+    return {
+      code: codeForStatus(error.status),
+      extensions: {
+        seam,
+        ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
+      },
+    }
+  }
+  if (error instanceof SeamInvalidResponseError) {
+    const seam = {
+      ...(error.status !== undefined && { status: error.status }),
+      ...(error.requestId !== undefined && { requestId: error.requestId }),
+    }
+    return { code: 'UPSTREAM_ERROR', extensions: { seam } }
+  }
+  if (error instanceof SeamTimeoutError) return { code: 'GATEWAY_TIMEOUT', extensions: {} }
+  if (error instanceof SeamCredentialError) return { code: 'UNAUTHENTICATED', extensions: {} }
+  return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
+}
+
+/**
+ * The GraphQL error a client sees for an error thrown while resolving `located`, or undefined when the
+ * error is not Seam's (then yoga's masking decides). Keeps the path and locations, drops the cause.
+ */
+export function toGraphQLError(located: GraphQLError): GraphQLError | undefined {
+  const error = located.originalError
+  if (!isSeamError(error)) return undefined
+  const { code, extensions } = describeSeamError(error)
+  return createGraphQLError(error.message, {
+    ...(located.nodes !== undefined && { nodes: located.nodes }),
+    ...(located.source !== undefined && { source: located.source }),
+    ...(located.positions !== undefined && { positions: located.positions }),
+    ...(located.path !== undefined && { path: located.path }),
+    extensions: { ...extensions, code },
+  })
+}
