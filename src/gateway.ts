@@ -1,15 +1,13 @@
 /**
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga'
-import { GraphQLError } from 'graphql'
+import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
-import { useGraphQLErrorCodes } from './plugins/use-graphql-error-codes.js'
+import { useErrorCodes } from './plugins/use-error-codes.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
-import { toGraphQLError } from './seam/errors.js'
 
 export interface GatewayOptions {
   /** Origin of the Seam API. */
@@ -23,6 +21,8 @@ export interface GatewayOptions {
   serverCredential?: SeamCredential | undefined
   /** Serve GraphiQL to browsers on the GraphQL endpoint. Default true. */
   graphiql?: boolean
+  /** Where yoga's own log lines go. Default: the console. */
+  logger?: YogaLogger
 }
 
 export interface Gateway {
@@ -37,12 +37,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     schema,
     context: createContextFactory(seamClient, options.serverCredential),
     graphiql: options.graphiql ?? true,
-    plugins: [useGraphQLErrorCodes()],
-    maskedErrors: {
-      // Upstream failures become coded errors here; anything else unexpected stays masked.
-      maskError: (error, message, isDev) =>
-        (error instanceof GraphQLError ? toGraphQLError(error) : undefined) ?? maskError(error, message, isDev),
-    },
+    ...(options.logger !== undefined && { logging: options.logger }),
+    // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
+    plugins: [useErrorCodes()],
   })
   return { yoga, close: () => seamClient.close() }
 }

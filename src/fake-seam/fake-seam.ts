@@ -159,8 +159,6 @@ export class FakeSeam {
       headers: request.headers,
       body: parseJson(text) ?? text,
     })
-    response.setHeader('seam-request-id', requestId)
-
     const fault = this.#faults.shift()
     if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (fault?.reset === true) {
@@ -173,6 +171,7 @@ export class FakeSeam {
       return
     }
 
+    response.setHeader('seam-request-id', requestId)
     try {
       const answer = this.#route(request.method ?? '', url, request.headers, text)
       send(response, 200, { ...answer, ok: true })

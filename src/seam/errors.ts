@@ -1,8 +1,8 @@
 /**
  * Typed upstream errors, and the one place where they become the GraphQL errors a client sees.
  *
- * Resolvers and the Seam client throw these classes; `toGraphQLError` runs in yoga's error masking, so
- * every path to a response goes through it. Only what is listed here reaches the client: the Seam
+ * Resolvers and the Seam client throw these classes; `toGraphQLError` runs on every execution result
+ * (../plugins/use-error-codes.ts), so every path to a response goes through it. Only what is listed here reaches the client: the Seam
  * error's message, type, request id, status and validation errors. Never an upstream body, stack,
  * URL or header.
  */
@@ -151,10 +151,10 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
 
 /**
  * The GraphQL error a client sees for an error thrown while resolving `located`, or undefined when the
- * error is not Seam's (then yoga's masking decides). Keeps the path and locations, drops the cause.
+ * error is not Seam's (then yoga's masking decides: unexpected errors stay masked). Keeps the path and locations, drops the cause.
  */
 export function toGraphQLError(located: GraphQLError): GraphQLError | undefined {
-  const error = located.originalError
+  const error: unknown = located.originalError
   if (!isSeamError(error)) return undefined
   const { code, extensions } = describeSeamError(error)
   return createGraphQLError(error.message, {

@@ -1,0 +1,57 @@
+/**
+ * Gives every error a client can see a stable `extensions.code`:
+ * - graphql-js's own errors, which carry none: a document that does not parse, one that does not
+ *   validate, variables that cannot be coerced to their types;
+ * - errors from talking to Seam, through the one mapping in ../seam/errors.ts.
+ *
+ * Mapping Seam's errors here, as execution finishes, rather than in yoga's error masking keeps them out
+ * of yoga's "unexpected error" log: they are answers, not faults of the gateway.
+ */
+import type { GraphQLError } from 'graphql'
+import { createGraphQLError, type Plugin } from 'graphql-yoga'
+
+import { type ErrorCode, toGraphQLError } from '../seam/errors.js'
+
+/** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'path' in error && 'originalError' in error
+}
+
+function withCode(error: unknown, code: ErrorCode): unknown {
+  if (!isGraphQLError(error) || error.extensions['code'] !== undefined) return error
+  return createGraphQLError(error.message, {
+    ...(error.nodes !== undefined && { nodes: error.nodes }),
+    ...(error.source !== undefined && { source: error.source }),
+    ...(error.positions !== undefined && { positions: error.positions }),
+    ...(error.path !== undefined && { path: error.path }),
+    ...(error.originalError != null && { originalError: error.originalError }),
+    extensions: { ...error.extensions, code },
+  })
+}
+
+export function useErrorCodes(): Plugin {
+  return {
+    onParse:
+      () =>
+      ({ result, replaceParseResult }) => {
+        if (result instanceof Error) replaceParseResult(withCode(result, 'GRAPHQL_PARSE_FAILED'))
+      },
+    onValidate:
+      () =>
+      ({ valid, result, setResult }) => {
+        if (!valid) setResult(result.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')))
+      },
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (Symbol.asyncIterator in result || result.errors === undefined) return
+        // graphql-js answers without `data` only when execution never started: the variables did not
+        // coerce to their declared types. Errors raised while resolving always come with `data`.
+        const requestError = !('data' in result)
+        const errors = result.errors.map((error) =>
+          requestError ? withCode(error, 'BAD_USER_INPUT') : (toGraphQLError(error) ?? error),
+        ) as GraphQLError[]
+        setResult({ ...result, errors })
+      },
+    }),
+  }
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { clientSession, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+const query = `query Session($id: ID, $key: String) {
+  clientSession(clientSessionId: $id, userIdentifierKey: $key) {
+    clientSessionId workspaceId createdAt expiresAt token userIdentifierKey deviceCount
+    connectedAccountIds connectWebviewIds userIdentityId userIdentityIds customerKey
+  }
+}`
+
+let harness: Harness
+afterEach(() => harness.close())
+
+describe('clientSession', () => {
+  it('reads a session by clientSessionId with POST /client_sessions/get', async () => {
+    harness = await startHarness({
+      fake: { clientSessions: [clientSession({ device_count: 2.5, customer_key: 'customer-1' })] },
+    })
+    const answer = await harness.graphql(query, {
+      variables: { id: clientSession().client_session_id },
+      headers: withApiKey,
+    })
+
+    expect(answer.body).toEqual({
+      data: {
+        clientSession: {
+          clientSessionId: clientSession().client_session_id,
+          workspaceId: clientSession().workspace_id,
+          createdAt: '2026-10-01T08:00:00.000Z',
+          expiresAt: '2027-10-01T08:00:00.000Z',
+          token: clientSession().token,
+          userIdentifierKey: 'user_42',
+          deviceCount: 2.5,
+          connectedAccountIds: ['acct-1'],
+          connectWebviewIds: [],
+          userIdentityId: null,
+          userIdentityIds: [],
+          customerKey: 'customer-1',
+        },
+      },
+    })
+    expect(harness.fakeSeam.requests.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
+      { method: 'POST', path: '/client_sessions/get', body: { client_session_id: clientSession().client_session_id } },
+    ])
+  })
+
+  it('reads a session by userIdentifierKey', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.data?.['clientSession'].clientSessionId).toBe(clientSession().client_session_id)
+    expect(harness.fakeSeam.requests[0]?.body).toEqual({ user_identifier_key: 'user_42' })
+  })
+
+  it('answers null without an error when Seam does not know the session', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(query, { variables: { key: 'nobody' }, headers: withApiKey })
+
+    expect(answer.body).toEqual({ data: { clientSession: null } })
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
+  it.each([
+    ['neither argument', {}],
+    ['both arguments', { id: clientSession().client_session_id, key: 'user_42' }],
+  ])('rejects %s as BAD_USER_INPUT without an upstream call', async (_, variables) => {
+    harness = await startHarness()
+    const answer = await harness.graphql(query, { variables, headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['BAD_USER_INPUT'])
+    expect(answer.body.data).toEqual({ clientSession: null })
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('fills userIdentityId from the single user_identity_ids element when Seam omits it', async () => {
+    harness = await startHarness({ fake: { clientSessions: [clientSession({ user_identity_ids: ['identity-1'] })] } })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.data?.['clientSession']).toMatchObject({
+      userIdentityId: 'identity-1',
+      userIdentityIds: ['identity-1'],
+    })
+  })
+
+  it('fills the deprecated userIdentityIds from user_identity_id when Seam sends only that', async () => {
+    const session: Record<string, unknown> = clientSession({ user_identity_id: 'identity-2' })
+    delete session['user_identity_ids']
+    harness = await startHarness({ fake: { clientSessions: [session as never] } })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.data?.['clientSession']).toMatchObject({
+      userIdentityId: 'identity-2',
+      userIdentityIds: ['identity-2'],
+    })
+  })
+
+  it.each([
+    ['a malformed created_at', { created_at: '2026-13-45 noon' }],
+    ['a device_count that is not a number', { device_count: '3' }],
+    ['a missing token', { token: undefined }],
+  ])('answers UPSTREAM_ERROR, never the value, when Seam sends %s', async (_, overrides) => {
+    harness = await startHarness({ fake: { clientSessions: [clientSession(overrides as never)] } })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
+    expect(answer.body.data).toEqual({ clientSession: null })
+    expect(answer.text).not.toContain('noon')
+  })
+})

@@ -1,0 +1,102 @@
+/**
+ * One gateway in front of one fake Seam, both listening on loopback ports, and a GraphQL client that
+ * talks to the gateway over HTTP. Every test file builds its own and closes it afterwards.
+ */
+import { FakeSeam, type FakeClientSession, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
+import { createGateway, type GatewayOptions } from '../../src/gateway.js'
+import { listen, type RunningServer } from '../../src/server.js'
+
+export const workspaceId = '11111111-2222-4333-8444-555555555555'
+export const apiKey = 'seam_testkey1_SECRETapiKEY0123456789'
+export const personalAccessToken = 'seam_at1_SECRETpatTOKEN0123456789'
+export const consoleSessionToken = 'eyJhbGciOiJIUzI1NiJ9.SECRETconsole.session'
+
+export function clientSession(overrides: Partial<FakeClientSession> = {}): FakeClientSession {
+  return {
+    client_session_id: 'd2c1b0a9-8f7e-4d6c-9b5a-4f3e2d1c0b9a',
+    workspace_id: workspaceId,
+    created_at: '2026-10-01T08:00:00.000Z',
+    expires_at: '2027-10-01T08:00:00.000Z',
+    token: 'seam_cst1_SECRETsessionTOKEN',
+    user_identifier_key: 'user_42',
+    device_count: 3,
+    connected_account_ids: ['acct-1'],
+    connect_webview_ids: [],
+    user_identity_ids: [],
+    ...overrides,
+  }
+}
+
+export interface GraphQLAnswer {
+  status: number
+  headers: Headers
+  text: string
+  body: {
+    data?: Record<string, any> | null
+    errors?: { message: string; path?: string[]; extensions: Record<string, any> }[]
+  }
+}
+
+export interface Harness {
+  fakeSeam: FakeSeam
+  seamEndpoint: string
+  gatewayUrl: string
+  /** Log lines the gateway wrote, one string each. */
+  logs: string[]
+  graphql(query: string, options?: { variables?: object; headers?: Record<string, string> }): Promise<GraphQLAnswer>
+  close(): Promise<void>
+}
+
+export const withApiKey = { authorization: `Bearer ${apiKey}` }
+
+export async function startHarness(
+  options: {
+    fake?: Partial<FakeSeamOptions>
+    gateway?: Partial<GatewayOptions>
+  } = {},
+): Promise<Harness> {
+  const fakeSeam = new FakeSeam({
+    workspaceId,
+    apiKeys: [apiKey],
+    personalAccessTokens: [personalAccessToken],
+    consoleSessionTokens: [consoleSessionToken],
+    clientSessions: [clientSession()],
+    ...options.fake,
+  })
+  const seamEndpoint = await fakeSeam.listen()
+  const logs: string[] = []
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      logs.push(`${level} ${args.map((arg) => (arg instanceof Error ? `${arg.stack}` : String(arg))).join(' ')}`)
+  const gateway = createGateway({
+    seamEndpoint,
+    upstreamTimeoutMs: 2_000,
+    logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+    ...options.gateway,
+  })
+  const server: RunningServer = await listen(gateway, 0, '127.0.0.1')
+
+  return {
+    fakeSeam,
+    seamEndpoint,
+    gatewayUrl: server.graphqlUrl,
+    logs,
+    async graphql(query, { variables, headers } = {}) {
+      const response = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      })
+      const text = await response.text()
+      return { status: response.status, headers: response.headers, text, body: JSON.parse(text) }
+    },
+    async close() {
+      await server.close()
+      await fakeSeam.close()
+    },
+  }
+}
+
+/** The error codes of an answer, in order. */
+export const codesOf = (answer: GraphQLAnswer) => answer.body.errors?.map((error) => error.extensions['code']) ?? []

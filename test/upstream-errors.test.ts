@@ -1,0 +1,211 @@
+import { createServer } from 'node:net'
+
+import { afterEach, describe, expect, it } from 'vitest'
+
+import type { Fault } from '../src/fake-seam/fake-seam.js'
+import { apiKey, clientSession, codesOf, type GraphQLAnswer, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+const grant = `mutation { grantClientSessionAccess(input: { clientSessionId: "${clientSession().client_session_id}" }) {
+  clientSession { clientSessionId token } } }`
+const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId token } }'
+
+/** Things an upstream error carries that must never reach a client. */
+const secrets = {
+  html: '<html><body><h1>502 Bad Gateway</h1><p>SECRET_HTML_MARKER</p></body></html>',
+  jsonWithInternals: JSON.stringify({
+    error: { type: 'internal_server_error', message: 'Something broke', request_id: 'req-body-1' },
+    stack: 'Error: boom\n    at handler (/srv/seam/SECRET_STACK_MARKER.js:10:5)',
+    internal_url: 'http://db.internal.example/SECRET_URL_MARKER',
+  }),
+}
+
+let harness: Harness
+afterEach(() => harness.close())
+
+function expectNothingLeaked(answer: GraphQLAnswer) {
+  for (const text of [answer.text, harness.logs.join('\n')]) {
+    expect(text).not.toContain(apiKey)
+    expect(text).not.toContain(clientSession().token)
+    expect(text).not.toContain('SECRET_')
+    expect(text).not.toContain('<html')
+  }
+  expect(answer.text).not.toContain(new URL(harness.seamEndpoint).host)
+  expect(answer.text).not.toContain('/srv/')
+  expect(answer.text).not.toMatch(/\bat \S+:\d+:\d+/)
+}
+
+describe('upstream answers that are errors', () => {
+  it.each<[string, Fault, string, object]>([
+    [
+      '400 with validation errors',
+      {
+        status: 400,
+        body: JSON.stringify({
+          error: {
+            type: 'invalid_input',
+            message: 'Invalid input',
+            request_id: 'req-400',
+            validation_errors: { _errors: ['Body is odd'], user_identity_id: { _errors: ['Must be a UUID'] } },
+          },
+        }),
+      },
+      'BAD_USER_INPUT',
+      {
+        message: 'Invalid input',
+        extensions: {
+          seam: {
+            status: 400,
+            type: 'invalid_input',
+            requestId: 'req-400',
+            validationErrors: [
+              { field: null, messages: ['Body is odd'] },
+              { field: 'userIdentityId', messages: ['Must be a UUID'] },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      '422',
+      { status: 422, body: JSON.stringify({ error: { type: 'invalid_input', message: 'Unprocessable' } }) },
+      'BAD_USER_INPUT',
+      { message: 'Unprocessable', extensions: { seam: { status: 422, type: 'invalid_input' } } },
+    ],
+    [
+      '401',
+      { status: 401, body: JSON.stringify({ error: { type: 'unauthorized', message: 'Unauthorized' } }) },
+      'UNAUTHENTICATED',
+      { extensions: { seam: { status: 401, type: 'unauthorized' } } },
+    ],
+    [
+      '403',
+      { status: 403, body: JSON.stringify({ error: { type: 'forbidden', message: 'Not in this workspace' } }) },
+      'FORBIDDEN',
+      { message: 'Not in this workspace', extensions: { seam: { status: 403, type: 'forbidden' } } },
+    ],
+    [
+      '429 with Retry-After',
+      {
+        status: 429,
+        headers: { 'retry-after': '7', 'seam-request-id': 'req-429' },
+        body: JSON.stringify({ error: { type: 'rate_limited', message: 'Slow down' } }),
+      },
+      'RATE_LIMITED',
+      { message: 'Slow down', extensions: { retryAfterSeconds: 7, seam: { status: 429, requestId: 'req-429' } } },
+    ],
+    [
+      '500 with a Seam error body and internals beside it',
+      { status: 500, body: secrets.jsonWithInternals },
+      'UPSTREAM_ERROR',
+      { message: 'Something broke', extensions: { seam: { status: 500, requestId: 'req-body-1' } } },
+    ],
+    [
+      '502 with an HTML page',
+      { status: 502, contentType: 'text/html', body: secrets.html },
+      'UPSTREAM_ERROR',
+      { message: 'Seam API answered with HTTP 502.', extensions: { seam: { status: 502 } } },
+    ],
+    [
+      '503 with an empty body',
+      { status: 503 },
+      'UPSTREAM_ERROR',
+      { extensions: { seam: { status: 503 } } },
+    ],
+    [
+      '200 with a body that is not JSON',
+      { status: 200, contentType: 'text/html', body: secrets.html },
+      'UPSTREAM_ERROR',
+      { extensions: { seam: { status: 200 } } },
+    ],
+    [
+      '200 with a JSON array',
+      { status: 200, body: '[1,2]' },
+      'UPSTREAM_ERROR',
+      {},
+    ],
+  ])('maps %s to its code, and leaks nothing', async (_, fault, code, expected) => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext(fault)
+    const answer = await harness.graphql(grant, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual([code])
+    expect(answer.body.errors?.[0]).toMatchObject({ path: ['grantClientSessionAccess'], ...expected })
+    expect(answer.body.data).toBeNull()
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expectNothingLeaked(answer)
+  })
+
+  it('maps a 404 on a mutation to NOT_FOUND but on the clientSession query to null', async () => {
+    harness = await startHarness()
+    const notFound = JSON.stringify({ error: { type: 'client_session_not_found', message: 'Client session not found' } })
+    harness.fakeSeam.failNext({ status: 404, body: notFound }, { status: 404, body: notFound })
+
+    expect(codesOf(await harness.graphql(grant, { headers: withApiKey }))).toEqual(['NOT_FOUND'])
+    expect((await harness.graphql(read, { headers: withApiKey })).body).toEqual({ data: { clientSession: null } })
+  })
+})
+
+describe('upstream faults', () => {
+  it('answers GATEWAY_TIMEOUT when Seam is slower than the configured budget', async () => {
+    harness = await startHarness({ gateway: { upstreamTimeoutMs: 200 } })
+    harness.fakeSeam.failNext({ delayMs: 1_500 })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['GATEWAY_TIMEOUT'])
+    expectNothingLeaked(answer)
+  })
+
+  it('answers UPSTREAM_UNAVAILABLE when Seam resets the connection', async () => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext({ reset: true })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_UNAVAILABLE'])
+    expectNothingLeaked(answer)
+  })
+
+  it('answers UPSTREAM_UNAVAILABLE when nothing listens at SEAM_ENDPOINT', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number }
+        probe.close(() => resolve(port))
+      })
+    })
+    harness = await startHarness({ gateway: { seamEndpoint: `http://127.0.0.1:${closedPort}` } })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_UNAVAILABLE'])
+    expect(answer.text).not.toContain(String(closedPort))
+    expect(answer.text).not.toContain('ECONNREFUSED')
+  })
+
+  it('keeps serving after faults: the next call is answered normally', async () => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext({ reset: true }, { status: 502, body: secrets.html })
+    await harness.graphql(read, { headers: withApiKey })
+    await harness.graphql(read, { headers: withApiKey })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(answer.body.errors).toBeUndefined()
+    expect(answer.body.data?.['clientSession'].clientSessionId).toBe(clientSession().client_session_id)
+  })
+})
+
+describe('documents and variables the gateway refuses', () => {
+  it.each([
+    ['a document that does not parse', '{ clientSession(userIdentifierKey: "x") { token }', {}, 'GRAPHQL_PARSE_FAILED'],
+    ['a document that does not validate', '{ clientSession(userIdentifierKey: "x") { password } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'variables of the wrong type',
+      'mutation ($input: GrantClientSessionAccessInput!) { grantClientSessionAccess(input: $input) { clientSession { token } } }',
+      { input: { connectedAccountIds: [{ id: 1 }] } },
+      'BAD_USER_INPUT',
+    ],
+  ])('gives %s a code and makes no upstream call', async (_, query, variables, code) => {
+    harness = await startHarness()
+    const answer = await harness.graphql(query, { variables, headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual([code])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+})
