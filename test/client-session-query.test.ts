@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
+import type { FakeClientSession } from '../src/fake-seam/fake-seam.js'
 import { clientSession, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
 
 const query = `query Session($id: ID, $key: String) {
@@ -84,9 +85,9 @@ describe('clientSession', () => {
   })
 
   it('fills the deprecated userIdentityIds from user_identity_id when Seam sends only that', async () => {
-    const session: Record<string, unknown> = clientSession({ user_identity_id: 'identity-2' })
-    delete session['user_identity_ids']
-    harness = await startHarness({ fake: { clientSessions: [session as never] } })
+    // Seam sends only the current field: no user_identity_ids at all.
+    const { user_identity_ids: _omitted, ...session } = clientSession({ user_identity_id: 'identity-2' })
+    harness = await startHarness({ fake: { clientSessions: [session as FakeClientSession] } })
     const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
 
     expect(answer.body.data?.['clientSession']).toMatchObject({

@@ -63,7 +63,10 @@ describe("the caller's credential (the default)", () => {
     ['no Authorization', {}],
     ['a non-Bearer Authorization', { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` }],
     ['a personal access token without seam-workspace', { authorization: `Bearer ${personalAccessToken}` }],
-    ['a client session token, which grant_access does not accept', { authorization: `Bearer ${clientSession().token}` }],
+    [
+      'a client session token, which grant_access does not accept',
+      { authorization: `Bearer ${clientSession().token}` },
+    ],
   ])('answers UNAUTHENTICATED to %s without an upstream call', async (_, headers) => {
     harness = await startHarness()
     const answer = await harness.graphql(grant, { headers })

@@ -80,7 +80,11 @@ describe('grantClientSessionAccess', () => {
       connectWebviewIds: ['webview-9'],
     })
     expect(harness.fakeSeam.requests.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
-      { method: 'POST', path: '/client_sessions/grant_access', body: { user_identifier_key: 'user_42', connect_webview_ids: ['webview-9'] } },
+      {
+        method: 'POST',
+        path: '/client_sessions/grant_access',
+        body: { user_identifier_key: 'user_42', connect_webview_ids: ['webview-9'] },
+      },
       { method: 'POST', path: '/client_sessions/get', body: { user_identifier_key: 'user_42' } },
     ])
     expect(harness.fakeSeam.requests[1]?.headers.authorization).toBe(`Bearer ${apiKey}`)
@@ -111,7 +115,9 @@ describe('grantClientSessionAccess', () => {
   it('accepts userIdentityIds beside the same userIdentityId and sends it once', async () => {
     harness = await startHarness()
     await harness.graphql(grant, {
-      variables: { input: { clientSessionId: sessionId, userIdentityId: 'identity-7', userIdentityIds: ['identity-7'] } },
+      variables: {
+        input: { clientSessionId: sessionId, userIdentityId: 'identity-7', userIdentityIds: ['identity-7'] },
+      },
       headers: withApiKey,
     })
 

@@ -3,7 +3,15 @@ import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
-import { apiKey, clientSession, codesOf, type GraphQLAnswer, type Harness, startHarness, withApiKey } from './support/harness.js'
+import {
+  apiKey,
+  clientSession,
+  codesOf,
+  type GraphQLAnswer,
+  type Harness,
+  startHarness,
+  withApiKey,
+} from './support/harness.js'
 
 const grant = `mutation { grantClientSessionAccess(input: { clientSessionId: "${clientSession().client_session_id}" }) {
   clientSession { clientSessionId token } } }`
@@ -105,24 +113,14 @@ describe('upstream answers that are errors', () => {
       'UPSTREAM_ERROR',
       { message: 'Seam API answered with HTTP 502.', extensions: { seam: { status: 502 } } },
     ],
-    [
-      '503 with an empty body',
-      { status: 503 },
-      'UPSTREAM_ERROR',
-      { extensions: { seam: { status: 503 } } },
-    ],
+    ['503 with an empty body', { status: 503 }, 'UPSTREAM_ERROR', { extensions: { seam: { status: 503 } } }],
     [
       '200 with a body that is not JSON',
       { status: 200, contentType: 'text/html', body: secrets.html },
       'UPSTREAM_ERROR',
       { extensions: { seam: { status: 200 } } },
     ],
-    [
-      '200 with a JSON array',
-      { status: 200, body: '[1,2]' },
-      'UPSTREAM_ERROR',
-      {},
-    ],
+    ['200 with a JSON array', { status: 200, body: '[1,2]' }, 'UPSTREAM_ERROR', {}],
   ])('maps %s to its code, and leaks nothing', async (_, fault, code, expected) => {
     harness = await startHarness()
     harness.fakeSeam.failNext(fault)
@@ -137,7 +135,9 @@ describe('upstream answers that are errors', () => {
 
   it('maps a 404 on a mutation to NOT_FOUND but on the clientSession query to null', async () => {
     harness = await startHarness()
-    const notFound = JSON.stringify({ error: { type: 'client_session_not_found', message: 'Client session not found' } })
+    const notFound = JSON.stringify({
+      error: { type: 'client_session_not_found', message: 'Client session not found' },
+    })
     harness.fakeSeam.failNext({ status: 404, body: notFound }, { status: 404, body: notFound })
 
     expect(codesOf(await harness.graphql(grant, { headers: withApiKey }))).toEqual(['NOT_FOUND'])
@@ -194,7 +194,12 @@ describe('upstream faults', () => {
 describe('documents and variables the gateway refuses', () => {
   it.each([
     ['a document that does not parse', '{ clientSession(userIdentifierKey: "x") { token }', {}, 'GRAPHQL_PARSE_FAILED'],
-    ['a document that does not validate', '{ clientSession(userIdentifierKey: "x") { password } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'a document that does not validate',
+      '{ clientSession(userIdentifierKey: "x") { password } }',
+      {},
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
     [
       'variables of the wrong type',
       'mutation ($input: GrantClientSessionAccessInput!) { grantClientSessionAccess(input: $input) { clientSession { token } } }',

@@ -21,7 +21,10 @@ export function userIdentityIdOf({ userIdentityId, userIdentityIds }: UserIdenti
     )
   }
   if (userIdentityId != null && userIdentityId !== onlyId) {
-    throw gatewayError('userIdentityId and the deprecated userIdentityIds name different user identities.', 'BAD_USER_INPUT')
+    throw gatewayError(
+      'userIdentityId and the deprecated userIdentityIds name different user identities.',
+      'BAD_USER_INPUT',
+    )
   }
   return onlyId
 }

@@ -8,12 +8,7 @@ import { SeamCredentialError } from './errors.js'
 import { acceptedCredentials, type SeamEndpoint } from './openapi.js'
 
 export type CredentialKind =
-  | 'api_key'
-  | 'personal_access_token'
-  | 'console_session'
-  | 'client_session'
-  | 'publishable_key'
-  | 'unknown'
+  'api_key' | 'personal_access_token' | 'console_session' | 'client_session' | 'publishable_key' | 'unknown'
 
 export interface SeamCredential {
   readonly kind: CredentialKind

@@ -1,0 +1,112 @@
+/**
+ * The README's commands in child processes: `npm start` and `npm run demo` are `npm run build` and then
+ * `node dist/main.js` / `node dist/demo.js`. The build runs once here; the processes are started with
+ * node itself so a signal reaches the gateway and its exit code is the gateway's, not npm's.
+ */
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { demoApiKey } from '../src/fake-seam/demo-data.js'
+import { FakeSeam } from '../src/fake-seam/fake-seam.js'
+import { apiKey, clientSession, workspaceId } from './support/harness.js'
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url))
+
+interface Started {
+  child: ChildProcessWithoutNullStreams
+  output: () => string
+  graphqlUrl: Promise<string>
+  exited: Promise<number | null>
+}
+
+function run(entry: 'main' | 'demo', env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [`dist/${entry}.js`], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env, NODE_ENV: '' },
+  })
+  let output = ''
+  const graphqlUrl = new Promise<string>((resolve) => {
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString()
+      const url = output.match(/ at (http:\/\/\S+\/graphql)/)?.[1]
+      if (url !== undefined) resolve(url)
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => output, graphqlUrl, exited }
+}
+
+async function post(url: string, query: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  })
+  return (await response.json()) as { data?: any; errors?: any[] }
+}
+
+describe.sequential('npm start and npm run demo', () => {
+  let fakeSeam: FakeSeam
+  let seamEndpoint: string
+  beforeAll(async () => {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
+    fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
+    seamEndpoint = await fakeSeam.listen()
+  })
+  afterAll(() => fakeSeam.close())
+
+  it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {
+    const started = run('main', { PORT: 'eighty' })
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toContain('PORT must be a whole number')
+    expect(started.output()).not.toMatch(/^\s+at /m)
+  })
+
+  it('serves with a server-held SEAM_API_KEY and exits 0 on SIGTERM', async () => {
+    const started = run('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, SEAM_API_KEY: apiKey })
+    const url = await started.graphqlUrl
+    const answer = await post(url, '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }')
+
+    expect(answer).toEqual({ data: { clientSession: { clientSessionId: clientSession().client_session_id } } })
+    expect(fakeSeam.requests.at(-1)?.headers.authorization).toBe(`Bearer ${apiKey}`)
+    expect(started.output()).not.toContain(apiKey)
+    started.child.kill('SIGTERM')
+    expect(await started.exited).toBe(0)
+  })
+
+  it('npm run demo answers the example mutation with the demo credential, and serves GraphiQL', async () => {
+    const started = run('demo', { PORT: '0' })
+    const url = await started.graphqlUrl
+    expect(started.output()).toContain(`Bearer ${demoApiKey}`)
+
+    const answer = await post(
+      url,
+      `mutation { grantClientSessionAccess(input: {
+        clientSessionId: "3ada79d3-2848-4320-b2ef-a82e1e6dafac"
+        connectWebviewIds: ["dad03fb2-f801-449c-ab88-0529728c7c38"]
+      }) { clientSession { clientSessionId connectWebviewIds } } }`,
+      { authorization: `Bearer ${demoApiKey}` },
+    )
+    expect(answer).toEqual({
+      data: {
+        grantClientSessionAccess: {
+          clientSession: {
+            clientSessionId: '3ada79d3-2848-4320-b2ef-a82e1e6dafac',
+            connectWebviewIds: ['dad03fb2-f801-449c-ab88-0529728c7c38'],
+          },
+        },
+      },
+    })
+
+    const page = await fetch(url, { headers: { accept: 'text/html' } })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('GraphiQL')
+
+    started.child.kill('SIGTERM')
+    expect(await started.exited).toBe(0)
+  })
+})

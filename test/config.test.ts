@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+
+import { ConfigError, loadConfig } from '../src/config.js'
+
+describe('loadConfig', () => {
+  it('has defaults that need no environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      seamEndpoint: 'https://connect.getseam.com',
+      upstreamTimeoutMs: 10_000,
+      serverCredential: undefined,
+    })
+  })
+
+  it('reads the server-held credentials', () => {
+    expect(loadConfig({ SEAM_API_KEY: 'seam_key1_abc' }).serverCredential).toEqual({
+      kind: 'api_key',
+      authorization: 'Bearer seam_key1_abc',
+    })
+    expect(
+      loadConfig({ SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1_abc', SEAM_WORKSPACE_ID: 'ws-1' }).serverCredential,
+    ).toEqual({ kind: 'personal_access_token', authorization: 'Bearer seam_at1_abc', workspaceId: 'ws-1' })
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ SEAM_TIMEOUT_MS: '0' }, 'SEAM_TIMEOUT_MS'],
+    [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_API_KEY: 'not-a-key' }, 'SEAM_API_KEY'],
+    [{ SEAM_API_KEY: 'seam_at1_pat' }, 'SEAM_API_KEY'],
+    [{ SEAM_API_KEY: 'seam_key', SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1' }, 'SEAM_PERSONAL_ACCESS_TOKEN'],
+    [{ SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1_abc' }, 'SEAM_WORKSPACE_ID'],
+    [{ SEAM_WORKSPACE_ID: 'ws-1' }, 'SEAM_WORKSPACE_ID'],
+  ])('refuses %j with a message naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(variable)
+  })
+
+  it('never repeats a credential in its messages', () => {
+    expect(() => loadConfig({ SEAM_API_KEY: 'SECRET-looking-value' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
+    )
+  })
+})

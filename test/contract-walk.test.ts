@@ -1,0 +1,61 @@
+import { openapi } from '@seamapi/types/connect'
+import { describe, expect, it } from 'vitest'
+
+import { schema } from '../src/schema/index.js'
+import { contractMismatches, type OpenApi } from './support/contract-walk.js'
+
+const liveContract = openapi as unknown as OpenApi
+
+describe("the schema against Seam's contract (@seamapi/types)", () => {
+  it('has a field for every property, with the contract’s descriptions and deprecations', () => {
+    // A failure here names the property. When Seam changed its contract, run `npm run contract` and
+    // `npm run schema`, then add or adjust the GraphQL field.
+    expect(contractMismatches(liveContract, schema)).toEqual([])
+  })
+
+  it('carries the deprecation reasons of the contract, in GraphQL names', () => {
+    const clientSession = schema.getType('ClientSession') as unknown as {
+      getFields(): Record<string, { deprecationReason?: string | null }>
+    }
+    const input = schema.getType('GrantClientSessionAccessInput') as unknown as {
+      getFields(): Record<string, { deprecationReason?: string | null }>
+    }
+    expect(clientSession.getFields()['userIdentityIds']?.deprecationReason).toBe('Use `userIdentityId` instead.')
+    expect(input.getFields()['userIdentityIds']?.deprecationReason).toBe('Use `userIdentityId`.')
+    const deprecated = Object.entries({ ...clientSession.getFields(), ...input.getFields() }).filter(
+      ([, field]) => field.deprecationReason != null,
+    )
+    expect(deprecated.map(([name]) => name)).toEqual(['userIdentityIds'])
+  })
+
+  it.each([
+    [
+      'a newly deprecated property',
+      (contract: any) => {
+        contract.components.schemas.client_session.properties.token.deprecated = true
+        contract.components.schemas.client_session.properties.token['x-deprecated'] = 'Use `client_session_id`.'
+      },
+      'client_session.token: deprecation is undefined, contract says "Use `clientSessionId`."',
+    ],
+    [
+      'a changed reason',
+      (contract: any) => {
+        contract.paths['/client_sessions/grant_access'].post.requestBody.content[
+          'application/json'
+        ].schema.properties.user_identity_ids['x-deprecated'] = 'Gone soon.'
+      },
+      '/client_sessions/grant_access.user_identity_ids: deprecation is "Use `userIdentityId`.", contract says "Gone soon."',
+    ],
+    [
+      'a new property',
+      (contract: any) => {
+        contract.components.schemas.client_session.properties.door_count = { type: 'number', description: 'Doors.' }
+      },
+      'client_session.door_count: no GraphQL field doorCount',
+    ],
+  ])('names %s when the contract moves', (_, change, mismatch) => {
+    const changed = structuredClone(liveContract)
+    change(changed)
+    expect(contractMismatches(changed, schema)).toContain(mismatch)
+  })
+})
