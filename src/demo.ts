@@ -19,7 +19,32 @@ try {
 
 const fakeSeam = new FakeSeam(demoWorkspace)
 const seamEndpoint = await fakeSeam.listen()
-const gateway = createGateway({ ...config, seamEndpoint, serverCredential: undefined })
+const exampleMutation = `mutation GrantAccess {
+  grantClientSessionAccess(input: {
+    clientSessionId: "3ada79d3-2848-4320-b2ef-a82e1e6dafac"
+    connectWebviewIds: ["dad03fb2-f801-449c-ab88-0529728c7c38"]
+  }) {
+    clientSession {
+      clientSessionId
+      userIdentifierKey
+      connectWebviewIds
+      deviceCount
+      expiresAt
+    }
+  }
+}
+`
+
+const gateway = createGateway({
+  ...config,
+  seamEndpoint,
+  serverCredential: undefined,
+  // GraphiQL opens with the example and the demo credential filled in.
+  graphiql: {
+    defaultQuery: exampleMutation,
+    headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
+  },
+})
 const server = await listen(gateway, config.port, config.host).catch((error: NodeJS.ErrnoException) => {
   console.error(`Cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`)
   process.exit(1)
@@ -28,19 +53,12 @@ const server = await listen(gateway, config.port, config.host).catch((error: Nod
 console.log(`Seam GraphQL gateway (demo) at ${server.graphqlUrl}
 Upstream: an embedded stand-in for the Seam API at ${seamEndpoint}
 
-Open ${server.graphqlUrl} in a browser for GraphiQL, and put this in its Headers tab:
-  { "Authorization": "Bearer ${demoApiKey}" }
+Demo credential (GraphiQL's Headers tab has it already):
+  Authorization: Bearer ${demoApiKey}
 
-Then run:
-  mutation {
-    grantClientSessionAccess(input: {
-      clientSessionId: "3ada79d3-2848-4320-b2ef-a82e1e6dafac"
-      connectWebviewIds: ["dad03fb2-f801-449c-ab88-0529728c7c38"]
-    }) {
-      clientSession { clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt }
-    }
-  }
+Open ${server.graphqlUrl} in a browser for GraphiQL and press Run for this example:
 
+${exampleMutation.replace(/^/gm, '  ')}
 Or with curl:
   curl ${server.graphqlUrl} -H 'content-type: application/json' -H 'authorization: Bearer ${demoApiKey}' \\
     -d '{"query":"{ clientSession(userIdentifierKey: \\"jane_doe\\") { clientSessionId token deviceCount } }"}'

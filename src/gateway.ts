@@ -1,7 +1,7 @@
 /**
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
-import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
+import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
@@ -19,8 +19,11 @@ export interface GatewayOptions {
    * then ignored. Without it, each request forwards its own.
    */
   serverCredential?: SeamCredential | undefined
-  /** Serve GraphiQL to browsers on the GraphQL endpoint. Default true. */
-  graphiql?: boolean
+  /**
+   * Serve GraphiQL to browsers on the GraphQL endpoint, optionally with a default query and headers.
+   * Default true.
+   */
+  graphiql?: boolean | GraphiQLOptions
   /** Where yoga's own log lines go. Default: the console. */
   logger?: YogaLogger
 }
@@ -37,6 +40,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     schema,
     context: createContextFactory(seamClient, options.serverCredential),
     graphiql: options.graphiql ?? true,
+    // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
+    // inlines it from the installed package. Loaded on first use: it is 9 MB of script.
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL({
+        title: 'Seam GraphQL gateway',
+        ...graphiqlOptions,
+      }),
     ...(options.logger !== undefined && { logging: options.logger }),
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     plugins: [useErrorCodes()],
