@@ -2,21 +2,12 @@
  * `npm run demo`: the gateway in front of an embedded stand-in for the Seam API, so it can be tried
  * with no Seam account and no network. Prints the URL, the demo credential and an example.
  */
-import { ConfigError, loadConfig } from './config.js'
 import { demoApiKey, demoWorkspace } from './fake-seam/demo-data.js'
 import { FakeSeam } from './fake-seam/fake-seam.js'
 import { createGateway } from './gateway.js'
-import { listen } from './server.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit } from './process-lifecycle.js'
 
-let config
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(`Configuration error: ${error.message}`)
-  process.exit(1)
-}
-
+const config = loadConfigOrExit()
 const fakeSeam = new FakeSeam(demoWorkspace)
 const seamEndpoint = await fakeSeam.listen()
 const exampleMutation = `mutation GrantAccess {
@@ -45,10 +36,7 @@ const gateway = createGateway({
     headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
   },
 })
-const server = await listen(gateway, config.port, config.host).catch((error: NodeJS.ErrnoException) => {
-  console.error(`Cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`)
-  process.exit(1)
-})
+const server = await listenOrExit(gateway, config)
 
 console.log(`Seam GraphQL gateway (demo) at ${server.graphqlUrl}
 Upstream: an embedded stand-in for the Seam API at ${seamEndpoint}
@@ -64,8 +52,4 @@ Or with curl:
     -d '{"query":"{ clientSession(userIdentifierKey: \\"jane_doe\\") { clientSessionId token deviceCount } }"}'
 `)
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void Promise.all([server.close(), fakeSeam.close()]).then(() => process.exit(0))
-  })
-}
+closeOnSignals(() => Promise.all([server.close(), fakeSeam.close()]))

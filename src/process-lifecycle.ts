@@ -1,0 +1,33 @@
+/**
+ * What `npm start` and `npm run demo` share as processes: a bad setting or a taken port ends the
+ * process with one line that says why (no stack trace), and SIGINT/SIGTERM close everything, then exit 0.
+ */
+import { type Config, ConfigError, loadConfig } from './config.js'
+import type { Gateway } from './gateway.js'
+import { listen, type RunningServer } from './server.js'
+
+function exit(message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) exit(`Configuration error: ${error.message}`)
+    throw error
+  }
+}
+
+export function listenOrExit(gateway: Gateway, { port, host }: Config): Promise<RunningServer> {
+  return listen(gateway, port, host).catch((error: NodeJS.ErrnoException) =>
+    exit(`Cannot listen on ${host}:${port}: ${error.code ?? error.message}`),
+  )
+}
+
+export function closeOnSignals(close: () => Promise<unknown>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void close().then(() => process.exit(0)))
+  }
+}
