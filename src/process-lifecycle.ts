@@ -22,12 +22,17 @@ export function loadConfigOrExit(): Config {
 
 export function listenOrExit(gateway: Gateway, { port, host }: Config): Promise<RunningServer> {
   return listen(gateway, port, host).catch((error: NodeJS.ErrnoException) =>
-    exit(`Cannot listen on ${host}:${port}: ${error.code ?? error.message}`),
+    exit(`Cannot listen on HOST=${host} PORT=${port}: ${error.code ?? error.message}`),
   )
 }
 
 export function closeOnSignals(close: () => Promise<unknown>): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void close().then(() => process.exit(0)))
+    process.once(signal, () => {
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => exit(`Could not close cleanly: ${error instanceof Error ? error.message : String(error)}`),
+      )
+    })
   }
 }

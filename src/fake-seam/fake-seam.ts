@@ -129,7 +129,10 @@ export class FakeSeam {
     this.#options = options
     this.grantAnswer = options.grantAnswer ?? 'client_session'
     for (const session of options.clientSessions ?? []) this.#sessions.set(session.client_session_id, { ...session })
-    this.#server = createServer((request, response) => void this.#handle(request, response))
+    this.#server = createServer((request, response) => {
+      // A client that goes away mid-request must not take the fake down with an unhandled rejection.
+      this.#handle(request, response).catch(() => response.destroy())
+    })
   }
 
   /** Listens on loopback; answers the origin, e.g. http://127.0.0.1:43123 */

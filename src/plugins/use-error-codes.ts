@@ -8,9 +8,9 @@
  * of yoga's "unexpected error" log: they are answers, not faults of the gateway.
  */
 import type { GraphQLError } from 'graphql'
-import { createGraphQLError, type Plugin } from 'graphql-yoga'
+import type { Plugin } from 'graphql-yoga'
 
-import { type ErrorCode, toGraphQLError } from '../seam/errors.js'
+import { type ErrorCode, relocated, toGraphQLError } from '../seam/errors.js'
 
 /** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
 function isGraphQLError(error: unknown): error is GraphQLError {
@@ -19,14 +19,7 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 
 function withCode(error: unknown, code: ErrorCode): unknown {
   if (!isGraphQLError(error) || error.extensions['code'] !== undefined) return error
-  return createGraphQLError(error.message, {
-    ...(error.nodes !== undefined && { nodes: error.nodes }),
-    ...(error.source !== undefined && { source: error.source }),
-    ...(error.positions !== undefined && { positions: error.positions }),
-    ...(error.path !== undefined && { path: error.path }),
-    ...(error.originalError != null && { originalError: error.originalError }),
-    extensions: { ...error.extensions, code },
-  })
+  return relocated(error, error.message, { ...error.extensions, code })
 }
 
 export function useErrorCodes(): Plugin {

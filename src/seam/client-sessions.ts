@@ -5,7 +5,7 @@
  */
 import { DateTimeResolver } from 'graphql-scalars'
 
-import type { JsonObject, SeamCaller } from './client.js'
+import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
 import { toWireBody } from './wire.js'
 
@@ -49,11 +49,12 @@ function field<T>(wire: JsonObject, name: string, check: (value: unknown) => val
 
 const isString = (value: unknown): value is string => typeof value === 'string'
 const isStringOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string'
-const isOptionalString = (value: unknown): value is string | undefined => value === undefined || isString(value)
+// Optional fields: Seam may leave them out or send null.
+const isOptionalString = (value: unknown): value is string | null | undefined => value == null || isString(value)
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString)
-const isOptionalStringList = (value: unknown): value is string[] | undefined =>
-  value === undefined || isStringList(value)
+const isOptionalStringList = (value: unknown): value is string[] | null | undefined =>
+  value == null || isStringList(value)
 
 /** Parsed with the DateTime scalar's own rules, so what passes here also serializes. */
 function dateTime(wire: JsonObject, name: string): Date {
@@ -90,24 +91,31 @@ function toClientSession(wire: JsonObject): ClientSession {
 }
 
 /** The `client_session` of an answer, or undefined when the answer has none. */
-function clientSessionOf(answer: JsonObject): ClientSession | undefined {
-  const wire = answer['client_session']
-  if (wire === undefined) return undefined
+function clientSessionOf({ body, status, requestId }: SeamAnswer): ClientSession | undefined {
+  const wire = body['client_session']
+  if (wire == null) return undefined
   try {
-    if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw new InvalidField('client_session')
+    if (typeof wire !== 'object' || Array.isArray(wire)) throw new InvalidField('client_session')
     return toClientSession(wire as JsonObject)
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error
-    throw new SeamInvalidResponseError(`client_session.${error.message} does not match the contract`)
+    throw new SeamInvalidResponseError(`client_session.${error.message} does not match the contract`, status, requestId)
   }
 }
+
+const missingClientSession = ({ status, requestId }: SeamAnswer) =>
+  new SeamInvalidResponseError('client_session is missing', status, requestId)
 
 async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
   const answer = await seam.post('/client_sessions/get', toWireBody(identifier))
   const session = clientSessionOf(answer)
-  if (session === undefined) throw new SeamInvalidResponseError('client_session is missing')
+  if (session === undefined) throw missingClientSession(answer)
   return session
 }
+
+/** Seam's own "not found" (`client_session_not_found`), not a 404 page from something in between. */
+const isSeamNotFound = (error: unknown) =>
+  error instanceof SeamHttpError && error.status === 404 && error.apiError?.type.endsWith('_not_found') === true
 
 /** `/client_sessions/get`; null when Seam does not know the session. */
 export async function getClientSession(
@@ -117,7 +125,7 @@ export async function getClientSession(
   try {
     return await fetchClientSession(seam, identifier)
   } catch (error) {
-    if (error instanceof SeamHttpError && error.status === 404) return null
+    if (isSeamNotFound(error)) return null
     throw error
   }
 }
@@ -134,6 +142,6 @@ export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSe
   const { clientSessionId, userIdentifierKey } = grant
   const identifier: ClientSessionIdentifier | undefined =
     clientSessionId != null ? { clientSessionId } : userIdentifierKey != null ? { userIdentifierKey } : undefined
-  if (identifier === undefined) throw new SeamInvalidResponseError('client_session is missing')
+  if (identifier === undefined) throw missingClientSession(answer)
   return fetchClientSession(seam, identifier)
 }

@@ -26,9 +26,16 @@ export interface SeamClientOptions {
 
 export type JsonObject = Record<string, unknown>
 
+/** A successful answer: its JSON body, and what an error about that body should cite. */
+export interface SeamAnswer {
+  body: JsonObject
+  status: number
+  requestId: string | undefined
+}
+
 /** A Seam client bound to one request's credential; resolvers get this, never the credential. */
 export interface SeamCaller {
-  post(endpoint: SeamEndpoint, body: JsonObject): Promise<JsonObject>
+  post(endpoint: SeamEndpoint, body: JsonObject): Promise<SeamAnswer>
 }
 
 export class SeamClient {
@@ -36,16 +43,17 @@ export class SeamClient {
   readonly #timeoutMs: number
 
   constructor({ endpoint, timeoutMs }: SeamClientOptions) {
-    this.#pool = new Pool(endpoint, { keepAliveTimeout: 30_000 })
+    // The abort signal enforces the budget; undici's own timeouts (300 s by default) must not cut in first.
+    this.#pool = new Pool(endpoint, { keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
     this.#timeoutMs = timeoutMs
   }
 
   /** A caller for one request. The credential lives in the closure and dies with the request. */
   withCredential(credential: SeamCredential | undefined): SeamCaller {
-    return { post: (endpoint, body) => this.post(endpoint, body, assertAccepted(endpoint, credential)) }
+    return { post: (endpoint, body) => this.#post(endpoint, body, assertAccepted(endpoint, credential)) }
   }
 
-  async post(endpoint: SeamEndpoint, body: JsonObject, credential: SeamCredential): Promise<JsonObject> {
+  async #post(endpoint: SeamEndpoint, body: JsonObject, credential: SeamCredential): Promise<SeamAnswer> {
     const signal = AbortSignal.timeout(this.#timeoutMs)
     try {
       const response = await this.#pool.request({
@@ -67,7 +75,7 @@ export class SeamClient {
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new SeamTimeoutError(this.#timeoutMs)
       }
-      throw new SeamUnavailableError(errorCode(error))
+      throw new SeamUnavailableError()
     }
   }
 
@@ -114,19 +122,14 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
 }
 
-function parseAnswer(status: number, headers: ResponseHeaders, text: string): JsonObject {
+function parseAnswer(status: number, headers: ResponseHeaders, text: string): SeamAnswer {
   const headerRequestId = headerValue(headers, 'seam-request-id')
   const body = parseJsonObject(text)
   if (status >= 200 && status < 300) {
     if (body === undefined) throw new SeamInvalidResponseError('not a JSON object', status, headerRequestId)
-    return body
+    return { body, status, requestId: headerRequestId }
   }
   const apiError = seamErrorBody(body)
   const requestId = headerRequestId ?? apiError?.request_id
   throw new SeamHttpError(status, requestId, apiError, retryAfterSeconds(headerValue(headers, 'retry-after')))
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
 }

@@ -40,7 +40,8 @@ export function credentialFromHeaders(headers: Headers): SeamCredential | undefi
   const authorization = headers.get('authorization')
   const token = authorization?.match(/^bearer\s+(\S+)\s*$/i)?.[1]
   if (authorization === null || token === undefined) return undefined
-  const workspaceId = headers.get('seam-workspace') ?? undefined
+  // An empty header names no workspace; forwarding it would only earn an upstream error.
+  const workspaceId = headers.get('seam-workspace') || undefined
   return { kind: credentialKind(token), authorization, ...(workspaceId !== undefined && { workspaceId }) }
 }
 

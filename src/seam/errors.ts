@@ -9,7 +9,7 @@
 import { createGraphQLError } from 'graphql-yoga'
 import type { GraphQLError } from 'graphql'
 
-import { graphqlName } from './openapi.js'
+import { graphqlName } from './wire.js'
 
 /** The `extensions.code` values the gateway uses; the README lists them. */
 export type ErrorCode =
@@ -58,8 +58,8 @@ export class SeamInvalidResponseError extends SeamError {
 
   constructor(
     readonly reason: string,
-    readonly status?: number,
-    readonly requestId?: string,
+    readonly status: number,
+    readonly requestId: string | undefined,
   ) {
     super(`Seam API answered with a body that is not the expected JSON: ${reason}.`)
   }
@@ -69,7 +69,7 @@ export class SeamInvalidResponseError extends SeamError {
 export class SeamUnavailableError extends SeamError {
   override readonly name = 'SeamUnavailableError'
 
-  constructor(readonly causeCode: string | undefined) {
+  constructor() {
     super('Seam API is unreachable.')
   }
 }
@@ -94,18 +94,22 @@ export function gatewayError(message: string, code: ErrorCode, extensions: Recor
   return createGraphQLError(message, { extensions: { ...extensions, code } })
 }
 
-function codeForStatus(status: number): ErrorCode {
+function codeFor({ status, apiError }: SeamHttpError): ErrorCode {
   if (status === 400 || status === 422) return 'BAD_USER_INPUT'
   if (status === 401) return 'UNAUTHENTICATED'
   if (status === 403) return 'FORBIDDEN'
-  // Queries turn "not found" into null before it gets here, so a 404 that arrives is a mutation's.
-  if (status === 404) return 'NOT_FOUND'
+  // Queries turn Seam's "not found" into null before it gets here. A 404 without a Seam error body
+  // comes from something between the gateway and Seam (a wrong SEAM_ENDPOINT, a proxy).
+  if (status === 404) return apiError === undefined ? 'UPSTREAM_ERROR' : 'NOT_FOUND'
   if (status === 429) return 'RATE_LIMITED'
   return 'UPSTREAM_ERROR'
 }
 
 interface ValidationError {
-  /** The GraphQL name of the input field, or null for an error about the input as a whole. */
+  /**
+   * Where the error is, in GraphQL names: `userIdentityId`, `connectedAccountIds.0` for an item of a
+   * list, or null for an error about the input as a whole.
+   */
   field: string | null
   messages: string[]
 }
@@ -113,12 +117,14 @@ interface ValidationError {
 const messagesIn = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((message): message is string => typeof message === 'string') : []
 
-function validationErrors(body: SeamApiErrorBody): ValidationError[] {
-  return Object.entries(body.validation_errors ?? {}).map(([name, entry]) =>
-    name === '_errors'
-      ? { field: null, messages: messagesIn(entry) }
-      : { field: graphqlName(name), messages: messagesIn((entry as { _errors?: unknown } | null)?._errors) },
-  )
+/** Flattens zod's nested format (`{ _errors, field: { _errors, 0: { _errors } } }`) into one list. */
+function validationErrors(node: unknown, path: string[] = []): ValidationError[] {
+  if (typeof node !== 'object' || node === null) return []
+  return Object.entries(node).flatMap(([key, child]) => {
+    if (key !== '_errors') return validationErrors(child, [...path, graphqlName(key)])
+    const messages = messagesIn(child)
+    return messages.length === 0 ? [] : [{ field: path.length === 0 ? null : path.join('.'), messages }]
+  })
 }
 
 function describeSeamError(error: SeamError): { code: ErrorCode; extensions: object } {
@@ -127,10 +133,12 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
       status: error.status,
       ...(error.apiError !== undefined && { type: error.apiError.type }),
       ...(error.requestId !== undefined && { requestId: error.requestId }),
-      ...(error.apiError?.validation_errors !== undefined && { validationErrors: validationErrors(error.apiError) }),
+      ...(error.apiError?.validation_errors !== undefined && {
+        validationErrors: validationErrors(error.apiError.validation_errors),
+      }),
     }
     return {
-      code: codeForStatus(error.status),
+      code: codeFor(error),
       extensions: {
         seam,
         ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
@@ -138,10 +146,7 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
     }
   }
   if (error instanceof SeamInvalidResponseError) {
-    const seam = {
-      ...(error.status !== undefined && { status: error.status }),
-      ...(error.requestId !== undefined && { requestId: error.requestId }),
-    }
+    const seam = { status: error.status, ...(error.requestId !== undefined && { requestId: error.requestId }) }
     return { code: 'UPSTREAM_ERROR', extensions: { seam } }
   }
   if (error instanceof SeamTimeoutError) return { code: 'GATEWAY_TIMEOUT', extensions: {} }
@@ -150,18 +155,26 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
 }
 
 /**
+ * A new error at the same place in the operation (path, locations) with the given message and
+ * extensions, and without the cause: nothing the client is not meant to see comes along.
+ */
+export function relocated(located: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return createGraphQLError(message, {
+    ...(located.nodes !== undefined && { nodes: located.nodes }),
+    ...(located.source !== undefined && { source: located.source }),
+    ...(located.positions !== undefined && { positions: located.positions }),
+    ...(located.path !== undefined && { path: located.path }),
+    extensions,
+  })
+}
+
+/**
  * The GraphQL error a client sees for an error thrown while resolving `located`, or undefined when the
- * error is not Seam's (then yoga's masking decides: unexpected errors stay masked). Keeps the path and locations, drops the cause.
+ * error is not Seam's (then yoga's masking decides: unexpected errors stay masked).
  */
 export function toGraphQLError(located: GraphQLError): GraphQLError | undefined {
   const error: unknown = located.originalError
   if (!isSeamError(error)) return undefined
   const { code, extensions } = describeSeamError(error)
-  return createGraphQLError(error.message, {
-    ...(located.nodes !== undefined && { nodes: located.nodes }),
-    ...(located.source !== undefined && { source: located.source }),
-    ...(located.positions !== undefined && { positions: located.positions }),
-    ...(located.path !== undefined && { path: located.path }),
-    extensions: { ...extensions, code },
-  })
+  return relocated(located, error.message, { ...extensions, code })
 }

@@ -6,6 +6,7 @@
  * names are rewritten too, or a reason would point a client at a field that does not exist for it.
  */
 import { contract } from './contract.generated.js'
+import { graphqlName } from './wire.js'
 
 type Contract = typeof contract
 export type SchemaName = keyof Contract['schemas']
@@ -25,10 +26,6 @@ export interface Documentation {
 
 /** Used when the contract deprecates a property without saying why. */
 const unexplainedDeprecation = 'Deprecated by the Seam API.'
-
-export function graphqlName(wireName: string): string {
-  return wireName.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
-}
 
 /** Every property name the contract extract defines, so only real field names get rewritten. */
 const wireNames: ReadonlySet<string> = new Set([

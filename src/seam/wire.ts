@@ -1,5 +1,5 @@
 /**
- * The one place where GraphQL's camelCase names become Seam's snake_case request fields.
+ * The one place where names cross between GraphQL's camelCase and Seam's snake_case wire names.
  */
 
 type SnakeCase<Name extends string> = Name extends `${infer Head}${infer Tail}`
@@ -11,8 +11,14 @@ export type WireBody<Input extends object> = {
   [Key in keyof Input as SnakeCase<Key & string>]: Exclude<Input[Key], undefined>
 }
 
-export function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+/** `userIdentityId` → `user_identity_id` */
+export function wireName(graphqlName: string): string {
+  return graphqlName.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+}
+
+/** `user_identity_id` → `userIdentityId` */
+export function graphqlName(wireName: string): string {
+  return wireName.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
 }
 
 /**
@@ -22,7 +28,7 @@ export function snakeCase(name: string): string {
 export function toWireBody<Input extends object>(input: Input): WireBody<Input> {
   const body: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(input)) {
-    if (value !== undefined && value !== null) body[snakeCase(name)] = value
+    if (value !== undefined && value !== null) body[wireName(name)] = value
   }
   return body as WireBody<Input>
 }
