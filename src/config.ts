@@ -9,6 +9,8 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
+  /** Origins whose browser pages may call the gateway; empty: same-origin only. */
+  corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
   serverCredential: SeamCredential | undefined
 }
@@ -51,6 +53,27 @@ function seamEndpoint(env: Environment): string {
   return url.origin
 }
 
+function corsOrigins(env: Environment): string[] {
+  const value = read(env, 'CORS_ORIGINS')
+  if (value === undefined) return []
+  return value.split(',').map((entry) => {
+    const origin = entry.trim()
+    if (origin === '*') return origin
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || url.origin !== origin) {
+      throw new ConfigError(
+        `CORS_ORIGINS takes origins such as https://app.example.com, separated by commas; not "${origin}".`,
+      )
+    }
+    return origin
+  })
+}
+
 function serverCredential(env: Environment): SeamCredential | undefined {
   const apiKey = read(env, 'SEAM_API_KEY')
   const personalAccessToken = read(env, 'SEAM_PERSONAL_ACCESS_TOKEN')
@@ -88,6 +111,7 @@ export function loadConfig(env: Environment = process.env): Config {
     host: read(env, 'HOST') ?? '127.0.0.1',
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
   }
 }

@@ -1,6 +1,7 @@
 /**
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
 import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
@@ -24,6 +25,11 @@ export interface GatewayOptions {
    * Default true.
    */
   graphiql?: boolean | GraphiQLOptions
+  /**
+   * Origins whose browser pages may call the gateway (CORS). Default none: only same-origin pages.
+   * `*` allows any origin, and then without credentials.
+   */
+  corsOrigins?: readonly string[]
   /** Where yoga's own log lines go. Default: the console. */
   logger?: YogaLogger
 }
@@ -32,6 +38,18 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
   /** Closes the upstream connection pool. */
   close(): Promise<void>
+}
+
+/** yoga's default CORS reflects any Origin and allows credentials; this one allows only what is configured. */
+function corsFor(origins: readonly string[]) {
+  if (origins.length === 0) return false
+  const anyOrigin = origins.includes('*')
+  return {
+    origin: [...origins],
+    credentials: !anyOrigin,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'seam-workspace', 'content-type', 'accept', 'x-graphql-yoga-csrf'],
+  }
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -48,8 +66,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
+    cors: corsFor(options.corsOrigins ?? []),
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
-    plugins: [useErrorCodes()],
+    // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
+    // GETs) unless they carry a header only a script can set.
+    plugins: [useCSRFPrevention(), useErrorCodes()],
   })
   return { yoga, close: () => seamClient.close() }
 }

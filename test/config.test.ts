@@ -9,8 +9,16 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
+      corsOrigins: [],
       serverCredential: undefined,
     })
+  })
+
+  it('reads CORS_ORIGINS as a list of origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ])
   })
 
   it('reads the server-held credentials', () => {
@@ -35,6 +43,8 @@ describe('loadConfig', () => {
     [{ SEAM_API_KEY: 'seam_key', SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1' }, 'SEAM_PERSONAL_ACCESS_TOKEN'],
     [{ SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1_abc' }, 'SEAM_WORKSPACE_ID'],
     [{ SEAM_WORKSPACE_ID: 'ws-1' }, 'SEAM_WORKSPACE_ID'],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

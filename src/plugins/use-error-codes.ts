@@ -2,12 +2,14 @@
  * Gives every error a client can see a stable `extensions.code`:
  * - graphql-js's own errors, which carry none: a document that does not parse, one that does not
  *   validate, variables that cannot be coerced to their types;
- * - errors from talking to Seam, through the one mapping in ../seam/errors.ts.
+ * - errors from talking to Seam, through the one mapping in ../seam/errors.ts;
+ * - request errors that yoga or a plugin raises without one (CSRF prevention): BAD_REQUEST, as yoga
+ *   names its own.
  *
  * Mapping Seam's errors here, as execution finishes, rather than in yoga's error masking keeps them out
  * of yoga's "unexpected error" log: they are answers, not faults of the gateway.
  */
-import type { GraphQLError } from 'graphql'
+import type { ExecutionResult, GraphQLError } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
 import { type ErrorCode, relocated, toGraphQLError } from '../seam/errors.js'
@@ -22,8 +24,17 @@ function withCode(error: unknown, code: ErrorCode): unknown {
   return relocated(error, error.message, { ...error.extensions, code })
 }
 
+function withRequestErrorCodes(result: ExecutionResult): ExecutionResult {
+  if (result.errors === undefined) return result
+  return { ...result, errors: result.errors.map((error) => withCode(error, 'BAD_REQUEST') as GraphQLError) }
+}
+
 export function useErrorCodes(): Plugin {
   return {
+    onResultProcess: ({ result, setResult }) => {
+      if (Symbol.asyncIterator in result) return
+      setResult(Array.isArray(result) ? result.map(withRequestErrorCodes) : withRequestErrorCodes(result))
+    },
     onParse:
       () =>
       ({ result, replaceParseResult }) => {

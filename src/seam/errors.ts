@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'GATEWAY_TIMEOUT'
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
+  | 'BAD_REQUEST'
 
 /** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */
 export interface SeamApiErrorBody {

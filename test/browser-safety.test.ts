@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+let harness: Harness
+afterEach(() => harness.close())
+
+const preflight = (origin: string) =>
+  fetch(harness.gatewayUrl, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
+  })
+
+describe('CORS', () => {
+  it('allows no other origin by default (yoga would reflect any, with credentials)', async () => {
+    harness = await startHarness()
+    const response = await preflight('https://evil.example')
+
+    expect(response.headers.get('access-control-allow-origin')).toBeNull()
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+
+  it('allows the configured origins only', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'] } })
+    const allowed = await preflight('https://app.example.com')
+    const refused = await preflight('https://evil.example')
+
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('seam-workspace')
+    expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example')
+  })
+
+  it('never combines * with credentials', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['*'] } })
+    const response = await preflight('https://anywhere.example')
+
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+})
+
+describe('CSRF prevention', () => {
+  const mutation =
+    'mutation { grantClientSessionAccess(input: { userIdentifierKey: "user_42" }) { clientSession { token } } }'
+
+  it('refuses a form post (no preflight) with BAD_REQUEST and makes no upstream call', async () => {
+    harness = await startHarness()
+    const response = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...withApiKey },
+      body: `query=${encodeURIComponent(mutation)}`,
+    })
+
+    expect(response.status).toBe(403)
+    expect((await response.json()).errors[0].extensions.code).toBe('BAD_REQUEST')
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('refuses a plain GET query, and serves it with the CSRF header a script sets', async () => {
+    harness = await startHarness()
+    const url = `${harness.gatewayUrl}?query=${encodeURIComponent('{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }')}`
+    const plain = await fetch(url, { headers: withApiKey })
+    const scripted = await fetch(url, { headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' } })
+
+    expect(plain.status).toBe(403)
+    expect(scripted.status).toBe(200)
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
+  it('serves JSON posts, which browsers preflight, as usual', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(mutation, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual([])
+    expect(answer.status).toBe(200)
+  })
+})
