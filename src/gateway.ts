@@ -52,8 +52,14 @@ function corsFor(origins: readonly string[]) {
   }
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
-  const seamClient = new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
+/** Parts a host application or a test may supply instead of the defaults. */
+export interface GatewayDependencies {
+  seamClient?: SeamClient
+}
+
+export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
+  const seamClient =
+    dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(seamClient, options.serverCredential),

@@ -54,6 +54,14 @@ describe('clientSession', () => {
     expect(harness.fakeSeam.requests[0]?.body).toEqual({ user_identifier_key: 'user_42' })
   })
 
+  it('treats an argument given as null as not given', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(query, { variables: { id: null, key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.data?.['clientSession'].clientSessionId).toBe(clientSession().client_session_id)
+    expect(harness.fakeSeam.requests[0]?.body).toEqual({ user_identifier_key: 'user_42' })
+  })
+
   it('answers null without an error when Seam does not know the session', async () => {
     harness = await startHarness()
     const answer = await harness.graphql(query, { variables: { key: 'nobody' }, headers: withApiKey })
@@ -84,6 +92,18 @@ describe('clientSession', () => {
     })
   })
 
+  it('leaves userIdentityId null when Seam sends several user_identity_ids and no user_identity_id', async () => {
+    harness = await startHarness({
+      fake: { clientSessions: [clientSession({ user_identity_ids: ['identity-1', 'identity-2'] })] },
+    })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.data?.['clientSession']).toMatchObject({
+      userIdentityId: null,
+      userIdentityIds: ['identity-1', 'identity-2'],
+    })
+  })
+
   it('fills the deprecated userIdentityIds from user_identity_id when Seam sends only that', async () => {
     // Seam sends only the current field: no user_identity_ids at all.
     const { user_identity_ids: _omitted, ...session } = clientSession({ user_identity_id: 'identity-2' })
@@ -105,6 +125,7 @@ describe('clientSession', () => {
     const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
 
     expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
+    expect(answer.body.errors?.[0]?.extensions['seam']).toEqual({ status: 200, requestId: expect.any(String) })
     expect(answer.body.data).toEqual({ clientSession: null })
     expect(answer.text).not.toContain('noon')
   })

@@ -53,6 +53,51 @@ describe("the schema against Seam's contract (@seamapi/types)", () => {
       },
       'client_session.door_count: no GraphQL field doorCount',
     ],
+    [
+      'a removed property',
+      (contract: any) => {
+        delete contract.components.schemas.client_session.properties.customer_key
+      },
+      'client_session: GraphQL field customerKey is not in the contract',
+    ],
+    [
+      'a changed field description',
+      (contract: any) => {
+        contract.components.schemas.client_session.properties.token.description = 'A new text.'
+      },
+      'client_session.token: description differs from the contract',
+    ],
+    [
+      'a field that became optional',
+      (contract: any) => {
+        contract.components.schemas.client_session.required =
+          contract.components.schemas.client_session.required.filter((name: string) => name !== 'token')
+      },
+      'client_session.token: String! but the contract says optional',
+    ],
+    [
+      'a changed type description',
+      (contract: any) => {
+        contract.components.schemas.client_session.description = 'A new text.'
+      },
+      'client_session: description differs from the contract',
+    ],
+    [
+      'a changed operation description',
+      (contract: any) => {
+        contract.paths['/client_sessions/grant_access'].post.description = 'A new text.'
+      },
+      '/client_sessions/grant_access: description differs from the contract',
+    ],
+    [
+      'a changed argument description',
+      (contract: any) => {
+        contract.paths['/client_sessions/get'].post.requestBody.content[
+          'application/json'
+        ].schema.properties.user_identifier_key.description = 'A new text.'
+      },
+      '/client_sessions/get.user_identifier_key: description differs from the contract',
+    ],
   ])('names %s when the contract moves', (_, change, mismatch) => {
     const changed = structuredClone(liveContract)
     change(changed)

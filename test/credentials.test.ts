@@ -64,6 +64,10 @@ describe("the caller's credential (the default)", () => {
     ['a non-Bearer Authorization', { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` }],
     ['a personal access token without seam-workspace', { authorization: `Bearer ${personalAccessToken}` }],
     [
+      'a personal access token with an empty seam-workspace',
+      { authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': '' },
+    ],
+    [
       'a client session token, which grant_access does not accept',
       { authorization: `Bearer ${clientSession().token}` },
     ],

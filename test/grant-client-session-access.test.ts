@@ -90,6 +90,22 @@ describe('grantClientSessionAccess', () => {
     expect(harness.fakeSeam.requests[1]?.headers.authorization).toBe(`Bearer ${apiKey}`)
   })
 
+  it('reads the session back too when Seam answers client_session: null', async () => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext({ status: 200, body: JSON.stringify({ client_session: null, ok: true }) })
+    const answer = await harness.graphql(grant, {
+      variables: { input: { clientSessionId: sessionId, connectWebviewIds: ['webview-1'] } },
+      headers: withApiKey,
+    })
+
+    expect(answer.body.errors).toBeUndefined()
+    expect(answer.body.data?.['grantClientSessionAccess'].clientSession.clientSessionId).toBe(sessionId)
+    expect(harness.fakeSeam.requests.map((request) => request.path)).toEqual([
+      '/client_sessions/grant_access',
+      '/client_sessions/get',
+    ])
+  })
+
   it('reads back by clientSessionId when the grant named both identifiers', async () => {
     harness = await startHarness({ fake: { grantAnswer: 'empty' } })
     await harness.graphql(grant, {
@@ -129,6 +145,7 @@ describe('grantClientSessionAccess', () => {
     ['two items', { userIdentityIds: ['identity-1', 'identity-2'] }],
     ['a different userIdentityId beside it', { userIdentityIds: ['identity-1'], userIdentityId: 'identity-2' }],
     ['no identifier of the session', { clientSessionId: undefined, connectWebviewIds: ['webview-1'] }],
+    ['identifiers given as null', { clientSessionId: null, userIdentifierKey: null, connectWebviewIds: ['webview-1'] }],
   ])('rejects %s as BAD_USER_INPUT before any upstream call', async (_, fields) => {
     harness = await startHarness()
     const answer = await harness.graphql(grant, {

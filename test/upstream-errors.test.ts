@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
+import { type SeamCaller, SeamClient } from '../src/seam/client.js'
 import {
   apiKey,
   clientSession,
@@ -42,7 +43,12 @@ function expectNothingLeaked(answer: GraphQLAnswer) {
   expect(answer.text).not.toMatch(/\bat \S+:\d+:\d+/)
 }
 
-describe('upstream answers that are errors', () => {
+const operations = [
+  { name: 'grantClientSessionAccess', document: grant, dataOnError: null },
+  { name: 'clientSession', document: read, dataOnError: { clientSession: null } },
+]
+
+describe.each(operations)('upstream answers that are errors, for $name', ({ name, document, dataOnError }) => {
   it.each<[string, Fault, string, object]>([
     [
       '400 with validation errors',
@@ -53,7 +59,11 @@ describe('upstream answers that are errors', () => {
             type: 'invalid_input',
             message: 'Invalid input',
             request_id: 'req-400',
-            validation_errors: { _errors: ['Body is odd'], user_identity_id: { _errors: ['Must be a UUID'] } },
+            validation_errors: {
+              _errors: ['Body is odd'],
+              user_identity_id: { _errors: ['Must be a UUID'] },
+              connected_account_ids: { _errors: [], 1: { _errors: ['Expected string'] } },
+            },
           },
         }),
       },
@@ -68,6 +78,7 @@ describe('upstream answers that are errors', () => {
             validationErrors: [
               { field: null, messages: ['Body is odd'] },
               { field: 'userIdentityId', messages: ['Must be a UUID'] },
+              { field: 'connectedAccountIds.1', messages: ['Expected string'] },
             ],
           },
         },
@@ -121,19 +132,37 @@ describe('upstream answers that are errors', () => {
       { extensions: { seam: { status: 200 } } },
     ],
     ['200 with a JSON array', { status: 200, body: '[1,2]' }, 'UPSTREAM_ERROR', {}],
+    [
+      '429 with Retry-After as an HTTP date',
+      {
+        status: 429,
+        headers: { 'retry-after': new Date(Date.now() + 120_000).toUTCString() },
+        body: JSON.stringify({ error: { type: 'rate_limited', message: 'Slow down' } }),
+      },
+      'RATE_LIMITED',
+      { extensions: { retryAfterSeconds: expect.toSatisfy((seconds: number) => seconds > 100 && seconds <= 120) } },
+    ],
+    [
+      '404 that is not Seam’s (an HTML page from a proxy or a wrong SEAM_ENDPOINT)',
+      { status: 404, contentType: 'text/html', body: secrets.html },
+      'UPSTREAM_ERROR',
+      { extensions: { seam: { status: 404 } } },
+    ],
   ])('maps %s to its code, and leaks nothing', async (_, fault, code, expected) => {
     harness = await startHarness()
     harness.fakeSeam.failNext(fault)
-    const answer = await harness.graphql(grant, { headers: withApiKey })
+    const answer = await harness.graphql(document, { headers: withApiKey })
 
     expect(codesOf(answer)).toEqual([code])
-    expect(answer.body.errors?.[0]).toMatchObject({ path: ['grantClientSessionAccess'], ...expected })
-    expect(answer.body.data).toBeNull()
+    expect(answer.body.errors?.[0]).toMatchObject({ path: [name], ...expected })
+    expect(answer.body.data).toEqual(dataOnError)
     expect(harness.fakeSeam.requests).toHaveLength(1)
     expectNothingLeaked(answer)
   })
+})
 
-  it('maps a 404 on a mutation to NOT_FOUND but on the clientSession query to null', async () => {
+describe('Seam’s "not found"', () => {
+  it('is NOT_FOUND on a mutation but null on the clientSession query', async () => {
     harness = await startHarness()
     const notFound = JSON.stringify({
       error: { type: 'client_session_not_found', message: 'Client session not found' },
@@ -146,12 +175,16 @@ describe('upstream answers that are errors', () => {
 })
 
 describe('upstream faults', () => {
-  it('answers GATEWAY_TIMEOUT when Seam is slower than the configured budget', async () => {
+  it('answers GATEWAY_TIMEOUT when Seam is slower than the configured budget, long before Seam would', async () => {
     harness = await startHarness({ gateway: { upstreamTimeoutMs: 200 } })
-    harness.fakeSeam.failNext({ delayMs: 1_500 })
+    harness.fakeSeam.failNext({ delayMs: 10_000 })
+    const started = performance.now()
     const answer = await harness.graphql(read, { headers: withApiKey })
 
     expect(codesOf(answer)).toEqual(['GATEWAY_TIMEOUT'])
+    // Not a performance bound: a gateway that waited for Seam would take 10 s; one that honours the
+    // 200 ms budget answers in a fraction of that, however busy the machine.
+    expect(performance.now() - started).toBeLessThan(2_000)
     expectNothingLeaked(answer)
   })
 
@@ -179,6 +212,18 @@ describe('upstream faults', () => {
     expect(answer.text).not.toContain('ECONNREFUSED')
   })
 
+  it('reads every error answer to the end, so the keep-alive connection is reused', async () => {
+    harness = await startHarness()
+    const html = { status: 502, contentType: 'text/html', body: secrets.html.repeat(20_000) }
+    const seamError = { status: 500, body: secrets.jsonWithInternals }
+    harness.fakeSeam.failNext(html, seamError, html, seamError, html)
+    for (let call = 0; call < 6; call += 1) await harness.graphql(read, { headers: withApiKey })
+
+    expect(harness.fakeSeam.requests).toHaveLength(6)
+    // An answer left unread holds its socket; the next call would need a new connection.
+    expect(harness.fakeSeam.connections).toBe(1)
+  })
+
   it('keeps serving after faults: the next call is answered normally', async () => {
     harness = await startHarness()
     harness.fakeSeam.failNext({ reset: true }, { status: 502, body: secrets.html })
@@ -188,6 +233,30 @@ describe('upstream faults', () => {
 
     expect(answer.body.errors).toBeUndefined()
     expect(answer.body.data?.['clientSession'].clientSessionId).toBe(clientSession().client_session_id)
+  })
+})
+
+describe('failures that are not Seam’s', () => {
+  it('stay masked: "Unexpected error." with INTERNAL_SERVER_ERROR, and nothing of the cause', async () => {
+    class BrokenSeamClient extends SeamClient {
+      override withCredential(): SeamCaller {
+        return {
+          post: () => Promise.reject(new TypeError('SECRET_INTERNAL detail at /srv/gateway/x.js:1:1')),
+        }
+      }
+    }
+    harness = await startHarness({
+      dependencies: (seamEndpoint) => ({
+        seamClient: new BrokenSeamClient({ endpoint: seamEndpoint, timeoutMs: 1_000 }),
+      }),
+    })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ])
+    expect(answer.text).not.toContain('SECRET_INTERNAL')
+    expect(answer.text).not.toContain('/srv/')
   })
 })
 

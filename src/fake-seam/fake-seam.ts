@@ -119,6 +119,8 @@ const getRules: Record<string, BodyRule> = { client_session_id: 'string', user_i
 
 export class FakeSeam {
   readonly requests: RecordedRequest[] = []
+  /** TCP connections accepted so far: with keep-alive, one client that reads its answers needs one. */
+  connections = 0
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
   readonly #sessions = new Map<string, FakeClientSession>()
@@ -132,6 +134,9 @@ export class FakeSeam {
     this.#server = createServer((request, response) => {
       // A client that goes away mid-request must not take the fake down with an unhandled rejection.
       this.#handle(request, response).catch(() => response.destroy())
+    })
+    this.#server.on('connection', () => {
+      this.connections += 1
     })
   }
 

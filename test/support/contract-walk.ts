@@ -33,16 +33,17 @@ const camel = (name: string) => name.replace(/_(.)/g, (_, letter: string) => let
 
 type Member = GraphQLField<unknown, unknown> | GraphQLInputField | GraphQLArgument
 
+/** The contract's text as GraphQL clients should read it: field names in backticks in GraphQL form. */
+type ToGraphQLText = (text: string) => string
+
 function compare(
   where: string,
   contract: ObjectSchema,
   members: readonly Member[],
-  knownNames: Set<string>,
+  text: ToGraphQLText,
   checkNullability: boolean,
 ): string[] {
   const mismatches: string[] = []
-  const text = (value: string) =>
-    value.replace(/`([a-z0-9_]+)`/g, (quoted, name: string) => (knownNames.has(name) ? `\`${camel(name)}\`` : quoted))
   const byName = new Map(members.map((member) => [member.name, member]))
   for (const [name, property] of Object.entries(contract.properties)) {
     const member = byName.get(camel(name))
@@ -87,15 +88,33 @@ export function contractMismatches(openapi: OpenApi, schema: GraphQLSchema): str
   const grant = requestBody(openapi, '/client_sessions/grant_access')
   const get = requestBody(openapi, '/client_sessions/get')
   const knownNames = new Set([clientSession, grant, get].flatMap((object) => Object.keys(object.properties)))
+  const text: ToGraphQLText = (value) =>
+    value.replace(/`([a-z0-9_]+)`/g, (quoted, name: string) => (knownNames.has(name) ? `\`${camel(name)}\`` : quoted))
+  const described = (where: string, actual: string | null | undefined, expected: string | undefined) =>
+    (actual ?? undefined) === (expected === undefined ? undefined : text(expected))
+      ? []
+      : [`${where}: description differs from the contract`]
   const type = schema.getType('ClientSession') as unknown as {
     getFields(): Record<string, Member>
     description?: string
   }
   const input = schema.getType('GrantClientSessionAccessInput') as unknown as { getFields(): Record<string, Member> }
   const query = schema.getQueryType()!.getFields()['clientSession']!
+  const mutation = schema.getMutationType()!.getFields()['grantClientSessionAccess']!
   return [
-    ...compare('client_session', clientSession, Object.values(type.getFields()), knownNames, true),
-    ...compare('/client_sessions/grant_access', grant, Object.values(input.getFields()), knownNames, false),
-    ...compare('/client_sessions/get', get, query.args, knownNames, false),
+    ...described('client_session', type.description, clientSession.description),
+    ...described(
+      '/client_sessions/get',
+      query.description,
+      openapi.paths['/client_sessions/get']!['post']!.description,
+    ),
+    ...described(
+      '/client_sessions/grant_access',
+      mutation.description,
+      openapi.paths['/client_sessions/grant_access']!['post']!.description,
+    ),
+    ...compare('client_session', clientSession, Object.values(type.getFields()), text, true),
+    ...compare('/client_sessions/grant_access', grant, Object.values(input.getFields()), text, false),
+    ...compare('/client_sessions/get', get, query.args, text, false),
   ]
 }

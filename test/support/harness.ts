@@ -3,7 +3,9 @@
  * talks to the gateway over HTTP. Every test file builds its own and closes it afterwards.
  */
 import { FakeSeam, type FakeClientSession, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
-import { createGateway, type GatewayOptions } from '../../src/gateway.js'
+import { vi } from 'vitest'
+
+import { createGateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
 
 export const workspaceId = '11111111-2222-4333-8444-555555555555'
@@ -41,7 +43,7 @@ export interface Harness {
   fakeSeam: FakeSeam
   seamEndpoint: string
   gatewayUrl: string
-  /** Log lines the gateway wrote, one string each. */
+  /** Everything the gateway logged, through yoga's logger or the console, one string per call. */
   logs: string[]
   graphql(query: string, options?: { variables?: object; headers?: Record<string, string> }): Promise<GraphQLAnswer>
   close(): Promise<void>
@@ -53,6 +55,7 @@ export async function startHarness(
   options: {
     fake?: Partial<FakeSeamOptions>
     gateway?: Partial<GatewayOptions>
+    dependencies?: (seamEndpoint: string) => GatewayDependencies
   } = {},
 ): Promise<Harness> {
   const fakeSeam = new FakeSeam({
@@ -69,12 +72,19 @@ export async function startHarness(
     (level: string) =>
     (...args: unknown[]) =>
       logs.push(`${level} ${args.map((arg) => (arg instanceof Error ? `${arg.stack}` : String(arg))).join(' ')}`)
-  const gateway = createGateway({
-    seamEndpoint,
-    upstreamTimeoutMs: 2_000,
-    logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
-    ...options.gateway,
-  })
+  // The gateway runs in this process: whatever it prints through the console is caught here too.
+  const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation(record(`console.${level}`)),
+  )
+  const gateway = createGateway(
+    {
+      seamEndpoint,
+      upstreamTimeoutMs: 2_000,
+      logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      ...options.gateway,
+    },
+    options.dependencies?.(seamEndpoint),
+  )
   const server: RunningServer = await listen(gateway, 0, '127.0.0.1')
 
   return {
@@ -94,6 +104,7 @@ export async function startHarness(
     async close() {
       await server.close()
       await fakeSeam.close()
+      for (const spy of consoleSpies) spy.mockRestore()
     },
   }
 }
