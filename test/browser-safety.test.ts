@@ -31,7 +31,14 @@ describe('CORS', () => {
 
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true')
-    expect(allowed.headers.get('access-control-allow-headers')).toContain('seam-workspace')
+    expect(allowed.headers.get('access-control-allow-headers')?.split(', ')).toEqual([
+      'authorization',
+      'seam-workspace',
+      'content-type',
+      'accept',
+      'x-graphql-yoga-csrf',
+    ])
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, POST')
     expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example')
   })
 

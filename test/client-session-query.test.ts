@@ -92,6 +92,43 @@ describe('clientSession', () => {
     })
   })
 
+  it('reads optional fields that Seam sends as null as null', async () => {
+    harness = await startHarness({
+      fake: {
+        clientSessions: [clientSession({ customer_key: null, user_identity_id: null, user_identity_ids: null })],
+      },
+    })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.errors).toBeUndefined()
+    expect(answer.body.data?.['clientSession']).toMatchObject({
+      customerKey: null,
+      userIdentityId: null,
+      userIdentityIds: [],
+    })
+  })
+
+  it('answers UPSTREAM_ERROR with the request id when the answer has no client_session', async () => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext({ status: 200, body: '{"ok":true}', headers: { 'seam-request-id': 'req-missing' } })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
+    expect(answer.body.errors?.[0]?.extensions['seam']).toEqual({ status: 200, requestId: 'req-missing' })
+  })
+
+  it('answers NOT_FOUND, not null, when Seam says something else was not found', async () => {
+    harness = await startHarness()
+    harness.fakeSeam.failNext({
+      status: 404,
+      body: JSON.stringify({ error: { type: 'workspace_not_found', message: 'Workspace not found' } }),
+    })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['NOT_FOUND'])
+    expect(answer.body.errors?.[0]?.message).toBe('Workspace not found')
+  })
+
   it('leaves userIdentityId null when Seam sends several user_identity_ids and no user_identity_id', async () => {
     harness = await startHarness({
       fake: { clientSessions: [clientSession({ user_identity_ids: ['identity-1', 'identity-2'] })] },

@@ -188,6 +188,15 @@ describe('upstream faults', () => {
     expectNothingLeaked(answer)
   })
 
+  it('holds the budget over the whole call, even when Seam keeps sending a little at a time', async () => {
+    harness = await startHarness({ gateway: { upstreamTimeoutMs: 300 } })
+    // 30 pieces 100 ms apart: never idle for as long as the budget, but 3 s in all.
+    harness.fakeSeam.failNext({ trickle: 30, delayMs: 100 })
+    const answer = await harness.graphql(read, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['GATEWAY_TIMEOUT'])
+  })
+
   it('answers UPSTREAM_UNAVAILABLE when Seam resets the connection', async () => {
     harness = await startHarness()
     harness.fakeSeam.failNext({ reset: true })

@@ -27,9 +27,10 @@ export interface FakeClientSession {
   device_count: number
   connected_account_ids: string[]
   connect_webview_ids: string[]
-  user_identity_id?: string
-  user_identity_ids: string[]
-  customer_key?: string
+  // Optional in the contract: Seam may leave them out, or send null.
+  user_identity_id?: string | null
+  user_identity_ids: string[] | null
+  customer_key?: string | null
 }
 
 export interface FakeSeamOptions {
@@ -67,6 +68,8 @@ export interface Fault {
   headers?: Record<string, string>
   /** Cut the connection without answering. */
   reset?: boolean
+  /** Send the (normal or given) body in this many pieces, `delayMs` apart: slow, yet never idle for long. */
+  trickle?: number
 }
 
 type Scheme = 'api_key' | 'client_session' | 'pat_with_workspace' | 'console_session_with_workspace'
@@ -174,6 +177,10 @@ export class FakeSeam {
       body: parseJson(text) ?? text,
     })
     const fault = this.#faults.shift()
+    if (fault?.trickle !== undefined) {
+      await trickle(response, fault.trickle, fault.delayMs ?? 0)
+      return
+    }
     if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (fault?.reset === true) {
       request.socket.destroy()
@@ -298,6 +305,17 @@ export class FakeSeam {
     if (typeof input['user_identifier_key'] === 'string') session.user_identifier_key = input['user_identifier_key']
     return session
   }
+}
+
+async function trickle(response: ServerResponse, pieces: number, intervalMs: number): Promise<void> {
+  response.writeHead(200, { 'content-type': 'application/json' })
+  response.write('{"ok":true')
+  for (let piece = 0; piece < pieces; piece += 1) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+    if (response.destroyed) return
+    response.write(' ')
+  }
+  response.end('}')
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

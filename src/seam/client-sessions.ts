@@ -113,9 +113,12 @@ async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIde
   return session
 }
 
-/** Seam's own "not found" (`client_session_not_found`), not a 404 page from something in between. */
-const isSeamNotFound = (error: unknown) =>
-  error instanceof SeamHttpError && error.status === 404 && error.apiError?.type.endsWith('_not_found') === true
+/**
+ * Seam's own answer that the session does not exist. Not any 404: one without Seam's error body comes
+ * from something in between (a proxy, a wrong SEAM_ENDPOINT), and one about another resource is an error.
+ */
+const isClientSessionNotFound = (error: unknown) =>
+  error instanceof SeamHttpError && error.status === 404 && error.apiError?.type === 'client_session_not_found'
 
 /** `/client_sessions/get`; null when Seam does not know the session. */
 export async function getClientSession(
@@ -125,7 +128,7 @@ export async function getClientSession(
   try {
     return await fetchClientSession(seam, identifier)
   } catch (error) {
-    if (isSeamNotFound(error)) return null
+    if (isClientSessionNotFound(error)) return null
     throw error
   }
 }

@@ -43,7 +43,8 @@ export class SeamClient {
   readonly #timeoutMs: number
 
   constructor({ endpoint, timeoutMs }: SeamClientOptions) {
-    // The abort signal enforces the budget; undici's own timeouts (300 s by default) must not cut in first.
+    // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
+    // default would cut a larger budget short: they get the budget too.
     this.#pool = new Pool(endpoint, { keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
     this.#timeoutMs = timeoutMs
   }

@@ -2,9 +2,9 @@
  * One gateway in front of one fake Seam, both listening on loopback ports, and a GraphQL client that
  * talks to the gateway over HTTP. Every test file builds its own and closes it afterwards.
  */
-import { FakeSeam, type FakeClientSession, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
 import { vi } from 'vitest'
 
+import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
 import { createGateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
 

@@ -1,0 +1,20 @@
+/**
+ * The leak checks read `harness.logs`; this makes sure that whatever the gateway prints reaches it.
+ */
+import { afterEach, expect, it } from 'vitest'
+
+import { type Harness, startHarness } from './support/harness.js'
+
+let harness: Harness
+afterEach(() => harness.close())
+
+it('catches what the gateway prints through the console and through yoga’s logger', async () => {
+  harness = await startHarness()
+  console.error('printed through console.error')
+  console.info('printed through console.info')
+  await harness.graphql('{ __typename }')
+
+  expect(harness.logs).toContain('console.error printed through console.error')
+  expect(harness.logs).toContain('console.info printed through console.info')
+  expect(harness.logs.some((line) => line.startsWith('debug '))).toBe(true)
+})
