@@ -2,9 +2,9 @@
  * Typed upstream errors, and the one place where they become the GraphQL errors a client sees.
  *
  * Resolvers and the Seam client throw these classes; `toGraphQLError` runs on every execution result
- * (../plugins/use-error-codes.ts), so every path to a response goes through it. Only what is listed here reaches the client: the Seam
- * error's message, type, request id, status and validation errors. Never an upstream body, stack,
- * URL or header.
+ * (../plugins/use-error-codes.ts), so every path to a response goes through it. Only what is listed
+ * here reaches the client: the Seam error's message, type, request id, status and validation errors.
+ * Never an upstream body, stack, URL or header.
  */
 import { createGraphQLError } from 'graphql-yoga'
 import type { GraphQLError } from 'graphql'
