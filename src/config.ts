@@ -59,13 +59,7 @@ function corsOrigins(env: Environment): string[] {
   return value.split(',').map((entry) => {
     const origin = entry.trim()
     if (origin === '*') return origin
-    let url: URL | undefined
-    try {
-      url = new URL(origin)
-    } catch {
-      url = undefined
-    }
-    if (url === undefined || url.origin !== origin) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       throw new ConfigError(
         `CORS_ORIGINS takes origins such as https://app.example.com, separated by commas; not "${origin}".`,
       )
