@@ -10,6 +10,7 @@ import { Pool, errors as undiciErrors } from 'undici'
 import { assertAccepted, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
   type SeamApiErrorBody,
+  type SeamError,
   SeamHttpError,
   SeamInvalidResponseError,
   SeamTimeoutError,
@@ -38,6 +39,26 @@ export interface SeamCaller {
   post(endpoint: SeamEndpoint, body: JsonObject): Promise<SeamAnswer>
 }
 
+/** What one upstream call did, for logs, metrics and traces. Never a body, header or credential. */
+export interface UpstreamCall {
+  endpoint: SeamEndpoint
+  /** The HTTP status, when Seam answered at all. */
+  status: number | undefined
+  /** When the call started (`performance.now()` time origin) and how long it took, in milliseconds. */
+  startedAt: number
+  durationMs: number
+  /** From `seam-request-id` or the error body. */
+  requestId: string | undefined
+  /** `undefined` on success; otherwise the typed error the call ended with. */
+  error: SeamError | undefined
+}
+
+/** Per-request hooks of a caller. */
+export interface SeamCallerHooks {
+  /** Called once per upstream call, when it has ended, in the async context of the resolver that made it. */
+  onCall?: (call: UpstreamCall) => void
+}
+
 export class SeamClient {
   readonly #pool: Pool
   readonly #timeoutMs: number
@@ -50,8 +71,41 @@ export class SeamClient {
   }
 
   /** A caller for one request. The credential lives in the closure and dies with the request. */
-  withCredential(credential: SeamCredential | undefined): SeamCaller {
-    return { post: (endpoint, body) => this.#post(endpoint, body, assertAccepted(endpoint, credential)) }
+  withCredential(credential: SeamCredential | undefined, hooks: SeamCallerHooks = {}): SeamCaller {
+    const { onCall } = hooks
+    if (onCall === undefined) {
+      return { post: (endpoint, body) => this.#post(endpoint, body, assertAccepted(endpoint, credential)) }
+    }
+    return {
+      post: async (endpoint, body) => {
+        const accepted = assertAccepted(endpoint, credential)
+        const startedAt = performance.now()
+        try {
+          const answer = await this.#post(endpoint, body, accepted)
+          const { status, requestId } = answer
+          onCall({
+            endpoint,
+            status,
+            startedAt,
+            durationMs: performance.now() - startedAt,
+            requestId,
+            error: undefined,
+          })
+          return answer
+        } catch (error) {
+          const seamError = error as SeamError
+          onCall({
+            endpoint,
+            status: 'status' in seamError ? (seamError.status as number) : undefined,
+            startedAt,
+            durationMs: performance.now() - startedAt,
+            requestId: 'requestId' in seamError ? (seamError.requestId as string | undefined) : undefined,
+            error: seamError,
+          })
+          throw error
+        }
+      },
+    }
   }
 
   async #post(endpoint: SeamEndpoint, body: JsonObject, credential: SeamCredential): Promise<SeamAnswer> {
