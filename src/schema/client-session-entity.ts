@@ -22,5 +22,7 @@ builder.asEntity(ClientSessionRef, {
     builder.selection<{ clientSessionId: string }>('clientSessionId'),
     builder.selection<{ userIdentifierKey: string }>('userIdentifierKey'),
   ],
-  resolveReference: (reference, { clientSessions }) => clientSessions.load(identifierOf(reference)),
+  // async: a throw must fail only this reference. @apollo/subgraph maps the references synchronously, so a
+  // plain throw would take down the whole `_entities` list, and with it `data`.
+  resolveReference: async (reference, { clientSessions }) => clientSessions.load(identifierOf(reference)),
 })
