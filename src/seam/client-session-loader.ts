@@ -3,7 +3,8 @@
  * query, each reference a federation gateway sends to `_entities`) asks this loader, so one
  * identifier costs one `/client_sessions/get` call however often a request names it. Seam has no batch
  * read: each distinct identifier is its own call, all started together and bounded by the request's
- * concurrency cap (./concurrency-limit.ts).
+ * concurrency cap (./concurrency-limit.ts). Only reads go through it: a mutation answers with the session
+ * as its own write left it, never with one this loader read earlier in the request.
  */
 import DataLoader from 'dataloader'
 
