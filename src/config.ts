@@ -2,6 +2,7 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
+import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -9,6 +10,8 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
+  /** Most upstream calls one request may have in flight at once. */
+  maxConcurrentUpstreamCalls: number
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
   corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
@@ -105,6 +108,7 @@ export function loadConfig(env: Environment = process.env): Config {
     host: read(env, 'HOST') ?? '127.0.0.1',
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
   }

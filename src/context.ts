@@ -1,28 +1,39 @@
 /**
- * What every resolver gets for one request: a Seam caller bound to that request's credential, and the
- * record of the upstream calls it made (read by logging, metrics and tracing once the request ends).
+ * What every resolver gets for one request: a Seam caller bound to that request's credential, the
+ * request's loaders, and the record of the upstream calls it made (read by logging, metrics and
+ * tracing once the request ends).
  */
 import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
+import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
+import { withConcurrencyLimit } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
 
 export interface GatewayContext {
   seam: SeamCaller
   /** Every upstream call this request made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
+  /** Client sessions by identifier, each read at most once per request. */
+  clientSessions: ClientSessionLoader
 }
 
 /**
  * With a server-held credential every call uses it and the caller's Authorization is ignored;
  * otherwise each request forwards its own, and a request without one is refused before any call.
+ * `maxConcurrentCalls` bounds all the upstream calls of one request, whichever resolver makes them.
  */
-export function createContextFactory(client: SeamClient, serverCredential: SeamCredential | undefined) {
+export function createContextFactory(
+  client: SeamClient,
+  serverCredential: SeamCredential | undefined,
+  maxConcurrentCalls: number,
+) {
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
-    return {
-      seam: client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
+    const seam = withConcurrencyLimit(
+      client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
       }),
-      upstreamCalls,
-    }
+      maxConcurrentCalls,
+    )
+    return { seam, upstreamCalls, clientSessions: createClientSessionLoader(seam) }
   }
 }

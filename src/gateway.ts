@@ -8,6 +8,7 @@ import { createContextFactory, type GatewayContext } from './context.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
+import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { SeamCredential } from './seam/credentials.js'
 
 export interface GatewayOptions {
@@ -15,6 +16,11 @@ export interface GatewayOptions {
   seamEndpoint: string
   /** Overall time budget of one upstream call, in milliseconds. */
   upstreamTimeoutMs: number
+  /**
+   * Most upstream calls one request may have in flight at once (a federated query can name many client
+   * sessions); the others wait their turn. Default 8.
+   */
+  maxConcurrentUpstreamCalls?: number
   /**
    * A credential held by the server and used for every upstream call; the callers' Authorization is
    * then ignored. Without it, each request forwards its own.
@@ -62,7 +68,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(seamClient, options.serverCredential),
+    context: createContextFactory(
+      seamClient,
+      options.serverCredential,
+      options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    ),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.

@@ -9,9 +9,14 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
+      maxConcurrentUpstreamCalls: 8,
       corsOrigins: [],
       serverCredential: undefined,
     })
+  })
+
+  it('reads SEAM_MAX_CONCURRENT_CALLS', () => {
+    expect(loadConfig({ SEAM_MAX_CONCURRENT_CALLS: '3' }).maxConcurrentUpstreamCalls).toBe(3)
   })
 
   it('reads CORS_ORIGINS as a list of origins', () => {
@@ -35,6 +40,8 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ SEAM_TIMEOUT_MS: '0' }, 'SEAM_TIMEOUT_MS'],
+    [{ SEAM_MAX_CONCURRENT_CALLS: '0' }, 'SEAM_MAX_CONCURRENT_CALLS'],
+    [{ SEAM_MAX_CONCURRENT_CALLS: 'many' }, 'SEAM_MAX_CONCURRENT_CALLS'],
     [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],

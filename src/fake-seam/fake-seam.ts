@@ -124,6 +124,9 @@ export class FakeSeam {
   readonly requests: RecordedRequest[] = []
   /** TCP connections accepted so far: with keep-alive, one client that reads its answers needs one. */
   connections = 0
+  /** The most requests it was answering at one time (tests slow answers with `failNext({ delayMs })`). */
+  peakInFlight = 0
+  #inFlight = 0
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
   readonly #sessions = new Map<string, FakeClientSession>()
@@ -135,6 +138,11 @@ export class FakeSeam {
     this.grantAnswer = options.grantAnswer ?? 'client_session'
     for (const session of options.clientSessions ?? []) this.#sessions.set(session.client_session_id, { ...session })
     this.#server = createServer((request, response) => {
+      this.#inFlight += 1
+      this.peakInFlight = Math.max(this.peakInFlight, this.#inFlight)
+      response.on('close', () => {
+        this.#inFlight -= 1
+      })
       // A client that goes away mid-request must not take the fake down with an unhandled rejection.
       this.#handle(request, response).catch(() => response.destroy())
     })

@@ -2,7 +2,7 @@
  * The ClientSession type and the query that reads one. Every description and deprecation comes from
  * Seam's contract (`client_session` and `/client_sessions/get`).
  */
-import { type ClientSession, type ClientSessionIdentifier, getClientSession } from '../seam/client-sessions.js'
+import type { ClientSession, ClientSessionIdentifier } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
@@ -41,7 +41,7 @@ builder.queryField('clientSession', (t) =>
       clientSessionId: t.arg.id(get.input('client_session_id')),
       userIdentifierKey: t.arg.string(get.input('user_identifier_key')),
     },
-    resolve: (_, { clientSessionId, userIdentifierKey }, { seam }) => {
+    resolve: (_, { clientSessionId, userIdentifierKey }, { clientSessions }) => {
       const identifier: ClientSessionIdentifier | undefined =
         clientSessionId != null && userIdentifierKey == null
           ? { clientSessionId }
@@ -51,7 +51,7 @@ builder.queryField('clientSession', (t) =>
       if (identifier === undefined) {
         throw gatewayError('Give exactly one of clientSessionId and userIdentifierKey.', 'BAD_USER_INPUT')
       }
-      return getClientSession(seam, identifier)
+      return clientSessions.load(identifier)
     },
   }),
 )

@@ -1,5 +1,13 @@
 import { builder } from './builder.js'
 import './client-session.js'
+import './client-session-entity.js'
 import './grant-client-session-access.js'
 
-export const schema = builder.toSchema({ sortSchema: false })
+/**
+ * An Apollo Federation v2 subgraph: the types above plus `_service { sdl }`, `_entities` and the
+ * `@link` to the federation spec. The federation plugin sorts types and fields by name.
+ */
+export const schema = builder.toSubGraphSchema({
+  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+  federationDirectives: ['@key'],
+})

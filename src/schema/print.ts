@@ -1,8 +1,12 @@
-import { printSchema } from 'graphql'
+import { printSubgraphSchema } from '@apollo/subgraph'
 
 import { schema } from './index.js'
 
-/** The SDL committed as schema.graphql; test/schema-file.test.ts keeps the two equal. */
+/**
+ * The subgraph SDL, committed as schema.graphql and printed by `npm run sdl` for composition tools;
+ * test/schema-file.test.ts keeps the two equal. graphql-js's `printSchema` would drop `@key` and
+ * `@link`, without which a supergraph cannot be composed from it.
+ */
 export function printGatewaySchema(): string {
-  return `${printSchema(schema)}\n`
+  return `${printSubgraphSchema(schema)}\n`
 }

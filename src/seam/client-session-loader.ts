@@ -1,0 +1,29 @@
+/**
+ * Client sessions read once per request. Every resolver that needs a session (the `clientSession`
+ * query, each reference a federation gateway sends to `_entities`) asks this loader, so one
+ * identifier costs one `/client_sessions/get` call however often a request names it. Seam has no batch
+ * read: each distinct identifier is its own call, all started together and bounded by the request's
+ * concurrency cap (./concurrency-limit.ts). Only reads go through it: a mutation answers with the session
+ * as its own write left it, never with one this loader read earlier in the request.
+ */
+import DataLoader from 'dataloader'
+
+import type { SeamCaller } from './client.js'
+import { type ClientSession, type ClientSessionIdentifier, getClientSession } from './client-sessions.js'
+
+/** Loads a session by identifier; `null` when Seam does not know it. */
+export type ClientSessionLoader = DataLoader<ClientSessionIdentifier, ClientSession | null, string>
+
+// An ID and a user identifier key may be spelled alike; they name different sessions.
+const cacheKey = (identifier: ClientSessionIdentifier) =>
+  'clientSessionId' in identifier ? `id:${identifier.clientSessionId}` : `key:${identifier.userIdentifierKey}`
+
+/** An error for one identifier fails only the resolvers that asked for it, as DataLoader has it. */
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)))
+
+export function createClientSessionLoader(seam: SeamCaller): ClientSessionLoader {
+  return new DataLoader(
+    (identifiers) => Promise.all(identifiers.map((identifier) => getClientSession(seam, identifier).catch(asError))),
+    { cacheKeyFn: cacheKey },
+  )
+}

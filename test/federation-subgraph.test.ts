@@ -1,0 +1,176 @@
+/**
+ * The subgraph protocol itself, as a federation gateway speaks it to the gateway: `_service { sdl }`,
+ * `_entities` with references by either key, and the HTTP status and codes of its errors.
+ */
+import { readFile } from 'node:fs/promises'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { Fault } from '../src/fake-seam/fake-seam.js'
+import { apiKey, clientSession, type GraphQLAnswer, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+const sessions = Array.from({ length: 6 }, (_, index) =>
+  clientSession({
+    client_session_id: `00000000-0000-4000-8000-00000000000${index + 1}`,
+    user_identifier_key: `user_${index + 1}`,
+    token: `seam_cst1_SECRETsession${index + 1}`,
+  }),
+)
+const idOf = (index: number) => sessions[index - 1]!.client_session_id
+
+const entitiesQuery = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on ClientSession { clientSessionId userIdentifierKey }
+  }
+}`
+
+/** A POST as a federation gateway sends it, with the given Accept header. */
+async function post(url: string, body: object, headers: Record<string, string>): Promise<GraphQLAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) }
+}
+
+describe('the subgraph protocol', () => {
+  let harness: Harness
+  beforeAll(async () => {
+    harness = await startHarness({ fake: { clientSessions: sessions }, gateway: { maxConcurrentUpstreamCalls: 3 } })
+  })
+  afterAll(() => harness?.close())
+
+  it('serves the SDL of schema.graphql at _service, with @link and both @key directives', async () => {
+    const answer = await harness.graphql('{ _service { sdl } }')
+
+    const sdl: string = answer.body.data?.['_service'].sdl
+    expect(`${sdl}\n`).toBe(await readFile(new URL('../schema.graphql', import.meta.url), 'utf8'))
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])')
+    expect(sdl).toMatch(/type ClientSession\s+@key\(fields: "clientSessionId"\)\s+@key\(fields: "userIdentifierKey"\)/)
+  })
+
+  it('resolves references by either key, once per key, null for one Seam does not know', async () => {
+    harness.fakeSeam.requests.length = 0
+    const representations = [
+      { __typename: 'ClientSession', clientSessionId: idOf(1) },
+      { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
+      { __typename: 'ClientSession', clientSessionId: 'unknown-session' },
+      { __typename: 'ClientSession', clientSessionId: idOf(1) },
+      { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
+    ]
+
+    const answer = await harness.graphql(entitiesQuery, { variables: { representations }, headers: withApiKey })
+
+    expect(answer.body).toEqual({
+      data: {
+        _entities: [
+          { clientSessionId: idOf(1), userIdentifierKey: 'user_1' },
+          { clientSessionId: idOf(2), userIdentifierKey: 'user_2' },
+          null,
+          { clientSessionId: idOf(1), userIdentifierKey: 'user_1' },
+          { clientSessionId: idOf(2), userIdentifierKey: 'user_2' },
+        ],
+      },
+    })
+    expect(harness.fakeSeam.requests.map((request) => request.body)).toEqual([
+      { client_session_id: idOf(1) },
+      { user_identifier_key: 'user_2' },
+      { client_session_id: 'unknown-session' },
+    ])
+  })
+
+  it('shares reads between _entities and the clientSession query of one request', async () => {
+    harness.fakeSeam.requests.length = 0
+
+    const answer = await harness.graphql(
+      `query ($representations: [_Any!]!) {
+        clientSession(clientSessionId: "${idOf(3)}") { clientSessionId }
+        _entities(representations: $representations) { ... on ClientSession { clientSessionId } }
+      }`,
+      {
+        variables: { representations: [{ __typename: 'ClientSession', clientSessionId: idOf(3) }] },
+        headers: withApiKey,
+      },
+    )
+
+    expect(answer.body.data).toEqual({
+      clientSession: { clientSessionId: idOf(3) },
+      _entities: [{ clientSessionId: idOf(3) }],
+    })
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
+  it('holds the configured cap over every upstream call of a request, whichever field makes it', async () => {
+    harness.fakeSeam.requests.length = 0
+    harness.fakeSeam.peakInFlight = 0
+    harness.fakeSeam.failNext(...Array.from({ length: 6 }, () => ({ delayMs: 100 })))
+
+    const answer = await harness.graphql(
+      `query ($representations: [_Any!]!) {
+        first: clientSession(clientSessionId: "${idOf(1)}") { clientSessionId }
+        second: clientSession(userIdentifierKey: "user_2") { clientSessionId }
+        _entities(representations: $representations) { ... on ClientSession { clientSessionId } }
+      }`,
+      {
+        variables: {
+          representations: [3, 4, 5, 6].map((index) => ({ __typename: 'ClientSession', clientSessionId: idOf(index) })),
+        },
+        headers: withApiKey,
+      },
+    )
+
+    expect(answer.body.errors).toBeUndefined()
+    expect(harness.fakeSeam.requests).toHaveLength(6)
+    expect(harness.fakeSeam.peakInFlight).toBe(3)
+  })
+})
+
+describe('errors in a subgraph answer', () => {
+  let harness: Harness
+  beforeAll(async () => {
+    harness = await startHarness({ fake: { clientSessions: sessions }, gateway: { upstreamTimeoutMs: 300 } })
+  })
+  afterAll(() => harness?.close())
+
+  const seamError = (status: number, type: string): Fault => ({
+    status,
+    body: JSON.stringify({ error: { type, message: `Seam says ${type}`, request_id: 'req-1' } }),
+  })
+  const reference = { __typename: 'ClientSession', clientSessionId: idOf(1) }
+  const cases: [string, string, { fault?: Fault; headers?: Record<string, string>; representation?: object }][] = [
+    ['no credential', 'UNAUTHENTICATED', { headers: {} }],
+    ['a reference without a key', 'BAD_USER_INPUT', { representation: { __typename: 'ClientSession', token: 'x' } }],
+    ['upstream 400', 'BAD_USER_INPUT', { fault: seamError(400, 'invalid_input') }],
+    ['upstream 401', 'UNAUTHENTICATED', { fault: seamError(401, 'unauthorized') }],
+    ['upstream 403', 'FORBIDDEN', { fault: seamError(403, 'forbidden') }],
+    ['upstream 404 about something else', 'NOT_FOUND', { fault: seamError(404, 'workspace_not_found') }],
+    ['upstream 429', 'RATE_LIMITED', { fault: { ...seamError(429, 'rate_limited'), headers: { 'retry-after': '3' } } }],
+    ['upstream 500', 'UPSTREAM_ERROR', { fault: seamError(500, 'internal_server_error') }],
+    ['a reset connection', 'UPSTREAM_UNAVAILABLE', { fault: { reset: true } }],
+    ['an upstream slower than the budget', 'GATEWAY_TIMEOUT', { fault: { delayMs: 1_000 } }],
+  ]
+  // What federation gateways ask for: `*/*` (Apollo Gateway's fetch), `application/json`, and the
+  // GraphQL-over-HTTP media type first (Hive Gateway and newer routers).
+  const accepts = ['*/*', 'application/json', 'application/graphql-response+json, application/json']
+
+  describe.each(accepts)('with Accept: %s', (accept) => {
+    it.each(cases)('%s: HTTP 200 and %s', async (_, code, { fault, headers = withApiKey, representation }) => {
+      if (fault !== undefined) harness.fakeSeam.failNext(fault)
+
+      const answer = await post(
+        harness.gatewayUrl,
+        { query: entitiesQuery, variables: { representations: [representation ?? reference] } },
+        { accept, ...headers },
+      )
+
+      expect(answer.status).toBe(200)
+      expect(answer.body.data).toEqual({ _entities: [null] })
+      expect(answer.body.errors?.map(({ path, extensions }) => ({ path, code: extensions['code'] }))).toEqual([
+        { path: ['_entities', 0], code },
+      ])
+      expect(answer.text).not.toContain(apiKey)
+    })
+  })
+})
