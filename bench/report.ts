@@ -6,8 +6,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os'
 
 import type { LoadResult } from './load-driver.js'
 import type { ProcessUsage } from './process-stats.js'
-
-export type Server = 'raw proxy' | 'gateway'
+import type { Server } from './scenarios.js'
 
 export interface Measurement {
   scenario: string

@@ -10,6 +10,14 @@
 const clientSessionFields = 'clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt'
 const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
 
+/** The servers a scenario runs against: the baseline, and the gateway. */
+export type Server = 'raw proxy' | 'gateway'
+
+/** A made-up API key: the stub takes any credential, the gateway wants one shaped like Seam's. */
+export const benchApiKey = 'seam_bench1_0123456789abcdefBENCHKEY'
+/** What every request carries (a gateway with a server-held credential ignores the Authorization). */
+export const clientHeaders = { 'content-type': 'application/json', authorization: `Bearer ${benchApiKey}` }
+
 /** A field a scenario needs that not every version of the schema has. */
 export type OptionalField = '_entities' | 'clientSessions'
 
@@ -109,3 +117,10 @@ export const growthScenarios: Scenario[] = [
   clientSessionsList(100),
   clientSessionsList(1000),
 ]
+
+/** The HTTP request a scenario makes of one server. */
+export function requestFor(scenario: Scenario, server: Server): { path: string; body: string } {
+  if (server === 'gateway') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
+  const { path, body, fanout } = scenario.baseline
+  return { path: fanout === 1 ? path : `${path}?fanout=${fanout}`, body: JSON.stringify(body) }
+}
