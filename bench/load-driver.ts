@@ -19,8 +19,9 @@ export interface LoadRun {
 
 export interface LoadResult {
   requestsPerSecond: number
-  p50Ms: number
-  p99Ms: number
+  /** Undefined when no request succeeded. */
+  p50Ms?: number
+  p99Ms?: number
   /** Answers with a 2xx status. */
   ok: number
   /** Answers with another status, and connection errors and timeouts. */
@@ -49,8 +50,10 @@ const instance = autocannon(
     const ok = result['2xx']
     const answer: LoadResult = {
       requestsPerSecond: ok / result.duration,
-      p50Ms: latencyUs.getValueAtPercentile(50) / 1000,
-      p99Ms: latencyUs.getValueAtPercentile(99) / 1000,
+      ...(ok > 0 && {
+        p50Ms: latencyUs.getValueAtPercentile(50) / 1000,
+        p99Ms: latencyUs.getValueAtPercentile(99) / 1000,
+      }),
       ok,
       failed: result.non2xx + result.errors + result.timeouts,
     }

@@ -13,6 +13,11 @@ export interface Settings {
   /** Seconds of load on each server and main scenario before measuring, so the JIT has done its work. */
   warmupS: number
   connections: number
+  /**
+   * Connections of the cost-growth runs. Default 1: one request at a time shows what a request costs,
+   * with no queueing behind other requests in the numbers.
+   */
+  growthConnections: number
   /** `server`: the gateway holds SEAM_API_KEY; `header`: each request brings its Authorization. */
   credential: 'server' | 'header'
 }
@@ -34,9 +39,10 @@ export function readSettings(): Settings {
   return {
     durationS: whole('BENCH_DURATION_S', quick ? 1 : 4),
     rounds: whole('BENCH_ROUNDS', quick ? 1 : 3),
-    growthDurationS: whole('BENCH_GROWTH_DURATION_S', quick ? 1 : 3),
+    growthDurationS: whole('BENCH_GROWTH_DURATION_S', quick ? 1 : 2),
     warmupS: whole('BENCH_WARMUP_S', 1),
     connections: whole('BENCH_CONNECTIONS', 32),
+    growthConnections: whole('BENCH_GROWTH_CONNECTIONS', 1),
     credential,
   }
 }
