@@ -57,11 +57,16 @@ try {
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)\n`)
 
-  const measurements: Measurement[] = []
-  const notMeasured: NotMeasured[] = []
+  /** One table's runs, and the scenarios it could not measure. */
+  interface Results {
+    measurements: Measurement[]
+    notMeasured: NotMeasured[]
+  }
+  const main: Results = { measurements: [], notMeasured: [] }
+  const growth: Results = { measurements: [], notMeasured: [] }
 
   /** Checks a scenario on both servers; false (and a note of why) when it cannot be measured. */
-  async function ready(scenario: Scenario): Promise<boolean> {
+  async function ready(scenario: Scenario, results: Results): Promise<boolean> {
     if (scenario.listSize !== undefined) {
       const response = await fetch(`${stub.origin}/_bench/list_size`, {
         method: 'POST',
@@ -72,7 +77,7 @@ try {
     for (const server of servers) {
       const problem = await problemWith(scenario, server, running[server].origin)
       if (problem !== undefined) {
-        notMeasured.push({ scenario: scenario.name, reason: problem })
+        results.notMeasured.push({ scenario: scenario.name, reason: problem })
         console.log(`${scenario.name}: ${problem}`)
         return false
       }
@@ -90,47 +95,44 @@ try {
     })
 
   /** The baseline, then the gateway: one round of one scenario. */
-  async function measureRound(scenario: Scenario, round: number, durationS: number, connections: number) {
+  async function measureRound(
+    scenario: Scenario,
+    round: number,
+    results: Results,
+    durationS: number,
+    connections: number,
+  ) {
     for (const server of servers) {
       const measured = await load(scenario, server, durationS, connections)
       const measurement = { scenario: scenario.name, server, round, ...measured }
-      measurements.push(measurement)
+      results.measurements.push(measurement)
       console.log(runLine(measurement))
     }
   }
 
-  const main: Scenario[] = []
-  for (const scenario of mainScenarios) if (await ready(scenario)) main.push(scenario)
-  for (const scenario of main) {
+  const measurable: Scenario[] = []
+  for (const scenario of mainScenarios) if (await ready(scenario, main)) measurable.push(scenario)
+  for (const scenario of measurable) {
     for (const server of servers) await load(scenario, server, settings.warmupS, settings.connections)
   }
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const scenario of main) await measureRound(scenario, round, settings.durationS, settings.connections)
+    for (const scenario of measurable) {
+      await measureRound(scenario, round, main, settings.durationS, settings.connections)
+    }
   }
   for (const scenario of growthScenarios) {
-    if (await ready(scenario)) {
-      await measureRound(scenario, 0, settings.growthDurationS, settings.growthConnections)
+    if (await ready(scenario, growth)) {
+      await measureRound(scenario, 0, growth, settings.growthDurationS, settings.growthConnections)
     }
   }
 
+  const names = (scenarios: Scenario[]) => scenarios.map((scenario) => scenario.name)
   console.log(`\n## Main table (${settings.rounds} interleaved rounds of ${settings.durationS} s; medians)\n`)
-  console.log(
-    table(
-      mainScenarios.map((scenario) => scenario.name),
-      measurements,
-      notMeasured,
-    ),
-  )
+  console.log(table(names(mainScenarios), main.measurements, main.notMeasured))
   console.log(
     `\n## How cost grows (one run of ${settings.growthDurationS} s each, ${settings.growthConnections} connection(s))\n`,
   )
-  console.log(
-    table(
-      growthScenarios.map((scenario) => scenario.name),
-      measurements,
-      notMeasured,
-    ),
-  )
+  console.log(table(names(growthScenarios), growth.measurements, growth.notMeasured))
   console.log(`\ngateway start-up to first answer: ${startupMs} ms`)
 } finally {
   await stopAll()
