@@ -19,7 +19,7 @@ import { choosePinning } from './processes.js'
 import { machineLines, runLine } from './report.js'
 import { clientHeaders, growthScenarios, mainScenarios, requestFor } from './scenarios.js'
 import { startGateway, startUpstreamStub, stopAll } from './servers.js'
-import { readSettings } from './settings.js'
+import { readSettings, whole } from './settings.js'
 
 const profilesDirectory = fileURLToPath(new URL('../../bench/profiles/', import.meta.url))
 
@@ -34,7 +34,7 @@ if (existing !== undefined) {
 }
 
 const settings = readSettings()
-const durationS = Number(process.env['BENCH_PROFILE_DURATION_S'] ?? 10)
+const durationS = whole('BENCH_PROFILE_DURATION_S', 10)
 const scenarioName = process.env['BENCH_PROFILE_SCENARIO'] ?? mainScenarios[0]!.name
 const scenario = [...mainScenarios, ...growthScenarios].find((candidate) => candidate.name === scenarioName)
 if (scenario === undefined) throw new Error(`no scenario is called "${scenarioName}"`)

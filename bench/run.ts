@@ -22,7 +22,12 @@ async function problemWith(scenario: Scenario, server: Server, origin: string): 
   const response = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body })
   const text = await response.text()
   if (server === 'raw proxy') return response.ok ? undefined : `failed: the raw proxy answered ${response.status}`
-  const answer = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: { message: string }[] }
+  let answer: { data?: Record<string, unknown> | null; errors?: { message: string }[] }
+  try {
+    answer = JSON.parse(text) as typeof answer
+  } catch {
+    return `failed: the gateway answered ${response.status} without JSON`
+  }
   const error = answer.errors?.[0]?.message
   // A schema without federation lacks `_Any` as well as `_entities`, and graphql-js names the type first.
   const lacking = [`Cannot query field "${scenario.needs}" on type "Query"`, 'Unknown type "_Any"']

@@ -22,7 +22,8 @@ export interface Settings {
   credential: 'server' | 'header'
 }
 
-function whole(name: string, fallback: number): number {
+/** A whole number of at least 1 from the environment variable `name`, or the fallback when it is unset. */
+export function whole(name: string, fallback: number): number {
   const value = process.env[name]?.trim()
   if (value === undefined || value === '') return fallback
   if (!/^\d+$/.test(value) || Number(value) < 1)

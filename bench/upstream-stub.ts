@@ -86,14 +86,16 @@ function send(response: ServerResponse, status: number, body: string): void {
 
 const unauthorized = JSON.stringify({ error: { type: 'unauthorized', message: 'Unauthorized' } })
 const notFound = JSON.stringify({ error: { type: 'not_found', message: 'Not found' } })
+const badRequest = JSON.stringify({ error: { type: 'invalid_input', message: 'size must be a whole number' } })
 
 async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body = await readBody(request)
   if (request.url === '/_bench/list_size') {
     const size = parseObject(body)['size']
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return send(response, 400, notFound)
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return send(response, 400, badRequest)
     listSize = size
-    return send(response, 200, listAnswer(size))
+    listAnswer(size)
+    return send(response, 200, JSON.stringify({ ok: true }))
   }
   if (request.method !== 'POST') return send(response, 404, notFound)
   if (request.headers.authorization === undefined) return send(response, 401, unauthorized)
