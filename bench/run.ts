@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: the upstream stub, the raw proxy baseline and the built gateway, each in its own
+ * process, loaded in turn by autocannon. Prints the machine, each run as it ends, and the tables that go
+ * into bench/RESULTS.md. Runs compiled, from dist/bench/; the knobs are in ./settings.ts.
+ */
+import { runLoad } from './load-run.js'
+import { choosePinning } from './processes.js'
+import { machineLines, type Measurement, type NotMeasured, runLine, table } from './report.js'
+import { clientHeaders, growthScenarios, mainScenarios, requestFor, type Scenario, type Server } from './scenarios.js'
+import { type RunningServer, startGateway, startRawProxy, startUpstreamStub, stopAll } from './servers.js'
+import { readSettings } from './settings.js'
+
+const settings = readSettings()
+const pinning = choosePinning()
+const servers: Server[] = ['raw proxy', 'gateway']
+
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
+
+/** Asks once and checks the answer, so that no run measures error answers. */
+async function problemWith(scenario: Scenario, server: Server, origin: string): Promise<string | undefined> {
+  const { path, body } = requestFor(scenario, server)
+  const response = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body })
+  const text = await response.text()
+  if (server === 'raw proxy') return response.ok ? undefined : `failed: the raw proxy answered ${response.status}`
+  let answer: { data?: Record<string, unknown> | null; errors?: { message: string }[] }
+  try {
+    answer = JSON.parse(text) as typeof answer
+  } catch {
+    return `failed: the gateway answered ${response.status} without JSON`
+  }
+  const error = answer.errors?.[0]?.message
+  // A schema without federation lacks `_Any` as well as `_entities`, and graphql-js names the type first.
+  const lacking = [`Cannot query field "${scenario.needs}" on type "Query"`, 'Unknown type "_Any"']
+  if (scenario.needs !== undefined && lacking.some((message) => error?.includes(message))) {
+    return `skipped: schema has no ${scenario.needs}`
+  }
+  if (error !== undefined) return `failed: the gateway answered "${error}"`
+  if (answer.data == null) return 'failed: no data in the answer'
+  const problem = scenario.problemWith(answer.data)
+  return problem === undefined ? undefined : `failed: ${problem}`
+}
+
+for (const line of machineLines()) console.log(line)
+console.log(`processes: ${pinning.note}`)
+console.log(
+  `settings: ${settings.rounds} rounds of ${settings.durationS} s, growth runs of ${settings.growthDurationS} s ` +
+    `with ${settings.growthConnections} connection(s), ` +
+    `${settings.connections} connections, credential: ` +
+    (settings.credential === 'server' ? 'server-held' : 'Authorization header'),
+)
+
+try {
+  const stub = await startUpstreamStub(pinning)
+  const rawProxy = await startRawProxy(pinning, stub)
+  const gateway = await startGateway({
+    pinning,
+    upstream: stub,
+    credential: settings.credential,
+    firstRequest: mainScenarios[0]!,
+  })
+  const running: Record<Server, RunningServer> = { 'raw proxy': rawProxy, gateway }
+  const startupMs = Math.round(gateway.startupMs)
+  console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)\n`)
+
+  /** One table's runs, and the scenarios it could not measure. */
+  interface Results {
+    measurements: Measurement[]
+    notMeasured: NotMeasured[]
+  }
+  const main: Results = { measurements: [], notMeasured: [] }
+  const growth: Results = { measurements: [], notMeasured: [] }
+
+  /** Checks a scenario on both servers; false (and a note of why) when it cannot be measured. */
+  async function ready(scenario: Scenario, results: Results): Promise<boolean> {
+    if (scenario.listSize !== undefined) {
+      const response = await fetch(`${stub.origin}/_bench/list_size`, {
+        method: 'POST',
+        body: JSON.stringify({ size: scenario.listSize }),
+      })
+      await response.arrayBuffer()
+    }
+    for (const server of servers) {
+      const problem = await problemWith(scenario, server, running[server].origin)
+      if (problem !== undefined) {
+        results.notMeasured.push({ scenario: scenario.name, reason: problem })
+        console.log(`${scenario.name}: ${problem}`)
+        return false
+      }
+    }
+    return true
+  }
+
+  const load = (scenario: Scenario, server: Server, durationS: number, connections: number) =>
+    runLoad(running[server], {
+      ...requestFor(scenario, server),
+      headers: clientHeaders,
+      connections,
+      durationS,
+      pinning,
+    })
+
+  /** The baseline, then the gateway: one round of one scenario. */
+  async function measureRound(
+    scenario: Scenario,
+    round: number,
+    results: Results,
+    durationS: number,
+    connections: number,
+  ) {
+    for (const server of servers) {
+      const measured = await load(scenario, server, durationS, connections)
+      const measurement = { scenario: scenario.name, server, round, ...measured }
+      results.measurements.push(measurement)
+      console.log(runLine(measurement))
+    }
+  }
+
+  const measurable: Scenario[] = []
+  for (const scenario of mainScenarios) if (await ready(scenario, main)) measurable.push(scenario)
+  for (const scenario of measurable) {
+    for (const server of servers) await load(scenario, server, settings.warmupS, settings.connections)
+  }
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const scenario of measurable) {
+      await measureRound(scenario, round, main, settings.durationS, settings.connections)
+    }
+  }
+  for (const scenario of growthScenarios) {
+    if (await ready(scenario, growth)) {
+      await measureRound(scenario, 0, growth, settings.growthDurationS, settings.growthConnections)
+    }
+  }
+
+  const names = (scenarios: Scenario[]) => scenarios.map((scenario) => scenario.name)
+  console.log(`\n## Main table (${settings.rounds} interleaved rounds of ${settings.durationS} s; medians)\n`)
+  console.log(table(names(mainScenarios), main.measurements, main.notMeasured))
+  console.log(
+    `\n## How cost grows (one run of ${settings.growthDurationS} s each, ${settings.growthConnections} connection(s))\n`,
+  )
+  console.log(table(names(growthScenarios), growth.measurements, growth.notMeasured))
+  console.log(`\ngateway start-up to first answer: ${startupMs} ms`)
+} finally {
+  await stopAll()
+}

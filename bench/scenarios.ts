@@ -1,0 +1,127 @@
+/**
+ * What the benchmark asks: each scenario is one GraphQL request to the gateway and the raw request that
+ * does the same upstream work through the baseline proxy.
+ *
+ * Every scenario selects the same five fields of ClientSession, the ones `npm run demo`'s example
+ * shows: an ID, a nullable string, an ID list, a number and a DateTime (so a custom scalar is
+ * serialised too).
+ */
+
+const clientSessionFields = 'clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt'
+const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
+
+/** The servers a scenario runs against: the baseline, and the gateway. */
+export type Server = 'raw proxy' | 'gateway'
+
+/** A made-up API key: the stub takes any credential, the gateway wants one shaped like Seam's. */
+export const benchApiKey = 'seam_bench1_0123456789abcdefBENCHKEY'
+/** What every request carries (a gateway with a server-held credential ignores the Authorization). */
+export const clientHeaders = { 'content-type': 'application/json', authorization: `Bearer ${benchApiKey}` }
+
+/** A field a scenario needs that not every version of the schema has. */
+export type OptionalField = '_entities' | 'clientSessions'
+
+export interface Scenario {
+  name: string
+  /** The GraphQL request body the gateway gets. */
+  graphql: { query: string; variables: Record<string, unknown> }
+  /** What the baseline does instead: the upstream path, its body, and how many calls one request makes. */
+  baseline: { path: string; body: Record<string, unknown>; fanout: number }
+  /** How many sessions the stub's `/client_sessions/list` answers with during this scenario. */
+  listSize?: number
+  /** When the schema lacks this field, the scenario is skipped rather than failed. */
+  needs?: OptionalField
+  /** Why a successful answer's `data` is not the one expected, or undefined when it is. */
+  problemWith(data: Record<string, unknown>): string | undefined
+}
+
+function grant(): Scenario {
+  return {
+    name: 'grantClientSessionAccess',
+    graphql: {
+      query: `mutation Grant($input: GrantClientSessionAccessInput!) {
+  grantClientSessionAccess(input: $input) { clientSession { ${clientSessionFields} } }
+}`,
+      variables: { input: { clientSessionId, connectWebviewIds: ['dad03fb2-f801-449c-ab88-0529728c7c38'] } },
+    },
+    baseline: {
+      path: '/client_sessions/grant_access',
+      body: { client_session_id: clientSessionId, connect_webview_ids: ['dad03fb2-f801-449c-ab88-0529728c7c38'] },
+      fanout: 1,
+    },
+    problemWith: (data) => {
+      const payload = data['grantClientSessionAccess'] as { clientSession?: unknown } | null
+      return payload?.clientSession == null ? 'no clientSession in the answer' : undefined
+    },
+  }
+}
+
+function clientSessionQuery(): Scenario {
+  return {
+    name: 'clientSession',
+    graphql: {
+      query: `query Session($id: ID!) { clientSession(clientSessionId: $id) { ${clientSessionFields} } }`,
+      variables: { id: clientSessionId },
+    },
+    baseline: { path: '/client_sessions/get', body: { client_session_id: clientSessionId }, fanout: 1 },
+    problemWith: (data) => (data['clientSession'] == null ? 'clientSession is null' : undefined),
+  }
+}
+
+/**
+ * What a federation router sends to resolve `keys` ClientSessions by their `@key`, which is assumed to
+ * be `clientSessionId`. Each key is a distinct session, so nothing can be served from a per-request cache.
+ */
+export function entities(keys: number): Scenario {
+  const ids = Array.from({ length: keys }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`)
+  return {
+    name: `_entities (${keys} ${keys === 1 ? 'key' : 'keys'})`,
+    graphql: {
+      query: `query Entities($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on ClientSession { ${clientSessionFields} } }
+}`,
+      variables: { representations: ids.map((id) => ({ __typename: 'ClientSession', clientSessionId: id })) },
+    },
+    baseline: { path: '/client_sessions/get', body: { client_session_id: clientSessionId }, fanout: keys },
+    needs: '_entities',
+    problemWith: (data) => {
+      const found = data['_entities']
+      if (!Array.isArray(found) || found.length !== keys) return `_entities is not a list of ${keys}`
+      return found.some((entity) => entity == null) ? 'an entity is null' : undefined
+    },
+  }
+}
+
+export function clientSessionsList(size: number): Scenario {
+  return {
+    name: `clientSessions (${size} sessions)`,
+    graphql: { query: `query Sessions { clientSessions { ${clientSessionFields} } }`, variables: {} },
+    baseline: { path: '/client_sessions/list', body: {}, fanout: 1 },
+    listSize: size,
+    needs: 'clientSessions',
+    problemWith: (data) => {
+      const found = data['clientSessions']
+      return Array.isArray(found) && found.length === size ? undefined : `clientSessions is not a list of ${size}`
+    },
+  }
+}
+
+/** The scenarios of the main table, run in interleaved rounds. */
+export const mainScenarios: Scenario[] = [grant(), clientSessionQuery(), entities(20)]
+
+/** How cost grows with the size of a request: run once each, with fewer connections (see settings). */
+export const growthScenarios: Scenario[] = [
+  entities(1),
+  entities(20),
+  entities(100),
+  clientSessionsList(10),
+  clientSessionsList(100),
+  clientSessionsList(1000),
+]
+
+/** The HTTP request a scenario makes of one server. */
+export function requestFor(scenario: Scenario, server: Server): { path: string; body: string } {
+  if (server === 'gateway') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
+  const { path, body, fanout } = scenario.baseline
+  return { path: fanout === 1 ? path : `${path}?fanout=${fanout}`, body: JSON.stringify(body) }
+}

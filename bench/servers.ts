@@ -1,0 +1,82 @@
+/**
+ * The three servers of a benchmark: the upstream stub (with the load generator's CPUs), and the raw
+ * proxy and the gateway (each with the server CPUs). Every process started here is stopped by stopAll.
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+import { freePort, jsonLines, type Pinning, scriptArgs, type Started, startNode } from './processes.js'
+import { benchApiKey, clientHeaders, requestFor, type Scenario } from './scenarios.js'
+
+export interface RunningServer {
+  origin: string
+  pid: number
+}
+
+const children: Started[] = []
+
+export function stopAll(): Promise<unknown> {
+  return Promise.all(children.splice(0).map((child) => child.stop()))
+}
+
+async function startScript(file: string, what: string, cpus: string | undefined, env: Record<string, string> = {}) {
+  const started = startNode(scriptArgs(file), { cpus, env })
+  children.push(started)
+  const { port } = await jsonLines(started, what).next<{ port: number }>()
+  // fetch loads undici on its first use; done here so that it does not count against the gateway's start-up.
+  await fetch(`http://127.0.0.1:${port}/`).then((response) => response.arrayBuffer())
+  return { origin: `http://127.0.0.1:${port}`, pid: started.pid }
+}
+
+export function startUpstreamStub(pinning: Pinning): Promise<RunningServer> {
+  return startScript('./upstream-stub.js', 'the upstream stub', pinning.loadCpus)
+}
+
+export function startRawProxy(pinning: Pinning, upstream: RunningServer): Promise<RunningServer> {
+  return startScript('./raw-proxy.js', 'the raw proxy', pinning.serverCpus, { UPSTREAM: upstream.origin })
+}
+
+export interface GatewayStart {
+  pinning: Pinning
+  upstream: RunningServer
+  credential: 'server' | 'header'
+  /** The request whose first successful answer ends start-up. */
+  firstRequest: Scenario
+  /** Extra arguments for node, e.g. `--cpu-prof`. */
+  nodeOptions?: string[]
+}
+
+/**
+ * Starts the built gateway (`dist/main.js`, as `npm start` runs it) and measures the time from spawning
+ * it to its first successful answer.
+ */
+export async function startGateway(options: GatewayStart): Promise<RunningServer & { startupMs: number }> {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url))
+  if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first')
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const { path, body } = requestFor(options.firstRequest, 'gateway')
+  const spawnedAt = performance.now()
+  const started = startNode([...(options.nodeOptions ?? []), main], {
+    cpus: options.pinning.serverCpus,
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SEAM_ENDPOINT: options.upstream.origin,
+      ...(options.credential === 'server' && { SEAM_API_KEY: benchApiKey }),
+    },
+  })
+  children.push(started)
+  // Its start-up line is not needed (the port was chosen here), and a full pipe would stall it.
+  started.child.stdout?.resume()
+  for (;;) {
+    if (started.child.exitCode !== null) throw new Error(`the gateway exited: ${started.stderrTail()}`)
+    const answered = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body }).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (answered) return { origin, pid: started.pid, startupMs: performance.now() - spawnedAt }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}

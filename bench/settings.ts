@@ -1,0 +1,49 @@
+/**
+ * The benchmark's knobs, from the environment. The defaults make `npm run bench` take about two minutes;
+ * BENCH_QUICK=1 makes it a smoke test of a few seconds per scenario.
+ */
+
+export interface Settings {
+  /** Seconds of each measured run of the main table. */
+  durationS: number
+  /** Rounds of the main table; each round runs the baseline, then the gateway, for every scenario. */
+  rounds: number
+  /** Seconds of each run of the cost-growth table (one round). */
+  growthDurationS: number
+  /** Seconds of load on each server and main scenario before measuring, so the JIT has done its work. */
+  warmupS: number
+  connections: number
+  /**
+   * Connections of the cost-growth runs. Default 1: one request at a time shows what a request costs,
+   * with no queueing behind other requests in the numbers.
+   */
+  growthConnections: number
+  /** `server`: the gateway holds SEAM_API_KEY; `header`: each request brings its Authorization. */
+  credential: 'server' | 'header'
+}
+
+/** A whole number of at least 1 from the environment variable `name`, or the fallback when it is unset. */
+export function whole(name: string, fallback: number): number {
+  const value = process.env[name]?.trim()
+  if (value === undefined || value === '') return fallback
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new Error(`${name} must be a whole number from 1, not "${value}"`)
+  return Number(value)
+}
+
+export function readSettings(): Settings {
+  const quick = process.env['BENCH_QUICK'] === '1'
+  const credential = process.env['BENCH_CREDENTIAL'] ?? 'server'
+  if (credential !== 'server' && credential !== 'header') {
+    throw new Error(`BENCH_CREDENTIAL must be "server" or "header", not "${credential}"`)
+  }
+  return {
+    durationS: whole('BENCH_DURATION_S', quick ? 1 : 4),
+    rounds: whole('BENCH_ROUNDS', quick ? 1 : 3),
+    growthDurationS: whole('BENCH_GROWTH_DURATION_S', quick ? 1 : 2),
+    warmupS: whole('BENCH_WARMUP_S', 1),
+    connections: whole('BENCH_CONNECTIONS', 32),
+    growthConnections: whole('BENCH_GROWTH_CONNECTIONS', 1),
+    credential,
+  }
+}
