@@ -1,7 +1,8 @@
 /**
  * The README's commands in child processes: `npm start` and `npm run demo` are `npm run build` and then
- * `node dist/main.js` / `node dist/demo.js`. The build runs once before all tests (test/support/build-once.ts); the processes are started with
- * node itself so a signal reaches the gateway and its exit code is the gateway's, not npm's.
+ * `node dist/main.js` / `node dist/demo.js`. The build runs once before all tests
+ * (test/support/build-once.ts); the processes are started with node itself so a signal reaches the
+ * gateway and its exit code is the gateway's, not npm's.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
