@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that start `dist/main.js` or `dist/demo.js` need the build; it runs once, before them all.
+    globalSetup: ['test/support/build-once.ts'],
     // Some tests start the gateway as a child process.
     testTimeout: 30_000,
   },

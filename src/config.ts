@@ -3,6 +3,8 @@
  * names the variable.
  */
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
+import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import type { MetricsOptions } from './plugins/use-metrics.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -16,6 +18,10 @@ export interface Config {
   corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
   serverCredential: SeamCredential | undefined
+  /** Set when METRICS_ENABLED=true. */
+  metrics: MetricsOptions | undefined
+  /** Set when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is. */
+  tracing: OtlpTracingOptions | undefined
 }
 
 export class ConfigError extends Error {
@@ -102,6 +108,47 @@ function serverCredential(env: Environment): SeamCredential | undefined {
   return undefined
 }
 
+function flag(env: Environment, name: string): boolean {
+  const value = read(env, name)
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  throw new ConfigError(`${name} must be true or false, not "${value}".`)
+}
+
+function metrics(env: Environment): MetricsOptions | undefined {
+  const token = read(env, 'METRICS_TOKEN')
+  if (!flag(env, 'METRICS_ENABLED')) {
+    if (token !== undefined) throw new ConfigError('METRICS_TOKEN is set but METRICS_ENABLED is not true.')
+    return undefined
+  }
+  if (token !== undefined && token.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters long.')
+  }
+  return { token }
+}
+
+function httpUrl(name: string, value: string): string {
+  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
+    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:4318, not "${value}".`)
+  }
+  return value
+}
+
+/** As the OpenTelemetry spec has it: the traces URL as given, or `/v1/traces` under the general one. */
+function tracing(env: Environment): OtlpTracingOptions | undefined {
+  const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  const serviceName = read(env, 'OTEL_SERVICE_NAME')
+  if (tracesEndpoint !== undefined) {
+    return { otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint), serviceName }
+  }
+  if (endpoint !== undefined) {
+    const base = httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint).replace(/\/+$/, '')
+    return { otlpTracesEndpoint: `${base}/v1/traces`, serviceName }
+  }
+  return undefined
+}
+
 export function loadConfig(env: Environment = process.env): Config {
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -111,5 +158,7 @@ export function loadConfig(env: Environment = process.env): Config {
     maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
+    metrics: metrics(env),
+    tracing: tracing(env),
   }
 }

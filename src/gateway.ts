@@ -2,10 +2,14 @@
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
+import type { TracerProvider } from '@opentelemetry/api'
 import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
+import { createOtlpTracerProvider, type OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
+import { type MetricsOptions, useMetrics } from './plugins/use-metrics.js'
+import { useTracing } from './plugins/use-tracing.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
@@ -38,11 +42,24 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[]
   /** Where yoga's own log lines go. Default: the console. */
   logger?: YogaLogger
+  /**
+   * Prometheus metrics, served at `/metrics` unless told otherwise. Default off: they reveal traffic.
+   * Give a `token` to make scrapes send it as a bearer token.
+   */
+  metrics?: MetricsOptions | undefined
+  /**
+   * OpenTelemetry spans: one per GraphQL operation, with a child per upstream call. Default off. Give
+   * your own `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for
+   * the gateway to export to (it flushes and stops that exporter on `close()`).
+   */
+  tracing?: TracingOptions | undefined
 }
+
+export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
-  /** Closes the upstream connection pool. */
+  /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
   close(): Promise<void>
 }
 
@@ -66,6 +83,11 @@ export interface GatewayDependencies {
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
   const seamClient =
     dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
+  const { tracing } = options
+  const ownTracerProvider =
+    tracing !== undefined && 'otlpTracesEndpoint' in tracing ? createOtlpTracerProvider(tracing) : undefined
+  const tracerProvider =
+    tracing !== undefined && 'tracerProvider' in tracing ? tracing.tracerProvider : ownTracerProvider
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -79,6 +101,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     renderGraphiQL: async (graphiqlOptions) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL({
         title: 'Seam GraphQL gateway',
+        // Without it, introspection leaves out deprecated input fields and the docs never show them.
+        inputValueDeprecation: true,
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
@@ -86,7 +110,19 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
-    plugins: [useCSRFPrevention(), useErrorCodes()],
+    // Metrics come after useErrorCodes: they count the codes it gives.
+    plugins: [
+      useCSRFPrevention(),
+      useErrorCodes(),
+      ...(options.metrics !== undefined ? [useMetrics(options.metrics)] : []),
+      ...(tracerProvider !== undefined ? [useTracing({ tracerProvider })] : []),
+    ],
   })
-  return { yoga, close: () => seamClient.close() }
+  return {
+    yoga,
+    close: async () => {
+      await seamClient.close()
+      await ownTracerProvider?.shutdown()
+    },
+  }
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm start`: reads the configuration, serves the gateway, and stops cleanly on SIGINT or SIGTERM.
  */

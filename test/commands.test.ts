@@ -1,9 +1,10 @@
 /**
  * The README's commands in child processes: `npm start` and `npm run demo` are `npm run build` and then
- * `node dist/main.js` / `node dist/demo.js`. The build runs once here; the processes are started with
- * node itself so a signal reaches the gateway and its exit code is the gateway's, not npm's.
+ * `node dist/main.js` / `node dist/demo.js`. The build runs once before all tests
+ * (test/support/build-once.ts); the processes are started with node itself so a signal reaches the
+ * gateway and its exit code is the gateway's, not npm's.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,7 +54,6 @@ describe.sequential('npm start and npm run demo', () => {
   let fakeSeam: FakeSeam
   let seamEndpoint: string
   beforeAll(async () => {
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
     // tsc over the whole project takes several seconds on a busy machine: more than the default 10 s hook budget.

@@ -155,6 +155,9 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
   return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
 }
 
+/** The code an upstream call that failed with `error` is counted and traced under. */
+export const seamErrorCode = (error: SeamError): ErrorCode => describeSeamError(error).code
+
 /**
  * A new error at the same place in the operation (path, locations) with the given message and
  * extensions, and without the cause: nothing the client is not meant to see comes along.

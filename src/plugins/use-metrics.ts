@@ -1,0 +1,156 @@
+/**
+ * Prometheus metrics at `/metrics`, on a registry of this gateway's own (two gateways in one process
+ * keep apart, and a host application's default registry is left alone).
+ *
+ * `@graphql-yoga/plugin-prometheus` supplies the timings: HTTP request duration, GraphQL phases, and
+ * the use of deprecated fields. It cannot say how an operation ended, which codes its errors carried
+ * or what it asked of Seam, so this plugin adds those as prom-client counters and a histogram, read
+ * from the final result (codes included, after ./use-error-codes.ts) and from the upstream calls the
+ * context recorded.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus'
+import { type ExecutionResult, getOperationAST } from 'graphql'
+import type { Plugin } from 'graphql-yoga'
+import { Counter, Histogram, Registry } from 'prom-client'
+
+import type { GatewayContext } from '../context.js'
+import { seamErrorCode } from '../seam/errors.js'
+
+export interface MetricsOptions {
+  /**
+   * When set, a scrape must send `Authorization: Bearer <token>`; others get 401. Without it, anyone who
+   * can reach the gateway can read its metrics.
+   */
+  token?: string | undefined
+  /** Where the metrics are served. Default `/metrics`; `false` to serve none and scrape `registry` yourself. */
+  path?: string | false
+  /** The registry the metrics go to. Default: a new one for this gateway. */
+  registry?: Registry
+}
+
+interface Operation {
+  operationName: string
+  operationType: string
+}
+
+/** Before the document parses there is no operation: such requests are counted under this one. */
+const noOperation: Operation = { operationName: '', operationType: 'none' }
+
+function operationNameLabel(name: string | undefined): string {
+  return name ?? 'anonymous'
+}
+
+function tokenMatcher(token: string): (authorization: string | null) => boolean {
+  // Compared as digests, so the comparison takes the same time whatever the length of the guess.
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  const expected = digest(`Bearer ${token}`)
+  return (authorization) => authorization !== null && timingSafeEqual(digest(authorization), expected)
+}
+
+export function useMetrics({ token, path = '/metrics', registry = new Registry() }: MetricsOptions = {}): Plugin {
+  const requests = new Counter({
+    name: 'graphql_gateway_requests_total',
+    help: 'GraphQL requests, by operation and outcome (success: no errors; error: at least one).',
+    labelNames: ['operationName', 'operationType', 'outcome'] as const,
+    registers: [registry],
+  })
+  const errors = new Counter({
+    name: 'graphql_gateway_errors_total',
+    help: 'Errors in GraphQL responses, by extensions.code and operation.',
+    labelNames: ['code', 'operationName'] as const,
+    registers: [registry],
+  })
+  const upstreamCalls = new Counter({
+    name: 'seam_upstream_requests_total',
+    help: 'Calls to the Seam API, by endpoint, HTTP status ("none" when Seam did not answer) and outcome (success or the error code).',
+    labelNames: ['endpoint', 'status', 'outcome'] as const,
+    registers: [registry],
+  })
+  const upstreamDuration = new Histogram({
+    name: 'seam_upstream_request_duration_seconds',
+    help: 'Duration of calls to the Seam API, by endpoint and HTTP status.',
+    labelNames: ['endpoint', 'status'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
+  const operations = new WeakMap<object, Operation>()
+  /** Requests whose results were counted per operation; the rest never got that far. */
+  const counted = new WeakSet<Request>()
+  const authorized = token === undefined ? () => true : tokenMatcher(token)
+
+  function count(operation: Operation, result: ExecutionResult): void {
+    const outcome = result.errors === undefined || result.errors.length === 0 ? 'success' : 'error'
+    requests.inc({ ...operation, outcome })
+    for (const error of result.errors ?? []) {
+      const code = error.extensions?.['code']
+      errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN', operationName: operation.operationName })
+    }
+  }
+
+  return {
+    onPluginInit: ({ addPlugin }) => {
+      addPlugin(
+        usePrometheus({
+          registry,
+          endpoint: false,
+          // Counted above, with the outcome and the code.
+          metrics: {
+            graphql_envelop_request: false,
+            graphql_envelop_error_result: false,
+            graphql_envelop_phase_subscribe: false,
+            graphql_envelop_schema_change: false,
+          },
+          // The URL would make a series per query string, and a GET query's variables would show.
+          labels: { url: false },
+        }),
+      )
+    },
+    onRequest: async ({ url, request, fetchAPI, endResponse }) => {
+      if (path === false || url.pathname !== path) return
+      if (!authorized(request.headers.get('authorization'))) {
+        endResponse(new fetchAPI.Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }))
+        return
+      }
+      endResponse(
+        new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }),
+      )
+    },
+    onParse:
+      ({ context }) =>
+      ({ result }) => {
+        if (result instanceof Error || result === null) return
+        const operation = getOperationAST(result, context.params.operationName)
+        operations.set(context, {
+          operationName: operationNameLabel(operation?.name?.value ?? context.params.operationName ?? undefined),
+          operationType: operation?.operation ?? 'unknown',
+        })
+      },
+    onExecutionResult: ({ request, result, context }) => {
+      if (result === undefined || Symbol.asyncIterator in result) return
+      counted.add(request)
+      count(
+        operations.get(context) ?? {
+          operationName: operationNameLabel(context.params.operationName ?? undefined),
+          operationType: 'unknown',
+        },
+        result,
+      )
+      // Absent when the request failed before its context was built (a document that does not parse).
+      const { upstreamCalls: calls = [] } = context as Partial<GatewayContext>
+      for (const call of calls) {
+        const status = call.status === undefined ? 'none' : String(call.status)
+        const outcome = call.error === undefined ? 'success' : seamErrorCode(call.error)
+        upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
+        upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)
+      }
+    },
+    // Requests refused before any operation ran (malformed, CSRF): they still count, with their codes.
+    onResultProcess: ({ request, result }) => {
+      if (counted.has(request) || Symbol.asyncIterator in result) return
+      for (const each of Array.isArray(result) ? result : [result]) count(noOperation, each)
+    },
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+
+import { ConfigError, loadConfig } from '../src/config.js'
+
+const token = 'scrape-token-0123456789'
+
+describe('loadConfig: metrics and tracing', () => {
+  it('leaves both off by default', () => {
+    const config = loadConfig({})
+    expect(config.metrics).toBeUndefined()
+    expect(config.tracing).toBeUndefined()
+  })
+
+  it('turns metrics on with METRICS_ENABLED, with or without a token', () => {
+    expect(loadConfig({ METRICS_ENABLED: 'true' }).metrics).toEqual({ token: undefined })
+    expect(loadConfig({ METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({ token })
+    expect(loadConfig({ METRICS_ENABLED: 'false' }).metrics).toBeUndefined()
+  })
+
+  it.each([
+    [{ METRICS_ENABLED: 'yes' }, 'METRICS_ENABLED must be true or false, not "yes".'],
+    [{ METRICS_TOKEN: token }, 'METRICS_TOKEN is set but METRICS_ENABLED is not true.'],
+    [{ METRICS_ENABLED: 'true', METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters long.'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://x' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL'],
+  ])('refuses %o, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+
+  it('turns tracing on with an OTLP endpoint, as the OpenTelemetry spec reads them', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      otlpTracesEndpoint: 'http://collector:4318/v1/traces',
+      serviceName: undefined,
+    })
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/ingest',
+        OTEL_SERVICE_NAME: 'seam-gateway-eu',
+      }).tracing,
+    ).toEqual({ otlpTracesEndpoint: 'https://traces.example.com/ingest', serviceName: 'seam-gateway-eu' })
+  })
+})

@@ -1,0 +1,153 @@
+import { register as globalRegistry } from 'prom-client'
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { clientSession, type Harness, startHarness, withApiKey } from './support/harness.js'
+import { parseSamples, type Sample, samplesOf, valueOf } from './support/prometheus.js'
+
+const sessionId = clientSession().client_session_id
+const grant = `mutation GrantAccess { grantClientSessionAccess(input: { clientSessionId: "${sessionId}" }) {
+  clientSession { clientSessionId } } }`
+// Selects the deprecated userIdentityIds: the Prometheus plugin counts deprecated fields in use.
+const read = `query Session { clientSession(userIdentifierKey: "user_42") { clientSessionId userIdentityIds } }`
+
+const harnesses: Harness[] = []
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((harness) => harness.close()))
+})
+
+async function start(options: Parameters<typeof startHarness>[0]): Promise<Harness> {
+  const harness = await startHarness(options)
+  harnesses.push(harness)
+  return harness
+}
+
+const metricsUrl = (harness: Harness) => new URL('/metrics', harness.gatewayUrl)
+
+async function scrape(harness: Harness, headers: Record<string, string> = {}): Promise<Sample[]> {
+  const response = await fetch(metricsUrl(harness), { headers })
+  expect(response.status).toBe(200)
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+  return parseSamples(await response.text())
+}
+
+describe('/metrics', () => {
+  it('is not served unless turned on', async () => {
+    const harness = await start({})
+    await harness.graphql(read, { headers: withApiKey })
+    const response = await fetch(metricsUrl(harness))
+
+    expect(response.status).toBe(404)
+    expect(await response.text()).not.toContain('graphql_gateway_requests_total')
+  })
+
+  it('counts requests by operation and outcome, errors by code, and upstream calls by endpoint and status', async () => {
+    const harness = await start({ gateway: { metrics: {} } })
+    expect((await harness.graphql(grant, { headers: withApiKey })).body.errors).toBeUndefined()
+    expect((await harness.graphql(read, { headers: withApiKey })).body.errors).toBeUndefined()
+    harness.fakeSeam.failNext({ status: 503, body: '{}', headers: { 'seam-request-id': 'req-503' } })
+    await harness.graphql(read, { headers: withApiKey })
+    harness.fakeSeam.failNext({ reset: true })
+    await harness.graphql(read, { headers: withApiKey })
+    await harness.graphql('query Broken { clientSession(', { headers: withApiKey })
+    // A GET without the CSRF header is refused before any operation is read.
+    const refused = await fetch(`${harness.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`)
+    expect(refused.status).toBe(403)
+
+    const samples = await scrape(harness)
+    const requests = (operationName: string, operationType: string, outcome: string) =>
+      valueOf(samples, 'graphql_gateway_requests_total', { operationName, operationType, outcome })
+    expect(requests('GrantAccess', 'mutation', 'success')).toBe(1)
+    expect(requests('Session', 'query', 'success')).toBe(1)
+    expect(requests('Session', 'query', 'error')).toBe(2)
+    // The document did not parse: its name is what the request said, and the request says none.
+    expect(requests('anonymous', 'unknown', 'error')).toBe(1)
+    expect(requests('', 'none', 'error')).toBe(1)
+    expect(samplesOf(samples, 'graphql_gateway_requests_total').reduce((sum, { value }) => sum + value, 0)).toBe(6)
+
+    const errors = (code: string, operationName: string) =>
+      valueOf(samples, 'graphql_gateway_errors_total', { code, operationName })
+    expect(errors('UPSTREAM_ERROR', 'Session')).toBe(1)
+    expect(errors('UPSTREAM_UNAVAILABLE', 'Session')).toBe(1)
+    expect(errors('GRAPHQL_PARSE_FAILED', 'anonymous')).toBe(1)
+    expect(errors('BAD_REQUEST', '')).toBe(1)
+    expect(samplesOf(samples, 'graphql_gateway_errors_total')).toHaveLength(4)
+
+    const upstream = (endpoint: string, status: string, outcome: string) =>
+      valueOf(samples, 'seam_upstream_requests_total', { endpoint, status, outcome })
+    expect(upstream('/client_sessions/grant_access', '200', 'success')).toBe(1)
+    expect(upstream('/client_sessions/get', '200', 'success')).toBe(1)
+    expect(upstream('/client_sessions/get', '503', 'UPSTREAM_ERROR')).toBe(1)
+    expect(upstream('/client_sessions/get', 'none', 'UPSTREAM_UNAVAILABLE')).toBe(1)
+    expect(samplesOf(samples, 'seam_upstream_requests_total')).toHaveLength(4)
+
+    const durations = { endpoint: '/client_sessions/get', status: '200' }
+    expect(valueOf(samples, 'seam_upstream_request_duration_seconds_count', durations)).toBe(1)
+    expect(valueOf(samples, 'seam_upstream_request_duration_seconds_sum', durations)).toBeGreaterThan(0)
+    expect(valueOf(samples, 'seam_upstream_request_duration_seconds_bucket', { ...durations, le: '+Inf' })).toBe(1)
+  })
+
+  it("keeps the Prometheus plugin's request duration histogram, without the URL, and counts deprecated fields", async () => {
+    const harness = await start({ gateway: { metrics: {} } })
+    await harness.graphql(read, { headers: withApiKey })
+    await harness.graphql(read, { headers: withApiKey })
+    const samples = await scrape(harness)
+
+    const http = samplesOf(samples, 'graphql_yoga_http_duration_count', { operationName: 'Session' })
+    expect(http).toEqual([
+      {
+        name: 'graphql_yoga_http_duration_count',
+        labels: { operationName: 'Session', operationType: 'query', method: 'POST', statusCode: '200' },
+        value: 2,
+      },
+    ])
+    expect(samplesOf(samples, 'graphql_envelop_request_duration_count', { operationName: 'Session' })[0]?.value).toBe(2)
+    expect(
+      valueOf(samples, 'graphql_envelop_deprecated_field', {
+        operationName: 'Session',
+        operationType: 'query',
+        fieldName: 'userIdentityIds',
+        typeName: 'ClientSession',
+      }),
+    ).toBe(2)
+  })
+
+  it('asks for the bearer token when one is configured', async () => {
+    const token = 'scrape-token-0123456789'
+    const harness = await start({ gateway: { metrics: { token } } })
+    await harness.graphql(read, { headers: withApiKey })
+
+    for (const authorization of [undefined, 'Bearer wrong-token', token]) {
+      const response = await fetch(metricsUrl(harness), {
+        headers: authorization === undefined ? {} : { authorization },
+      })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe('Bearer')
+      expect(await response.text()).toBe('')
+    }
+    const samples = await scrape(harness, { authorization: `Bearer ${token}` })
+    expect(
+      valueOf(samples, 'graphql_gateway_requests_total', {
+        operationName: 'Session',
+        operationType: 'query',
+        outcome: 'success',
+      }),
+    ).toBe(1)
+  })
+
+  it('gives each gateway a registry of its own, and leaves the global one alone', async () => {
+    const first = await start({ gateway: { metrics: {} } })
+    const second = await start({ gateway: { metrics: {} } })
+    await first.graphql(grant, { headers: withApiKey })
+    await second.graphql(read, { headers: withApiKey })
+
+    const firstSamples = await scrape(first)
+    const secondSamples = await scrape(second)
+    expect(samplesOf(firstSamples, 'graphql_gateway_requests_total').map(({ labels }) => labels.operationName)).toEqual(
+      ['GrantAccess'],
+    )
+    expect(
+      samplesOf(secondSamples, 'graphql_gateway_requests_total').map(({ labels }) => labels.operationName),
+    ).toEqual(['Session'])
+    expect(globalRegistry.getMetricsAsArray()).toEqual([])
+  })
+})

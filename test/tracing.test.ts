@@ -1,0 +1,147 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+import { type HrTime, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { clientSession, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+const sessionId = clientSession().client_session_id
+const grant = `mutation GrantAccess { grantClientSessionAccess(input: { clientSessionId: "${sessionId}" }) {
+  clientSession { clientSessionId } } }`
+const read = `query Session { clientSession(userIdentifierKey: "user_42") { clientSessionId } }`
+
+let harness: Harness | undefined
+afterEach(async () => {
+  await harness?.close()
+  harness = undefined
+})
+
+async function startTraced(): Promise<{ harness: Harness; exporter: InMemorySpanExporter }> {
+  const exporter = new InMemorySpanExporter()
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  harness = await startHarness({ gateway: { tracing: { tracerProvider } } })
+  return { harness, exporter }
+}
+
+const nanoseconds = ([seconds, nanos]: HrTime) => BigInt(seconds) * 1_000_000_000n + BigInt(nanos)
+const milliseconds = (time: HrTime) => Number(nanoseconds(time)) / 1e6
+
+function operationSpan(spans: ReadableSpan[], name: string): ReadableSpan {
+  const found = spans.filter((span) => span.name === name)
+  expect(found).toHaveLength(1)
+  return found[0]!
+}
+
+const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) =>
+  spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId)
+
+describe('tracing', () => {
+  it('makes a span per operation, and under it a span per upstream call with endpoint, status and request id', async () => {
+    const { harness, exporter } = await startTraced()
+    // grant_access answers without the session: the gateway reads it back, a second upstream call.
+    harness.fakeSeam.failNext({ status: 200, body: '{"ok":true}', headers: { 'seam-request-id': 'req-grant-1' } })
+    const answer = await harness.graphql(grant, { headers: withApiKey })
+    expect(answer.body.errors).toBeUndefined()
+
+    const spans = exporter.getFinishedSpans()
+    const operation = operationSpan(spans, 'mutation.GrantAccess')
+    expect(operation.kind).toBe(SpanKind.SERVER)
+    expect(operation.parentSpanContext).toBeUndefined()
+    expect(operation.status.code).not.toBe(SpanStatusCode.ERROR)
+    expect(operation.attributes).toMatchObject({
+      'graphql.execute.operationName': 'GrantAccess',
+      'graphql.execute.operationType': 'mutation',
+    })
+
+    const calls = childrenOf(spans, operation)
+    expect(calls.map((span) => span.name)).toEqual(['POST /client_sessions/grant_access', 'POST /client_sessions/get'])
+    expect(spans).toHaveLength(3)
+    const [grantCall, readBack] = calls as [ReadableSpan, ReadableSpan]
+    expect(grantCall.attributes).toEqual({
+      'http.request.method': 'POST',
+      'url.path': '/client_sessions/grant_access',
+      'seam.endpoint': '/client_sessions/grant_access',
+      'seam.duration_ms': expect.any(Number),
+      'http.response.status_code': 200,
+      'seam.request_id': 'req-grant-1',
+    })
+    expect(readBack.attributes['seam.request_id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(readBack.attributes['http.response.status_code']).toBe(200)
+
+    for (const call of calls) {
+      expect(call.kind).toBe(SpanKind.CLIENT)
+      expect(call.spanContext().traceId).toBe(operation.spanContext().traceId)
+      expect(call.status.code).toBe(SpanStatusCode.UNSET)
+      // The span covers the call as the client timed it, within the operation.
+      expect(milliseconds(call.duration)).toBeCloseTo(call.attributes['seam.duration_ms'] as number, 2)
+      expect(nanoseconds(call.startTime)).toBeGreaterThanOrEqual(nanoseconds(operation.startTime))
+      expect(nanoseconds(call.endTime)).toBeLessThanOrEqual(nanoseconds(operation.endTime))
+    }
+    expect(nanoseconds(readBack.startTime)).toBeGreaterThanOrEqual(nanoseconds(grantCall.endTime))
+  })
+
+  it('marks failed upstream calls and their operation as errors, with the error code', async () => {
+    const { harness, exporter } = await startTraced()
+    harness.fakeSeam.failNext({ status: 503, body: '{}', headers: { 'seam-request-id': 'req-503' } })
+    await harness.graphql(read, { headers: withApiKey })
+    harness.fakeSeam.failNext({ reset: true })
+    await harness.graphql(read, { headers: withApiKey })
+
+    const spans = exporter.getFinishedSpans()
+    const operations = spans.filter((span) => span.name === 'query.Session')
+    expect(operations).toHaveLength(2)
+    const [failed, unavailable] = operations.map((operation) => {
+      expect(operation.status.code).toBe(SpanStatusCode.ERROR)
+      const calls = childrenOf(spans, operation)
+      expect(calls).toHaveLength(1)
+      expect(calls[0]!.status.code).toBe(SpanStatusCode.ERROR)
+      return calls[0]!
+    })
+    expect(failed!.attributes).toMatchObject({
+      'http.response.status_code': 503,
+      'seam.request_id': 'req-503',
+      'error.type': 'UPSTREAM_ERROR',
+    })
+    expect(unavailable!.attributes['error.type']).toBe('UPSTREAM_UNAVAILABLE')
+    expect(unavailable!.attributes).not.toHaveProperty('http.response.status_code')
+  })
+
+  it('exports over OTLP/HTTP when given an endpoint, and flushes on close', async () => {
+    const received: { path: string | undefined; contentType: string | undefined; body: string }[] = []
+    const collector = createServer((request: IncomingMessage, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      request.on('end', () => {
+        received.push({ path: request.url, contentType: request.headers['content-type'], body })
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = collector.address() as AddressInfo
+      const traced = await startHarness({
+        gateway: {
+          tracing: { otlpTracesEndpoint: `http://127.0.0.1:${port}/v1/traces`, serviceName: 'gateway-under-test' },
+        },
+      })
+      await traced.graphql(read, { headers: withApiKey })
+      await traced.close()
+
+      expect(received.map(({ path }) => path)).toEqual(['/v1/traces'])
+      const body = received[0]!.body
+      expect(received[0]!.contentType).toBe('application/json')
+      expect(body).toContain('"query.Session"')
+      expect(body).toContain('"POST /client_sessions/get"')
+      expect(body).toContain('"gateway-under-test"')
+    } finally {
+      await new Promise((resolve) => collector.close(resolve))
+    }
+  })
+})
