@@ -15,12 +15,18 @@ export interface GatewayContext {
  * With a server-held credential every call uses it and the caller's Authorization is ignored;
  * otherwise each request forwards its own, and a request without one is refused before any call.
  */
-export function createContextFactory(client: SeamClient, serverCredential: SeamCredential | undefined) {
+export function createContextFactory(
+  client: SeamClient,
+  serverCredential: SeamCredential | undefined,
+  /** Upstream calls one operation may make. */
+  upstreamCallBudget = Infinity,
+) {
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
     return {
       seam: client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
+        maxCalls: upstreamCallBudget,
       }),
       upstreamCalls,
     }

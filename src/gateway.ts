@@ -1,11 +1,18 @@
 /**
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
+import type { RequestListener } from 'node:http'
+
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions'
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
-import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection'
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
+import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
+import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
+import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
@@ -32,10 +39,37 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[]
   /** Where yoga's own log lines go. Default: the console. */
   logger?: YogaLogger
+  /**
+   * Answer introspection (`__schema`, `__type`) and suggest field names in validation errors ("Did you
+   * mean …"). Default true; `loadConfig` turns both off with `NODE_ENV=production` unless `INTROSPECTION=true`.
+   * `__typename` and every other field (`_service` too) are served either way.
+   */
+  introspection?: boolean
+  /**
+   * Limits that refuse a document before it runs, with OPERATION_LIMIT_EXCEEDED. Defaults: aliases 15,
+   * depth 8, tokens 1000, cost 5000, directives 50.
+   */
+  operationLimits?: Partial<OperationLimits>
+  /** Most upstream calls one operation may make; beyond, UPSTREAM_CALL_BUDGET_EXCEEDED. Default 25. */
+  upstreamCallBudget?: number
+  /** Most operations in one batched request (a JSON array). Default 0: batching is off. */
+  batchLimit?: number
+  /** Largest request body, in bytes; a larger one gets 413 and PAYLOAD_TOO_LARGE. Default 102400 (100 KiB). */
+  maxRequestBodyBytes?: number
+}
+
+/** What the gateway allows when not told otherwise. */
+export const gatewayDefaults = {
+  operationLimits: { aliases: 15, depth: 8, tokens: 1000, cost: 5000, directives: 50 } satisfies OperationLimits,
+  upstreamCallBudget: 25,
+  batchLimit: 0,
+  maxRequestBodyBytes: 100 * 1024,
 }
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
+  /** yoga behind the request body limit: what a node:http server serves. */
+  requestListener: RequestListener
   /** Closes the upstream connection pool. */
   close(): Promise<void>
 }
@@ -60,9 +94,12 @@ export interface GatewayDependencies {
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
   const seamClient =
     dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
+  const introspection = options.introspection ?? true
+  const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
+  const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(seamClient, options.serverCredential),
+    context: createContextFactory(seamClient, options.serverCredential, upstreamCallBudget),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.
@@ -73,10 +110,18 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
     cors: corsFor(options.corsOrigins ?? []),
+    batching: batchLimit > 0 && { limit: batchLimit },
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
-    plugins: [useCSRFPrevention(), useErrorCodes()],
+    plugins: [
+      useCSRFPrevention(),
+      ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
+      useUpstreamCallBudget(upstreamCallBudget),
+      ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
+      useErrorCodes(),
+    ],
   })
-  return { yoga, close: () => seamClient.close() }
+  const requestListener = limitRequestBody(yoga, options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes)
+  return { yoga, requestListener, close: () => seamClient.close() }
 }

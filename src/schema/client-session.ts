@@ -5,6 +5,7 @@
 import { type ClientSession, type ClientSessionIdentifier, getClientSession } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
+import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { builder } from './builder.js'
 
 const session = schemaDocumentation('client_session')
@@ -37,6 +38,8 @@ builder.queryField('clientSession', (t) =>
     type: ClientSessionRef,
     nullable: true,
     ...get.operation,
+    // Counted against the operation's budget of upstream calls (../plugins/use-upstream-call-budget.ts).
+    extensions: { [upstreamCallsExtension]: 1 },
     args: {
       clientSessionId: t.arg.id(get.input('client_session_id')),
       userIdentifierKey: t.arg.string(get.input('user_identifier_key')),

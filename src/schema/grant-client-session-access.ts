@@ -4,6 +4,7 @@
 import { type ClientSession, grantClientSessionAccess } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation } from '../seam/openapi.js'
+import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { builder } from './builder.js'
 import { ClientSessionRef } from './client-session.js'
 import { userIdentityIdOf } from './user-identity-input.js'
@@ -36,6 +37,8 @@ builder.mutationField('grantClientSessionAccess', (t) =>
   t.field({
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
+    // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
+    extensions: { [upstreamCallsExtension]: 2 },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     resolve: async (_, { input }, { seam }) => {
       const { clientSessionId, userIdentifierKey, connectedAccountIds, connectWebviewIds } = input
