@@ -3,13 +3,12 @@
  */
 import type { RequestListener } from 'node:http'
 
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions'
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection'
-import { createYoga, type GraphiQLOptions, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
+import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
+import { useHiddenSchema } from './plugins/use-hidden-schema.js'
 import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
 import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
 import { limitRequestBody } from './request-body-limit.js'
@@ -118,7 +117,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useCSRFPrevention(),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
-      ...(introspection ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
+      ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
     ],
   })

@@ -49,6 +49,8 @@ export function useUpstreamCallBudget(budget: number): Plugin {
           gatewayError(
             `This operation could make ${predicted} calls to the Seam API; at most ${budget} are allowed. Split it.`,
             'UPSTREAM_CALL_BUDGET_EXCEEDED',
+            // The operation never ran: a request error, 400 for GraphQL-over-HTTP clients, as validation's.
+            { http: { spec: true, status: 400 } },
           ),
         ],
       })
