@@ -73,15 +73,22 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-/** yoga's default CORS reflects any Origin and allows credentials; this one allows only what is configured. */
+/**
+ * yoga's default CORS reflects any Origin and allows credentials; this one allows only what is
+ * configured. Decided per request: given a list, yoga would answer an origin not on it (such as the
+ * `null` of a sandboxed page) with `Access-Control-Allow-Origin: null` and credentials.
+ */
 function corsFor(origins: readonly string[]) {
   if (origins.length === 0) return false
   const anyOrigin = origins.includes('*')
-  return {
-    origin: [...origins],
-    credentials: !anyOrigin,
+  const allowed = {
     methods: ['GET', 'POST'],
     allowedHeaders: ['authorization', 'seam-workspace', 'content-type', 'accept', 'x-graphql-yoga-csrf'],
+  }
+  return (request: Request) => {
+    if (anyOrigin) return { ...allowed, origin: '*', credentials: false }
+    const origin = request.headers.get('origin')
+    return origin !== null && origins.includes(origin) ? { ...allowed, origin, credentials: true } : false
   }
 }
 
