@@ -56,8 +56,7 @@ describe.sequential('npm start and npm run demo', () => {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-    // The build alone can take longer than vitest's 10 s for a hook on a busy machine.
-  }, 120_000)
+  })
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {

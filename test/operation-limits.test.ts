@@ -5,9 +5,9 @@ import { codesOf, type GraphQLAnswer, type Harness, startHarness, withApiKey } f
 let harness: Harness
 afterEach(() => harness.close())
 
-/** `count` aliased reads of the seeded session, each a separate upstream call. */
+/** `count` aliased reads, each of another session and so a separate upstream call (unknown ones read null). */
 const aliasedReads = (count: number) =>
-  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_42") { token }`).join(' ')} }`
+  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`).join(' ')} }`
 
 function expectRefused(answer: GraphQLAnswer, limit: string) {
   expect(codesOf(answer)).toEqual(['OPERATION_LIMIT_EXCEEDED'])
@@ -34,7 +34,7 @@ describe('operation limits (defaults)', () => {
     // Eight aliases in a fragment, spread twice: 16 in the operation, though the document has 8.
     const eightReads = Array.from(
       { length: 8 },
-      (_, index) => `s${index}: clientSession(userIdentifierKey: "user_42") { token }`,
+      (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`,
     ).join(' ')
     const twice = await harness.graphql(
       `query { ...Reads ...Again } fragment Again on Query { ...Reads } fragment Reads on Query { ${eightReads} }`,

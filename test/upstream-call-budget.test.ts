@@ -16,8 +16,9 @@ const grants = (count: number) =>
         clientSession { token } }`,
   ).join(' ')} }`
 
+/** `count` aliased reads, each of another session and so a separate upstream call (unknown ones read null). */
 const reads = (count: number) =>
-  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_42") { token }`).join(' ')} }`
+  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`).join(' ')} }`
 
 describe('the upstream-call budget of an operation, predicted before it runs', () => {
   it('refuses 13 grants (up to 26 calls) by default, before any call, and runs 12', async () => {
@@ -49,7 +50,7 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
     const document = `query ($more: Boolean!) {
       ...Reads
-      s3: clientSession(userIdentifierKey: "user_42") @include(if: $more) { token }
+      s3: clientSession(userIdentifierKey: "user_3") @include(if: $more) { token }
     }
     fragment Reads on Query { ${reads(3).slice(1, -1)} }`
     const withMore = await harness.graphql(document, { headers: withApiKey, variables: { more: true } })

@@ -2,10 +2,10 @@
  * The ClientSession type and the query that reads one. Every description and deprecation comes from
  * Seam's contract (`client_session` and `/client_sessions/get`).
  */
+import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { type ClientSession, type ClientSessionIdentifier, getClientSession } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
-import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { builder } from './builder.js'
 
 const session = schemaDocumentation('client_session')

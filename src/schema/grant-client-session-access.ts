@@ -1,10 +1,10 @@
 /**
  * `grantClientSessionAccess`: `/client_sessions/grant_access`, answering with the updated session.
  */
+import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { type ClientSession, grantClientSessionAccess } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation } from '../seam/openapi.js'
-import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { builder } from './builder.js'
 import { ClientSessionRef } from './client-session.js'
 import { userIdentityIdOf } from './user-identity-input.js'
