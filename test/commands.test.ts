@@ -56,7 +56,8 @@ describe.sequential('npm start and npm run demo', () => {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-  })
+    // tsc over the whole project takes several seconds on a busy machine: more than the default 10 s hook budget.
+  }, 60_000)
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {
