@@ -14,11 +14,8 @@ import type { Plugin } from 'graphql-yoga'
 
 import { gatewayError } from '../seam/errors.js'
 
-/** The name of the field extension that holds how many upstream calls a field makes at most. */
-export const upstreamCallsExtension = 'upstreamCalls'
-
 const upstreamCalls: ComplexityEstimator = ({ field, childComplexity }) => {
-  const calls = field.extensions[upstreamCallsExtension]
+  const calls = field.extensions['upstreamCalls']
   return (typeof calls === 'number' ? calls : 0) + childComplexity
 }
 

@@ -2,7 +2,6 @@
  * The ClientSession type and the query that reads one. Every description and deprecation comes from
  * Seam's contract (`client_session` and `/client_sessions/get`).
  */
-import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { type ClientSession, type ClientSessionIdentifier, getClientSession } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
@@ -39,7 +38,7 @@ builder.queryField('clientSession', (t) =>
     nullable: true,
     ...get.operation,
     // Counted against the operation's budget of upstream calls (../plugins/use-upstream-call-budget.ts).
-    extensions: { [upstreamCallsExtension]: 1 },
+    extensions: { upstreamCalls: 1 },
     args: {
       clientSessionId: t.arg.id(get.input('client_session_id')),
       userIdentifierKey: t.arg.string(get.input('user_identifier_key')),

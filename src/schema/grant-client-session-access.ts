@@ -1,7 +1,6 @@
 /**
  * `grantClientSessionAccess`: `/client_sessions/grant_access`, answering with the updated session.
  */
-import { upstreamCallsExtension } from '../plugins/use-upstream-call-budget.js'
 import { type ClientSession, grantClientSessionAccess } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation } from '../seam/openapi.js'
@@ -38,7 +37,7 @@ builder.mutationField('grantClientSessionAccess', (t) =>
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
     // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
-    extensions: { [upstreamCallsExtension]: 2 },
+    extensions: { upstreamCalls: 2 },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     resolve: async (_, { input }, { seam }) => {
       const { clientSessionId, userIdentifierKey, connectedAccountIds, connectWebviewIds } = input
