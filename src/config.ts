@@ -5,6 +5,8 @@
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
+import { gatewayDefaults } from './gateway.js'
+import type { OperationLimits } from './plugins/use-operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -22,6 +24,15 @@ export interface Config {
   metrics: MetricsOptions | undefined
   /** Set when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is. */
   tracing: OtlpTracingOptions | undefined
+  /** Introspection and field suggestions; off with NODE_ENV=production unless INTROSPECTION=true. */
+  introspection: boolean
+  /** GraphiQL for browsers; off with NODE_ENV=production unless GRAPHIQL=true. */
+  graphiql: boolean
+  operationLimits: OperationLimits
+  upstreamCallBudget: number
+  /** 0: batched requests are refused. */
+  batchLimit: number
+  maxRequestBodyBytes: number
 }
 
 export class ConfigError extends Error {
@@ -43,6 +54,24 @@ function integer(env: Environment, name: string, fallback: number, min: number, 
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`)
   }
   return number
+}
+
+function boolean(env: Environment, name: string, fallback: boolean): boolean {
+  const value = read(env, name)
+  if (value === undefined) return fallback
+  if (value === 'true' || value === 'false') return value === 'true'
+  throw new ConfigError(`${name} must be true or false, not "${value}".`)
+}
+
+function operationLimits(env: Environment): OperationLimits {
+  const defaults = gatewayDefaults.operationLimits
+  return {
+    aliases: integer(env, 'MAX_ALIASES', defaults.aliases, 0, 1000),
+    depth: integer(env, 'MAX_DEPTH', defaults.depth, 1, 100),
+    tokens: integer(env, 'MAX_TOKENS', defaults.tokens, 1, 100_000),
+    cost: integer(env, 'MAX_COST', defaults.cost, 1, 10_000_000),
+    directives: integer(env, 'MAX_DIRECTIVES', defaults.directives, 0, 1000),
+  }
 }
 
 function seamEndpoint(env: Environment): string {
@@ -150,6 +179,8 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
 }
 
 export function loadConfig(env: Environment = process.env): Config {
+  // Production hides the schema from strangers unless told otherwise; see README, "Production checklist".
+  const production = read(env, 'NODE_ENV') === 'production'
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: read(env, 'HOST') ?? '127.0.0.1',
@@ -160,5 +191,17 @@ export function loadConfig(env: Environment = process.env): Config {
     serverCredential: serverCredential(env),
     metrics: metrics(env),
     tracing: tracing(env),
+    introspection: boolean(env, 'INTROSPECTION', !production),
+    graphiql: boolean(env, 'GRAPHIQL', !production),
+    operationLimits: operationLimits(env),
+    upstreamCallBudget: integer(env, 'SEAM_CALL_BUDGET', gatewayDefaults.upstreamCallBudget, 1, 1000),
+    batchLimit: integer(env, 'BATCH_LIMIT', gatewayDefaults.batchLimit, 0, 100),
+    maxRequestBodyBytes: integer(
+      env,
+      'MAX_REQUEST_BODY_BYTES',
+      gatewayDefaults.maxRequestBodyBytes,
+      1024,
+      100 * 1024 * 1024,
+    ),
   }
 }

@@ -25,12 +25,15 @@ export function createContextFactory(
   client: SeamClient,
   serverCredential: SeamCredential | undefined,
   maxConcurrentCalls: number,
+  /** Upstream calls one operation may make. */
+  upstreamCallBudget = Infinity,
 ) {
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
     const seam = withConcurrencyLimit(
       client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
+        maxCalls: upstreamCallBudget,
       }),
       maxConcurrentCalls,
     )

@@ -30,8 +30,8 @@ const gateway = createGateway({
   ...config,
   seamEndpoint,
   serverCredential: undefined,
-  // GraphiQL opens with the example and the demo credential filled in.
-  graphiql: {
+  // GraphiQL opens with the example and the demo credential filled in (unless GRAPHIQL turned it off).
+  graphiql: config.graphiql && {
     defaultQuery: exampleMutation,
     headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
   },

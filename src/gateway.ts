@@ -1,6 +1,8 @@
 /**
  * createGateway(options): the yoga instance that serves the schema, and the Seam client it calls.
  */
+import type { RequestListener } from 'node:http'
+
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
 import type { TracerProvider } from '@opentelemetry/api'
 import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
@@ -10,6 +12,10 @@ import { createOtlpTracerProvider, type OtlpTracingOptions } from './otlp-tracer
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import { type MetricsOptions, useMetrics } from './plugins/use-metrics.js'
 import { useTracing } from './plugins/use-tracing.js'
+import { useHiddenSchema } from './plugins/use-hidden-schema.js'
+import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
+import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
+import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
@@ -53,25 +59,59 @@ export interface GatewayOptions {
    * the gateway to export to (it flushes and stops that exporter on `close()`).
    */
   tracing?: TracingOptions | undefined
+  /**
+   * Answer introspection (`__schema`, `__type`) and suggest field names in validation errors ("Did you
+   * mean …"). Default true; `loadConfig` turns both off with `NODE_ENV=production` unless `INTROSPECTION=true`.
+   * `__typename` and every other field (`_service` too) are served either way.
+   */
+  introspection?: boolean
+  /**
+   * Limits that refuse a document before it runs, with OPERATION_LIMIT_EXCEEDED. Defaults: aliases 15,
+   * depth 8, tokens 1000, cost 5000, directives 50.
+   */
+  operationLimits?: Partial<OperationLimits>
+  /** Most upstream calls one operation may make; beyond, UPSTREAM_CALL_BUDGET_EXCEEDED. Default 25. */
+  upstreamCallBudget?: number
+  /** Most operations in one batched request (a JSON array). Default 0: batching is off. */
+  batchLimit?: number
+  /** Largest request body, in bytes; a larger one gets 413 and PAYLOAD_TOO_LARGE. Default 102400 (100 KiB). */
+  maxRequestBodyBytes?: number
+}
+
+/** What the gateway allows when not told otherwise. */
+export const gatewayDefaults = {
+  operationLimits: { aliases: 15, depth: 8, tokens: 1000, cost: 5000, directives: 50 } satisfies OperationLimits,
+  upstreamCallBudget: 25,
+  batchLimit: 0,
+  maxRequestBodyBytes: 100 * 1024,
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
+  /** yoga behind the request body limit: what a node:http server serves. */
+  requestListener: RequestListener
   /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
   close(): Promise<void>
 }
 
-/** yoga's default CORS reflects any Origin and allows credentials; this one allows only what is configured. */
+/**
+ * yoga's default CORS reflects any Origin and allows credentials; this one allows only what is
+ * configured. Decided per request: given a list, yoga would answer an origin not on it (such as the
+ * `null` of a sandboxed page) with `Access-Control-Allow-Origin: null` and credentials.
+ */
 function corsFor(origins: readonly string[]) {
   if (origins.length === 0) return false
   const anyOrigin = origins.includes('*')
-  return {
-    origin: [...origins],
-    credentials: !anyOrigin,
+  const allowed = {
     methods: ['GET', 'POST'],
     allowedHeaders: ['authorization', 'seam-workspace', 'content-type', 'accept', 'x-graphql-yoga-csrf'],
+  }
+  return (request: Request) => {
+    if (anyOrigin) return { ...allowed, origin: '*', credentials: false }
+    const origin = request.headers.get('origin')
+    return origin !== null && origins.includes(origin) ? { ...allowed, origin, credentials: true } : false
   }
 }
 
@@ -88,12 +128,16 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     tracing !== undefined && 'otlpTracesEndpoint' in tracing ? createOtlpTracerProvider(tracing) : undefined
   const tracerProvider =
     tracing !== undefined && 'tracerProvider' in tracing ? tracing.tracerProvider : ownTracerProvider
+  const introspection = options.introspection ?? true
+  const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
+  const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
       seamClient,
       options.serverCredential,
       options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+      upstreamCallBudget,
     ),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
@@ -107,19 +151,25 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
     cors: corsFor(options.corsOrigins ?? []),
+    batching: batchLimit > 0 && { limit: batchLimit },
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
     // Metrics come after useErrorCodes: they count the codes it gives.
     plugins: [
       useCSRFPrevention(),
+      ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
+      useUpstreamCallBudget(upstreamCallBudget),
+      ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
       ...(options.metrics !== undefined ? [useMetrics(options.metrics)] : []),
       ...(tracerProvider !== undefined ? [useTracing({ tracerProvider })] : []),
     ],
   })
+  const requestListener = limitRequestBody(yoga, options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes)
   return {
     yoga,
+    requestListener,
     close: async () => {
       await seamClient.close()
       await ownTracerProvider?.shutdown()

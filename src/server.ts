@@ -13,7 +13,7 @@ export interface RunningServer {
 }
 
 export async function listen(gateway: Gateway, port: number, host: string): Promise<RunningServer> {
-  const server = createServer(gateway.yoga)
+  const server = createServer(gateway.requestListener)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -39,7 +39,52 @@ describe('CORS', () => {
       'x-graphql-yoga-csrf',
     ])
     expect(allowed.headers.get('access-control-allow-methods')).toBe('GET, POST')
-    expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example')
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  /** The CORS headers of an actual (not preflight) request from a page of `origin`. */
+  const corsHeadersFor = async (origin: string) => {
+    const response = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', ...withApiKey },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    })
+    await response.text()
+    return {
+      origin: response.headers.get('access-control-allow-origin'),
+      credentials: response.headers.get('access-control-allow-credentials'),
+    }
+  }
+
+  it('lets no page of another origin read an answer by default', async () => {
+    harness = await startHarness()
+
+    expect(await corsHeadersFor('https://evil.example')).toEqual({ origin: null, credentials: null })
+    expect(await corsHeadersFor('null')).toEqual({ origin: null, credentials: null })
+  })
+
+  it('lets only pages of the configured origins read answers, not the null origin of a sandboxed page', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'] } })
+
+    expect(await corsHeadersFor('https://admin.example.com')).toEqual({
+      origin: 'https://admin.example.com',
+      credentials: 'true',
+    })
+    // yoga, given the list itself, would answer these with `null` and credentials: a sandboxed iframe
+    // on any site sends `Origin: null`.
+    for (const origin of ['null', 'https://evil.example', 'https://app.example.com.evil.example']) {
+      expect(await corsHeadersFor(origin)).toEqual({ origin: null, credentials: null })
+      expect((await preflight(origin)).headers.get('access-control-allow-origin')).toBeNull()
+    }
+  })
+
+  it('never combines * with credentials, on actual requests either, whatever else is listed', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', '*'] } })
+
+    for (const origin of ['https://app.example.com', 'https://anywhere.example']) {
+      expect(await corsHeadersFor(origin)).toEqual({ origin, credentials: null })
+      expect((await preflight(origin)).headers.get('access-control-allow-credentials')).toBeNull()
+    }
   })
 
   it('never combines * with credentials', async () => {

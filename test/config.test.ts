@@ -12,6 +12,44 @@ describe('loadConfig', () => {
       maxConcurrentUpstreamCalls: 8,
       corsOrigins: [],
       serverCredential: undefined,
+      introspection: true,
+      graphiql: true,
+      operationLimits: { aliases: 15, depth: 8, tokens: 1000, cost: 5000, directives: 50 },
+      upstreamCallBudget: 25,
+      batchLimit: 0,
+      maxRequestBodyBytes: 102_400,
+    })
+  })
+
+  it('turns introspection and GraphiQL off with NODE_ENV=production, unless asked for', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ introspection: false, graphiql: false })
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true', GRAPHIQL: 'true' })).toMatchObject({
+      introspection: true,
+      graphiql: true,
+    })
+    expect(loadConfig({ INTROSPECTION: 'false', GRAPHIQL: 'false' })).toMatchObject({
+      introspection: false,
+      graphiql: false,
+    })
+  })
+
+  it('reads the limits', () => {
+    expect(
+      loadConfig({
+        MAX_ALIASES: '3',
+        MAX_DEPTH: '4',
+        MAX_TOKENS: '500',
+        MAX_COST: '100',
+        MAX_DIRECTIVES: '5',
+        SEAM_CALL_BUDGET: '10',
+        BATCH_LIMIT: '5',
+        MAX_REQUEST_BODY_BYTES: '2048',
+      }),
+    ).toMatchObject({
+      operationLimits: { aliases: 3, depth: 4, tokens: 500, cost: 100, directives: 5 },
+      upstreamCallBudget: 10,
+      batchLimit: 5,
+      maxRequestBodyBytes: 2048,
     })
   })
 
@@ -52,6 +90,16 @@ describe('loadConfig', () => {
     [{ SEAM_WORKSPACE_ID: 'ws-1' }, 'SEAM_WORKSPACE_ID'],
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+    [{ INTROSPECTION: 'yes' }, 'INTROSPECTION'],
+    [{ GRAPHIQL: '1' }, 'GRAPHIQL'],
+    [{ MAX_ALIASES: '-1' }, 'MAX_ALIASES'],
+    [{ MAX_DEPTH: '0' }, 'MAX_DEPTH'],
+    [{ MAX_TOKENS: 'many' }, 'MAX_TOKENS'],
+    [{ MAX_COST: '1.5' }, 'MAX_COST'],
+    [{ MAX_DIRECTIVES: '1001' }, 'MAX_DIRECTIVES'],
+    [{ SEAM_CALL_BUDGET: '0' }, 'SEAM_CALL_BUDGET'],
+    [{ BATCH_LIMIT: '101' }, 'BATCH_LIMIT'],
+    [{ MAX_REQUEST_BODY_BYTES: '100' }, 'MAX_REQUEST_BODY_BYTES'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

@@ -1,5 +1,8 @@
+import { connect } from 'node:net'
+
 import { afterEach, describe, expect, it } from 'vitest'
 
+import { createGateway } from '../src/gateway.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
 import {
   apiKey,
@@ -142,5 +145,112 @@ describe('a server-held credential', () => {
       authorization: `Bearer ${personalAccessToken}`,
       'seam-workspace': workspaceId,
     })
+  })
+})
+
+describe('header values from the caller, checked before anything is forwarded', () => {
+  it.each([
+    ['a seam-workspace that is not a workspace ID', { ...withApiKey, 'seam-workspace': 'ws-1' }],
+    ['a seam-workspace with a path in it', { ...withApiKey, 'seam-workspace': `${workspaceId}/../admin` }],
+    ['a token with a quote', { authorization: `Bearer ${apiKey}"x` }],
+    ['two tokens', { authorization: `Bearer ${apiKey} ${apiKey}` }],
+    ['a token with a comma', { authorization: `Bearer ${apiKey},seam_other` }],
+    ['a token of 5000 characters', { authorization: `Bearer seam_${'a'.repeat(5000)}` }],
+    ['a token with a byte outside ASCII', { authorization: `Bearer ${apiKey}\u00e9` }],
+  ])('answers BAD_USER_INPUT to %s, without an upstream call', async (_, headers) => {
+    harness = await startHarness()
+    const answer = await harness.graphql(read, { headers })
+
+    expect(codesOf(answer)).toEqual(['BAD_USER_INPUT'])
+    expect(answer.text).not.toContain(apiKey)
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('answers BAD_USER_INPUT, not an undici exception, to CR/LF or NUL in a header given in-process', async () => {
+    // node:http refuses such values on the wire (next test); an application that serves the gateway
+    // through yoga.fetch can still hand them over.
+    harness = await startHarness()
+    const gateway = createGateway({ seamEndpoint: harness.seamEndpoint, upstreamTimeoutMs: 2_000 })
+    try {
+      for (const headers of [
+        { authorization: `Bearer ${apiKey}\r\nx-smuggled: 1` },
+        { authorization: `Bearer ${apiKey}\u0000` },
+        { authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': `${workspaceId}\r\nx-smuggled: 1` },
+      ]) {
+        const response = await gateway.yoga.fetch('http://gateway/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query: read }),
+        })
+        const body = await response.json()
+        expect(body.errors.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual([
+          'BAD_USER_INPUT',
+        ])
+      }
+      expect(harness.fakeSeam.requests).toHaveLength(0)
+    } finally {
+      await gateway.close()
+    }
+  })
+
+  it('never lets a CR/LF in a header on the wire through', async () => {
+    harness = await startHarness()
+    const { hostname, port, pathname } = new URL(harness.gatewayUrl)
+    const body = JSON.stringify({ query: read })
+    const socket = connect(Number(port), hostname)
+    const answer = await new Promise<string>((resolve) => {
+      let received = ''
+      socket.on('data', (data) => (received += data.toString()))
+      socket.on('close', () => resolve(received))
+      socket.on('error', () => resolve(received))
+      socket.write(
+        `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
+          `authorization: Bearer ${apiKey}\rx-smuggled: 1\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      )
+    })
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('never lets any input or header change the upstream host or path', async () => {
+    harness = await startHarness()
+    const hostile = [
+      '../../admin',
+      '/client_sessions/delete',
+      'http://evil.example/steal',
+      '//evil.example',
+      '?x=1#y',
+      '%2e%2e%2fadmin',
+      'a\r\nHost: evil.example',
+    ]
+    for (const value of hostile) {
+      await harness.graphql(
+        'query ($id: ID!, $key: String!) { a: clientSession(clientSessionId: $id) { token } b: clientSession(userIdentifierKey: $key) { token } }',
+        {
+          headers: {
+            ...withApiKey,
+            host: 'evil.example',
+            'x-forwarded-host': 'evil.example',
+            'x-forwarded-proto': 'https',
+            'x-original-url': '/admin',
+            forwarded: 'host=evil.example',
+          },
+          variables: { id: value, key: value },
+        },
+      )
+      await harness.graphql(
+        `mutation ($input: GrantClientSessionAccessInput!) { grantClientSessionAccess(input: $input) { clientSession { token } } }`,
+        { headers: withApiKey, variables: { input: { clientSessionId: value, connectWebviewIds: [value] } } },
+      )
+    }
+
+    const { host } = new URL(harness.seamEndpoint)
+    expect(harness.fakeSeam.requests.length).toBeGreaterThanOrEqual(hostile.length * 3)
+    for (const request of harness.fakeSeam.requests) {
+      expect(['/client_sessions/get', '/client_sessions/grant_access']).toContain(request.path)
+      expect(request.headers.host).toBe(host)
+      expect(Object.keys(forwarded(request.headers)).sort()).toEqual(['accept', 'authorization', 'content-type'])
+    }
   })
 })

@@ -37,6 +37,8 @@ builder.queryField('clientSession', (t) =>
     type: ClientSessionRef,
     nullable: true,
     ...get.operation,
+    // Counted against the operation's budget of upstream calls (../plugins/use-upstream-call-budget.ts).
+    extensions: { upstreamCalls: 1 },
     args: {
       clientSessionId: t.arg.id(get.input('client_session_id')),
       userIdentifierKey: t.arg.string(get.input('user_identifier_key')),

@@ -36,6 +36,8 @@ builder.mutationField('grantClientSessionAccess', (t) =>
   t.field({
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
+    // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
+    extensions: { upstreamCalls: 2 },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     resolve: async (_, { input }, { seam }) => {
       const { clientSessionId, userIdentifierKey, connectedAccountIds, connectWebviewIds } = input

@@ -7,9 +7,10 @@
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
-import { assertAccepted, type SeamCredential, upstreamHeaders } from './credentials.js'
+import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
   type SeamApiErrorBody,
+  SeamCallBudgetError,
   type SeamError,
   SeamHttpError,
   SeamInvalidResponseError,
@@ -57,6 +58,12 @@ export interface UpstreamCall {
 export interface SeamCallerHooks {
   /** Called once per upstream call, when it has ended, in the async context of the resolver that made it. */
   onCall?: (call: UpstreamCall) => void
+  /**
+   * How many calls this caller may make; past it, a call is refused with SeamCallBudgetError before
+   * anything is sent. The gateway refuses an operation that would predictably need more before it runs
+   * (../plugins/use-upstream-call-budget.ts); this is the hard stop for what no prediction sees.
+   */
+  maxCalls?: number
 }
 
 export class SeamClient {
@@ -71,14 +78,21 @@ export class SeamClient {
   }
 
   /** A caller for one request. The credential lives in the closure and dies with the request. */
-  withCredential(credential: SeamCredential | undefined, hooks: SeamCallerHooks = {}): SeamCaller {
-    const { onCall } = hooks
+  withCredential(credential: CallerCredential, hooks: SeamCallerHooks = {}): SeamCaller {
+    const { onCall, maxCalls = Infinity } = hooks
+    let calls = 0
+    const admit = (endpoint: SeamEndpoint): SeamCredential => {
+      const accepted = assertAccepted(endpoint, credential)
+      calls += 1
+      if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
+      return accepted
+    }
     if (onCall === undefined) {
-      return { post: (endpoint, body) => this.#post(endpoint, body, assertAccepted(endpoint, credential)) }
+      return { post: async (endpoint, body) => this.#post(endpoint, body, admit(endpoint)) }
     }
     return {
       post: async (endpoint, body) => {
-        const accepted = assertAccepted(endpoint, credential)
+        const accepted = admit(endpoint)
         const startedAt = performance.now()
         try {
           const answer = await this.#post(endpoint, body, accepted)

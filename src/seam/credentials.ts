@@ -4,7 +4,7 @@
  * The token prefixes are Seam's own (see `token.ts` in Seam's JavaScript SDK). Only `authorization`
  * and `seam-workspace` ever go upstream: a caller's other headers stay at the gateway.
  */
-import { SeamCredentialError } from './errors.js'
+import { SeamCredentialError, SeamCredentialFormatError } from './errors.js'
 import { acceptedCredentials, type SeamEndpoint } from './openapi.js'
 
 export type CredentialKind =
@@ -35,14 +35,41 @@ export function credentialFromToken(token: string, workspaceId?: string): SeamCr
   }
 }
 
-/** The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present. */
-export function credentialFromHeaders(headers: Headers): SeamCredential | undefined {
+/**
+ * What a request carries: a credential, none, or header values the gateway refuses to forward (the
+ * refusal is raised by the first call that would have sent them, as BAD_USER_INPUT).
+ */
+export type CallerCredential = SeamCredential | SeamCredentialFormatError | undefined
+
+const controlCharacters = /[\u0000-\u001f\u007f]/
+/** token68 (RFC 9110), the shape of every Seam token, with a bound well above the longest of them. */
+const plausibleToken = /^[A-Za-z0-9._~+/-]{1,4096}=*$/
+/** Seam's workspace IDs are UUIDs (`workspace_id`, `format: uuid` in the contract). */
+const plausibleWorkspaceId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present. Both are
+ * checked before anything is built from them, and the upstream headers are rebuilt from the checked
+ * parts: a value that would make undici throw, or smuggle a header, never gets that far.
+ */
+export function credentialFromHeaders(headers: Headers): CallerCredential {
   const authorization = headers.get('authorization')
-  const token = authorization?.match(/^bearer\s+(\S+)\s*$/i)?.[1]
-  if (authorization === null || token === undefined) return undefined
   // An empty header names no workspace; forwarding it would only earn an upstream error.
   const workspaceId = headers.get('seam-workspace') || undefined
-  return { kind: credentialKind(token), authorization, ...(workspaceId !== undefined && { workspaceId }) }
+  if (workspaceId !== undefined && !plausibleWorkspaceId.test(workspaceId)) {
+    return new SeamCredentialFormatError('The seam-workspace header must be a workspace ID (a UUID).')
+  }
+  if (authorization === null) return undefined
+  if (controlCharacters.test(authorization)) {
+    return new SeamCredentialFormatError('The Authorization header must not contain control characters.')
+  }
+  const [, scheme, token] = authorization.match(/^\s*(\S+)\s+(.*?)\s*$/) ?? []
+  // Another scheme (Basic, …) is no Seam credential at all: UNAUTHENTICATED, as with none.
+  if (scheme?.toLowerCase() !== 'bearer' || token === undefined) return undefined
+  if (!plausibleToken.test(token)) {
+    return new SeamCredentialFormatError('The Authorization header must be "Bearer" and one Seam token.')
+  }
+  return credentialFromToken(token, workspaceId)
 }
 
 export function upstreamHeaders(credential: SeamCredential): Record<string, string> {
@@ -85,7 +112,8 @@ const schemeNames: Record<string, string> = {
  * Throws unless the credential is one the endpoint's contract accepts. A token of a shape Seam's SDK
  * does not know is passed on for Seam to judge: the gateway does not guess at new credential kinds.
  */
-export function assertAccepted(endpoint: SeamEndpoint, credential: SeamCredential | undefined): SeamCredential {
+export function assertAccepted(endpoint: SeamEndpoint, credential: CallerCredential): SeamCredential {
+  if (credential instanceof SeamCredentialFormatError) throw credential
   const schemes = acceptedCredentials(endpoint)
   const expected = schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
   if (credential === undefined) {

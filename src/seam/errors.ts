@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'BAD_REQUEST'
+  | 'OPERATION_LIMIT_EXCEEDED'
+  | 'UPSTREAM_CALL_BUDGET_EXCEEDED'
+  | 'PAYLOAD_TOO_LARGE'
 
 /** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */
 export interface SeamApiErrorBody {
@@ -89,6 +92,20 @@ export class SeamCredentialError extends SeamError {
   override readonly name = 'SeamCredentialError'
 }
 
+/** A credential header the gateway will not forward (control characters, not the format Seam uses). */
+export class SeamCredentialFormatError extends SeamError {
+  override readonly name = 'SeamCredentialFormatError'
+}
+
+/** The operation has used up its budget of upstream calls; this one was not sent. */
+export class SeamCallBudgetError extends SeamError {
+  override readonly name = 'SeamCallBudgetError'
+
+  constructor(readonly budget: number) {
+    super(`This operation may make at most ${budget} calls to the Seam API.`)
+  }
+}
+
 export const isSeamError = (error: unknown): error is SeamError => error instanceof SeamError
 
 export function gatewayError(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
@@ -152,6 +169,8 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
   }
   if (error instanceof SeamTimeoutError) return { code: 'GATEWAY_TIMEOUT', extensions: {} }
   if (error instanceof SeamCredentialError) return { code: 'UNAUTHENTICATED', extensions: {} }
+  if (error instanceof SeamCredentialFormatError) return { code: 'BAD_USER_INPUT', extensions: {} }
+  if (error instanceof SeamCallBudgetError) return { code: 'UPSTREAM_CALL_BUDGET_EXCEEDED', extensions: {} }
   return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
 }
 

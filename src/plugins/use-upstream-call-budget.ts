@@ -1,0 +1,56 @@
+/**
+ * Refuses, before it runs, an operation that would make more upstream calls than its budget: one
+ * GraphQL request must not fan out into a burst of Seam calls.
+ *
+ * Each field that calls Seam says how many calls it makes at most, as `extensions: { upstreamCalls }`
+ * in its definition; graphql-query-complexity adds them up over the operation that will run (through
+ * fragments, honouring @skip and @include with the request's variables). Fields without the extension
+ * cost nothing. What no prediction sees is stopped by the per-request counter in the Seam caller
+ * (`maxCalls` in ../seam/client.ts), with the same code.
+ */
+import type { ExecutionArgs } from 'graphql'
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
+import type { Plugin } from 'graphql-yoga'
+
+import { gatewayError } from '../seam/errors.js'
+
+const upstreamCalls: ComplexityEstimator = ({ field, childComplexity }) => {
+  const calls = field.extensions['upstreamCalls']
+  return (typeof calls === 'number' ? calls : 0) + childComplexity
+}
+
+/** The most upstream calls the operation can make, or undefined when it cannot run at all. */
+function predictedCalls({ schema, document, variableValues, operationName }: ExecutionArgs): number | undefined {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      estimators: [upstreamCalls],
+      ...(variableValues != null && { variables: variableValues }),
+      ...(operationName != null && { operationName }),
+    })
+  } catch {
+    // Variables that do not coerce, an operation name that names nothing: execution refuses these
+    // itself, with the right code, before any call.
+    return undefined
+  }
+}
+
+export function useUpstreamCallBudget(budget: number): Plugin {
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      const predicted = predictedCalls(args)
+      if (predicted === undefined || predicted <= budget) return
+      setResultAndStopExecution({
+        errors: [
+          gatewayError(
+            `This operation could make ${predicted} calls to the Seam API; at most ${budget} are allowed. Split it.`,
+            'UPSTREAM_CALL_BUDGET_EXCEEDED',
+            // The operation never ran: a request error, 400 for GraphQL-over-HTTP clients, as validation's.
+            { http: { spec: true, status: 400 } },
+          ),
+        ],
+      })
+    },
+  }
+}

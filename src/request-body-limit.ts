@@ -1,0 +1,63 @@
+/**
+ * Refuses request bodies over a size with 413 and PAYLOAD_TOO_LARGE, before yoga reads any of it.
+ *
+ * Written by hand at the node:http level because neither yoga nor node:http has a body limit, and
+ * because how the refusal is sent matters: a body announced too large by `content-length` is refused
+ * at once, one sent in chunks as soon as it grows past the limit. Either way the connection is not cut
+ * while the client is still sending (that would reset it, and the client could lose the answer before
+ * reading it): the rest of the body is read and dropped, up to a bound, and the connection stays usable.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+
+/** How much more a refused client may send, and for how long, before its connection is closed anyway. */
+const drainMaxBytes = 16 * 1024 * 1024
+const drainMaxMs = 10_000
+
+/** What the listener hands on: node:http's request with its body already read (whatwg-node uses it). */
+type RequestWithBody = IncomingMessage & { body?: Buffer }
+
+function refuse(request: IncomingMessage, response: ServerResponse, maxBytes: number): void {
+  response.writeHead(413, { 'content-type': 'application/json; charset=utf-8' })
+  response.end(
+    JSON.stringify({
+      errors: [
+        { message: `The request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+      ],
+    }),
+  )
+  let drained = 0
+  const giveUp = () => request.socket.destroy()
+  const timer = setTimeout(giveUp, drainMaxMs)
+  request.on('data', (chunk: Buffer) => {
+    drained += chunk.length
+    if (drained > drainMaxBytes) giveUp()
+  })
+  request.once('close', () => clearTimeout(timer))
+}
+
+export function limitRequestBody(listener: RequestListener, maxBytes: number): RequestListener {
+  return (request: RequestWithBody, response) => {
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+      refuse(request, response, maxBytes)
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= maxBytes) {
+        chunks.push(chunk)
+        return
+      }
+      request.off('data', onData)
+      request.off('end', onEnd)
+      refuse(request, response, maxBytes)
+    }
+    const onEnd = () => {
+      request.body = Buffer.concat(chunks)
+      void listener(request, response)
+    }
+    request.on('data', onData)
+    request.once('end', onEnd)
+  }
+}

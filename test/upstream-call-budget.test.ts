@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest'
+
+import { createContextFactory } from '../src/context.js'
+import { SeamClient } from '../src/seam/client.js'
+import { SeamCallBudgetError } from '../src/seam/errors.js'
+import { apiKey, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
+
+let harness: Harness
+afterEach(() => harness.close())
+
+const grants = (count: number) =>
+  `mutation { ${Array.from(
+    { length: count },
+    (_, index) =>
+      `g${index}: grantClientSessionAccess(input: { userIdentifierKey: "user_42", connectWebviewIds: ["w${index}"] }) {
+        clientSession { token } }`,
+  ).join(' ')} }`
+
+/** `count` aliased reads, each of another session and so a separate upstream call (unknown ones read null). */
+const reads = (count: number) =>
+  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`).join(' ')} }`
+
+describe('the upstream-call budget of an operation, predicted before it runs', () => {
+  it('refuses 13 grants (up to 26 calls) by default, before any call, and runs 12', async () => {
+    harness = await startHarness()
+    const thirteen = await harness.graphql(grants(13), { headers: withApiKey })
+
+    expect(codesOf(thirteen)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(thirteen.body.errors?.[0]?.message).toContain('at most 25')
+    expect(thirteen.status).toBe(400)
+    expect(thirteen.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_CALL_BUDGET_EXCEEDED' })
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+
+    const twelve = await harness.graphql(grants(12), { headers: withApiKey })
+    expect(codesOf(twelve)).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(12)
+  })
+
+  it('takes the budget from the options', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const four = await harness.graphql(reads(4), { headers: withApiKey })
+    const three = await harness.graphql(reads(3), { headers: withApiKey })
+
+    expect(codesOf(four)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(codesOf(three)).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+  })
+
+  it('counts through fragments, and leaves out what @skip and @include leave out', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const document = `query ($more: Boolean!) {
+      ...Reads
+      s3: clientSession(userIdentifierKey: "user_3") @include(if: $more) { token }
+    }
+    fragment Reads on Query { ${reads(3).slice(1, -1)} }`
+    const withMore = await harness.graphql(document, { headers: withApiKey, variables: { more: true } })
+    expect(codesOf(withMore)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+
+    const withoutMore = await harness.graphql(document, { headers: withApiKey, variables: { more: false } })
+    expect(codesOf(withoutMore)).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+  })
+})
+
+describe('the upstream-call budget of a request, counted as calls are made', () => {
+  it('refuses the call past the budget without sending it', async () => {
+    harness = await startHarness()
+    const client = new SeamClient({ endpoint: harness.seamEndpoint, timeoutMs: 2_000 })
+    const caller = client.withCredential({ kind: 'api_key', authorization: `Bearer ${apiKey}` }, { maxCalls: 2 })
+    const body = { user_identifier_key: 'user_42' }
+    try {
+      await caller.post('/client_sessions/get', body)
+      await caller.post('/client_sessions/get', body)
+      await expect(caller.post('/client_sessions/get', body)).rejects.toBeInstanceOf(SeamCallBudgetError)
+      expect(harness.fakeSeam.requests).toHaveLength(2)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('gives every request context a caller with the budget', async () => {
+    harness = await startHarness()
+    const client = new SeamClient({ endpoint: harness.seamEndpoint, timeoutMs: 2_000 })
+    const createContext = createContextFactory(client, undefined, 8, 1)
+    const request = new Request('http://gateway/graphql', { headers: withApiKey })
+    const body = { user_identifier_key: 'user_42' }
+    try {
+      const first = createContext({ request })
+      await first.seam.post('/client_sessions/get', body)
+      await expect(first.seam.post('/client_sessions/get', body)).rejects.toBeInstanceOf(SeamCallBudgetError)
+      // The next request starts with its own budget.
+      await createContext({ request }).seam.post('/client_sessions/get', body)
+      expect(harness.fakeSeam.requests).toHaveLength(2)
+    } finally {
+      await client.close()
+    }
+  })
+})
