@@ -9,6 +9,20 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
+  /** The largest upstream answer read; a larger one is cut off with UPSTREAM_ERROR. */
+  upstreamMaxResponseBytes: number
+  /** How often a read is sent again after a connection error, 502/503/504 or 429 (0 to 2). */
+  upstreamRetries: number
+  /** Backoff before the first retry, doubled for each later one, with jitter. */
+  upstreamRetryDelayMs: number
+  /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
+  upstreamRetryMaxDelayMs: number
+  /** How long /ready trusts its last probe of Seam's /health before it probes again. */
+  seamHealthCheckIntervalMs: number
+  /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownDrainMs: number
+  /** One JSON line per request on stdout. */
+  requestLog: boolean
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
   corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
@@ -34,6 +48,14 @@ function integer(env: Environment, name: string, fallback: number, min: number, 
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${value}".`)
   }
   return number
+}
+
+function boolean(env: Environment, name: string, fallback: boolean): boolean {
+  const value = read(env, name)?.toLowerCase()
+  if (value === undefined) return fallback
+  if (value === 'true' || value === '1') return true
+  if (value === 'false' || value === '0') return false
+  throw new ConfigError(`${name} must be true or false, not "${value}".`)
 }
 
 function seamEndpoint(env: Environment): string {
@@ -105,6 +127,13 @@ export function loadConfig(env: Environment = process.env): Config {
     host: read(env, 'HOST') ?? '127.0.0.1',
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
+    upstreamRetries: integer(env, 'SEAM_RETRIES', 2, 0, 2),
+    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', 100, 0, 60_000),
+    upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
+    seamHealthCheckIntervalMs: integer(env, 'SEAM_HEALTH_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
+    requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
   }

@@ -21,6 +21,8 @@ export function createContextFactory(client: SeamClient, serverCredential: SeamC
     return {
       seam: client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
+        // A client that goes away takes its in-flight upstream calls with it.
+        signal: request.signal,
       }),
       upstreamCalls,
     }

@@ -6,15 +6,29 @@ import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInsta
 
 import { createContextFactory, type GatewayContext } from './context.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
+import { useReadiness } from './plugins/use-readiness.js'
+import { useRequestLog } from './plugins/use-request-log.js'
 import { schema } from './schema/index.js'
-import { SeamClient } from './seam/client.js'
+import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
 
 export interface GatewayOptions {
   /** Origin of the Seam API. */
   seamEndpoint: string
-  /** Overall time budget of one upstream call, in milliseconds. */
+  /** Overall time budget of one upstream call, retries included, in milliseconds. */
   upstreamTimeoutMs: number
+  /** The largest upstream answer read, in bytes; a larger one is UPSTREAM_ERROR. Default 4 MiB. */
+  upstreamMaxResponseBytes?: number
+  /** How often a read is sent again after a connection error, 502/503/504 or 429. Default 2. */
+  upstreamRetries?: number
+  /** Backoff before the first retry, doubled for each later one, with jitter. Default 100 ms. */
+  upstreamRetryDelayMs?: number
+  /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
+  upstreamRetryMaxDelayMs?: number
+  /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
+  seamHealthCheckIntervalMs?: number
+  /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
+  requestLog?: boolean | ((line: string) => void)
   /**
    * A credential held by the server and used for every upstream call; the callers' Authorization is
    * then ignored. Without it, each request forwards its own.
@@ -36,6 +50,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
+  /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
+  beginShutdown(): void
   /** Closes the upstream connection pool. */
   close(): Promise<void>
 }
@@ -59,7 +75,19 @@ export interface GatewayDependencies {
 
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
   const seamClient =
-    dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
+    dependencies.seamClient ??
+    new SeamClient({
+      endpoint: options.seamEndpoint,
+      timeoutMs: options.upstreamTimeoutMs,
+      maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
+      retry: {
+        ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
+        ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
+        ...(options.upstreamRetryMaxDelayMs !== undefined && { maxDelayMs: options.upstreamRetryMaxDelayMs }),
+      },
+    })
+  let shuttingDown = false
+  const requestLog = options.requestLog ?? true
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(seamClient, options.serverCredential),
@@ -76,7 +104,23 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
-    plugins: [useCSRFPrevention(), useErrorCodes()],
+    // The request log comes last: it reads the codes the plugins before it gave.
+    plugins: [
+      useReadiness({
+        isShuttingDown: () => shuttingDown,
+        probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
+        probeIntervalMs: options.seamHealthCheckIntervalMs ?? 5_000,
+      }),
+      useCSRFPrevention(),
+      useErrorCodes(),
+      requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
+    ],
   })
-  return { yoga, close: () => seamClient.close() }
+  return {
+    yoga,
+    beginShutdown: () => {
+      shuttingDown = true
+    },
+    close: () => seamClient.close(),
+  }
 }

@@ -56,7 +56,7 @@ describe.sequential('npm start and npm run demo', () => {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-  })
+  }, 120_000) // the build takes a while on a busy machine
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {

@@ -9,6 +9,13 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
+      upstreamMaxResponseBytes: 4 * 1024 * 1024,
+      upstreamRetries: 2,
+      upstreamRetryDelayMs: 100,
+      upstreamRetryMaxDelayMs: 2_000,
+      seamHealthCheckIntervalMs: 5_000,
+      shutdownDrainMs: 10_000,
+      requestLog: true,
       corsOrigins: [],
       serverCredential: undefined,
     })
@@ -19,6 +26,28 @@ describe('loadConfig', () => {
       'https://app.example.com',
       'http://localhost:3000',
     ])
+  })
+
+  it('reads the upstream, readiness, shutdown and logging settings', () => {
+    expect(
+      loadConfig({
+        SEAM_MAX_RESPONSE_BYTES: '65536',
+        SEAM_RETRIES: '0',
+        SEAM_RETRY_DELAY_MS: '5',
+        SEAM_RETRY_MAX_DELAY_MS: '50',
+        SEAM_HEALTH_CHECK_INTERVAL_MS: '1000',
+        SHUTDOWN_DRAIN_MS: '0',
+        LOG_REQUESTS: 'false',
+      }),
+    ).toMatchObject({
+      upstreamMaxResponseBytes: 65_536,
+      upstreamRetries: 0,
+      upstreamRetryDelayMs: 5,
+      upstreamRetryMaxDelayMs: 50,
+      seamHealthCheckIntervalMs: 1_000,
+      shutdownDrainMs: 0,
+      requestLog: false,
+    })
   })
 
   it('reads the server-held credentials', () => {
@@ -45,6 +74,10 @@ describe('loadConfig', () => {
     [{ SEAM_WORKSPACE_ID: 'ws-1' }, 'SEAM_WORKSPACE_ID'],
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+    [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
+    [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
+    [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
+    [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

@@ -80,6 +80,9 @@ export async function startHarness(
     {
       seamEndpoint,
       upstreamTimeoutMs: 2_000,
+      // Retries as in production, but without the wait.
+      upstreamRetryDelayMs: 1,
+      upstreamRetryMaxDelayMs: 1_500,
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       ...options.gateway,
     },
