@@ -36,7 +36,8 @@ function cachedProbe(probe: () => Promise<boolean>, intervalMs: number): () => P
   }
 }
 
-const jsonHeaders = { 'content-type': 'application/json; charset=utf-8' }
+/** A new object each time: the Response ponyfill writes content-length into the one it is given. */
+const jsonHeaders = () => ({ 'content-type': 'application/json; charset=utf-8' })
 
 export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }: ReadinessOptions): Plugin {
   const upstreamReachable = cachedProbe(probeUpstream, probeIntervalMs)
@@ -49,11 +50,11 @@ export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }:
             if (isShuttingDown()) {
               return new fetchAPI.Response(JSON.stringify({ status: 'shutting_down' }), {
                 status: 503,
-                headers: jsonHeaders,
+                headers: jsonHeaders(),
               })
             }
             const upstream = (await upstreamReachable()) ? 'reachable' : 'unreachable'
-            return new fetchAPI.Response(JSON.stringify({ status: 'ready', upstream }), { headers: jsonHeaders })
+            return new fetchAPI.Response(JSON.stringify({ status: 'ready', upstream }), { headers: jsonHeaders() })
           },
         }),
       )
