@@ -18,7 +18,7 @@ export interface Config {
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
   upstreamRetryMaxDelayMs: number
   /** How long /ready trusts its last probe of Seam's /health before it probes again. */
-  seamHealthCheckIntervalMs: number
+  readyCheckIntervalMs: number
   /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownDrainMs: number
   /** One JSON line per request on stdout. */
@@ -131,7 +131,7 @@ export function loadConfig(env: Environment = process.env): Config {
     upstreamRetries: integer(env, 'SEAM_RETRIES', 2, 0, 2),
     upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', 100, 0, 60_000),
     upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
-    seamHealthCheckIntervalMs: integer(env, 'SEAM_HEALTH_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
+    readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),

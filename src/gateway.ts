@@ -26,7 +26,7 @@ export interface GatewayOptions {
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
   upstreamRetryMaxDelayMs?: number
   /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
-  seamHealthCheckIntervalMs?: number
+  readyCheckIntervalMs?: number
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
   /**
@@ -109,7 +109,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useReadiness({
         isShuttingDown: () => shuttingDown,
         probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
-        probeIntervalMs: options.seamHealthCheckIntervalMs ?? 5_000,
+        probeIntervalMs: options.readyCheckIntervalMs ?? 5_000,
       }),
       useCSRFPrevention(),
       useErrorCodes(),

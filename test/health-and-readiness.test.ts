@@ -61,7 +61,7 @@ describe('/ready', () => {
   })
 
   it('probes Seam at most once per interval, and never on the GraphQL path', async () => {
-    harness = await startHarness({ gateway: { seamHealthCheckIntervalMs: 60_000 } })
+    harness = await startHarness({ gateway: { readyCheckIntervalMs: 60_000 } })
     await Promise.all([fetch(`${gatewayOrigin()}/ready`), fetch(`${gatewayOrigin()}/ready`)])
     await fetch(`${gatewayOrigin()}/ready`)
     for (let call = 0; call < 5; call += 1) await harness.graphql(readDocument, { headers: withApiKey })
@@ -71,7 +71,7 @@ describe('/ready', () => {
   })
 
   it('probes again once the interval has passed', async () => {
-    harness = await startHarness({ gateway: { seamHealthCheckIntervalMs: 100 } })
+    harness = await startHarness({ gateway: { readyCheckIntervalMs: 100 } })
     await fetch(`${gatewayOrigin()}/ready`)
     await new Promise((resolve) => setTimeout(resolve, 150))
     harness.fakeSeam.failNext({ status: 503 })
