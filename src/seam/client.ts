@@ -104,7 +104,8 @@ export class SeamClient {
 
   /** A caller for one request. The credential lives in the closure and dies with the request. */
   withCredential(credential: SeamCredential | undefined, hooks: SeamCallerHooks = {}): SeamCaller {
-    return { post: (endpoint, body) => this.#call(endpoint, body, assertAccepted(endpoint, credential), hooks) }
+    // async: a refused credential is a rejection, like every other failure, never a synchronous throw.
+    return { post: async (endpoint, body) => this.#call(endpoint, body, assertAccepted(endpoint, credential), hooks) }
   }
 
   /** Whether Seam's `/health` answers 2xx within `timeoutMs`. Never throws. */
