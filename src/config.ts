@@ -16,6 +16,20 @@ export interface Config {
   upstreamTimeoutMs: number
   /** Most upstream calls one request may have in flight at once. */
   maxConcurrentUpstreamCalls: number
+  /** The largest upstream answer read; a larger one is cut off with UPSTREAM_ERROR. */
+  upstreamMaxResponseBytes: number
+  /** How often a read is sent again after a connection error, 502/503/504 or 429 (0 to 2). */
+  upstreamRetries: number
+  /** Backoff before the first retry, doubled for each later one, with jitter. */
+  upstreamRetryDelayMs: number
+  /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
+  upstreamRetryMaxDelayMs: number
+  /** How long /ready trusts its last probe of Seam's /health before it probes again. */
+  readyCheckIntervalMs: number
+  /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownDrainMs: number
+  /** One JSON line per request on stdout. */
+  requestLog: boolean
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
   corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
@@ -137,16 +151,9 @@ function serverCredential(env: Environment): SeamCredential | undefined {
   return undefined
 }
 
-function flag(env: Environment, name: string): boolean {
-  const value = read(env, name)
-  if (value === undefined || value === 'false') return false
-  if (value === 'true') return true
-  throw new ConfigError(`${name} must be true or false, not "${value}".`)
-}
-
 function metrics(env: Environment): MetricsOptions | undefined {
   const token = read(env, 'METRICS_TOKEN')
-  if (!flag(env, 'METRICS_ENABLED')) {
+  if (!boolean(env, 'METRICS_ENABLED', false)) {
     if (token !== undefined) throw new ConfigError('METRICS_TOKEN is set but METRICS_ENABLED is not true.')
     return undefined
   }
@@ -187,6 +194,13 @@ export function loadConfig(env: Environment = process.env): Config {
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
     maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
+    upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
+    upstreamRetries: integer(env, 'SEAM_RETRIES', 2, 0, 2),
+    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', 100, 0, 60_000),
+    upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
+    readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
+    requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
     metrics: metrics(env),

@@ -34,6 +34,8 @@ export function createContextFactory(
       client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
         maxCalls: upstreamCallBudget,
+        // A client that goes away takes its in-flight upstream calls with it.
+        signal: request.signal,
       }),
       maxConcurrentCalls,
     )

@@ -12,20 +12,34 @@ import { createOtlpTracerProvider, type OtlpTracingOptions } from './otlp-tracer
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import { type MetricsOptions, useMetrics } from './plugins/use-metrics.js'
 import { useTracing } from './plugins/use-tracing.js'
+import { useReadiness } from './plugins/use-readiness.js'
+import { useRequestLog } from './plugins/use-request-log.js'
 import { useHiddenSchema } from './plugins/use-hidden-schema.js'
 import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
 import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
-import { SeamClient } from './seam/client.js'
+import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { SeamCredential } from './seam/credentials.js'
 
 export interface GatewayOptions {
   /** Origin of the Seam API. */
   seamEndpoint: string
-  /** Overall time budget of one upstream call, in milliseconds. */
+  /** Overall time budget of one upstream call, retries included, in milliseconds. */
   upstreamTimeoutMs: number
+  /** The largest upstream answer read, in bytes; a larger one is UPSTREAM_ERROR. Default 4 MiB. */
+  upstreamMaxResponseBytes?: number
+  /** How often a read is sent again after a connection error, 502/503/504 or 429. Default 2. */
+  upstreamRetries?: number
+  /** Backoff before the first retry, doubled for each later one, with jitter. Default 100 ms. */
+  upstreamRetryDelayMs?: number
+  /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
+  upstreamRetryMaxDelayMs?: number
+  /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
+  readyCheckIntervalMs?: number
+  /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
+  requestLog?: boolean | ((line: string) => void)
   /**
    * Most upstream calls one request may have in flight at once (a federated query can name many client
    * sessions); the others wait their turn. Default 8.
@@ -92,6 +106,8 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
   /** yoga behind the request body limit: what a node:http server serves. */
   requestListener: RequestListener
+  /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
+  beginShutdown(): void
   /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
   close(): Promise<void>
 }
@@ -122,7 +138,17 @@ export interface GatewayDependencies {
 
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
   const seamClient =
-    dependencies.seamClient ?? new SeamClient({ endpoint: options.seamEndpoint, timeoutMs: options.upstreamTimeoutMs })
+    dependencies.seamClient ??
+    new SeamClient({
+      endpoint: options.seamEndpoint,
+      timeoutMs: options.upstreamTimeoutMs,
+      maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
+      retry: {
+        ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
+        ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
+        ...(options.upstreamRetryMaxDelayMs !== undefined && { maxDelayMs: options.upstreamRetryMaxDelayMs }),
+      },
+    })
   const { tracing } = options
   const ownTracerProvider =
     tracing !== undefined && 'otlpTracesEndpoint' in tracing ? createOtlpTracerProvider(tracing) : undefined
@@ -131,6 +157,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const introspection = options.introspection ?? true
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
+  let shuttingDown = false
+  const requestLog = options.requestLog ?? true
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -155,8 +183,13 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
-    // Metrics come after useErrorCodes: they count the codes it gives.
+    // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
     plugins: [
+      useReadiness({
+        isShuttingDown: () => shuttingDown,
+        probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
+        probeIntervalMs: options.readyCheckIntervalMs ?? 5_000,
+      }),
       useCSRFPrevention(),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
@@ -164,12 +197,16 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useErrorCodes(),
       ...(options.metrics !== undefined ? [useMetrics(options.metrics)] : []),
       ...(tracerProvider !== undefined ? [useTracing({ tracerProvider })] : []),
+      requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
     ],
   })
   const requestListener = limitRequestBody(yoga, options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes)
   return {
     yoga,
     requestListener,
+    beginShutdown: () => {
+      shuttingDown = true
+    },
     close: async () => {
       await seamClient.close()
       await ownTracerProvider?.shutdown()

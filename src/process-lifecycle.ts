@@ -1,6 +1,8 @@
 /**
  * What `npm start` and `npm run demo` share as processes: a bad setting or a taken port ends the
- * process with one line that says why (no stack trace), and SIGINT/SIGTERM close everything, then exit 0.
+ * process with one line that says why (no stack trace), and SIGINT/SIGTERM close everything, then exit 0:
+ * the server stops accepting, requests in flight finish within SHUTDOWN_DRAIN_MS. A second signal
+ * during the drain ends the process at once (Node's default, as the handlers are `once`).
  */
 import { type Config, ConfigError, loadConfig } from './config.js'
 import type { Gateway } from './gateway.js'
@@ -20,8 +22,8 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-export function listenOrExit(gateway: Gateway, { port, host }: Config): Promise<RunningServer> {
-  return listen(gateway, port, host).catch((error: NodeJS.ErrnoException) =>
+export function listenOrExit(gateway: Gateway, { port, host, shutdownDrainMs }: Config): Promise<RunningServer> {
+  return listen(gateway, port, host, { drainMs: shutdownDrainMs }).catch((error: NodeJS.ErrnoException) =>
     exit(`Cannot listen on HOST=${host} PORT=${port}: ${error.code ?? error.message}`),
   )
 }

@@ -1,5 +1,6 @@
 /**
- * Puts a gateway on a node:http server, and takes both down again.
+ * Puts a gateway on a node:http server, and takes both down again: closing stops accepting at once,
+ * lets the requests in flight finish for up to the drain time, then cuts what is left.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,10 +10,21 @@ import type { Gateway } from './gateway.js'
 export interface RunningServer {
   /** Where GraphQL answers, e.g. http://127.0.0.1:4000/graphql */
   graphqlUrl: string
+  /** Stops accepting, waits for the requests in flight (up to the drain time), then closes the gateway. */
   close(): Promise<void>
 }
 
-export async function listen(gateway: Gateway, port: number, host: string): Promise<RunningServer> {
+export interface ListenOptions {
+  /** How long requests in flight may take to finish once closing has begun. Default 10 s. */
+  drainMs?: number
+}
+
+export async function listen(
+  gateway: Gateway,
+  port: number,
+  host: string,
+  { drainMs = 10_000 }: ListenOptions = {},
+): Promise<RunningServer> {
   const server = createServer(gateway.requestListener)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -26,10 +38,13 @@ export async function listen(gateway: Gateway, port: number, host: string): Prom
   return {
     graphqlUrl: `http://${hostForUrl}:${address.port}${gateway.yoga.graphqlEndpoint}`,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeIdleConnections()
-      })
+      gateway.beginShutdown()
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      // Past the drain time, the connections left are cut; their requests' upstream calls abort with them.
+      const deadline = setTimeout(() => server.closeAllConnections(), drainMs)
+      await drained
+      clearTimeout(deadline)
       await gateway.close()
     },
   }

@@ -4,7 +4,8 @@
  * (test/support/build-once.ts); the processes are started with node itself so a signal reaches the
  * gateway and its exit code is the gateway's, not npm's.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoApiKey } from '../src/fake-seam/demo-data.js'
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
+import { waitFor } from './support/wait-for.js'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -56,8 +58,7 @@ describe.sequential('npm start and npm run demo', () => {
   beforeAll(async () => {
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-    // tsc over the whole project takes several seconds on a busy machine: more than the default 10 s hook budget.
-  }, 60_000)
+  }, 120_000) // the build takes a while on a busy machine
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {
@@ -77,6 +78,65 @@ describe.sequential('npm start and npm run demo', () => {
     expect(started.output()).not.toContain(apiKey)
     started.child.kill('SIGTERM')
     expect(await started.exited).toBe(0)
+  })
+
+  it('on SIGTERM stops accepting, lets the request in flight finish, then exits 0', async () => {
+    const started = run('main', {
+      PORT: '0',
+      SEAM_ENDPOINT: seamEndpoint,
+      SEAM_API_KEY: apiKey,
+      SHUTDOWN_DRAIN_MS: '10000',
+    })
+    const url = await started.graphqlUrl
+    const { port } = new URL(url)
+    const requestsBefore = fakeSeam.requests.length
+    fakeSeam.failNext({ delayMs: 1_000 })
+    const inFlight = post(url, '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }')
+    await waitFor(() => fakeSeam.requests.length > requestsBefore, 'the request to reach Seam')
+    started.child.kill('SIGTERM')
+
+    // New connections are refused from now on, while the request above is still waiting for Seam.
+    const refused = await new Promise<string>((resolve) => {
+      const attempt = () => {
+        const socket = connect(Number(port), '127.0.0.1')
+        socket.once('connect', () => {
+          socket.destroy()
+          setTimeout(attempt, 20)
+        })
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? ''))
+      }
+      attempt()
+    })
+    expect(refused).toBe('ECONNREFUSED')
+
+    expect(await inFlight).toEqual({ data: { clientSession: { clientSessionId: clientSession().client_session_id } } })
+    expect(await started.exited).toBe(0)
+    expect(fakeSeam.requests.length - requestsBefore).toBe(1)
+  })
+
+  it('cuts what is still in flight after SHUTDOWN_DRAIN_MS, aborting its upstream call, and exits 0', async () => {
+    const started = run('main', {
+      PORT: '0',
+      SEAM_ENDPOINT: seamEndpoint,
+      SEAM_API_KEY: apiKey,
+      SHUTDOWN_DRAIN_MS: '200',
+    })
+    const url = await started.graphqlUrl
+    const requestsBefore = fakeSeam.requests.length
+    const abandonedBefore = fakeSeam.abandonedAnswers
+    fakeSeam.failNext({ delayMs: 8_000 })
+    const inFlight = post(url, '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }').catch(
+      (error: Error) => error,
+    )
+    await waitFor(() => fakeSeam.requests.length > requestsBefore, 'the request to reach Seam')
+    const signalled = performance.now()
+    started.child.kill('SIGTERM')
+
+    expect(await started.exited).toBe(0)
+    // Long before Seam's 8 s answer: the drain time ended the wait.
+    expect(performance.now() - signalled).toBeLessThan(5_000)
+    expect(await inFlight).toBeInstanceOf(Error)
+    await waitFor(() => fakeSeam.abandonedAnswers > abandonedBefore, 'the fake to see its answer abandoned')
   })
 
   it('npm run demo answers the example mutation with the demo credential, and serves GraphiQL', async () => {

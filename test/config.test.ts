@@ -10,6 +10,13 @@ describe('loadConfig', () => {
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
       maxConcurrentUpstreamCalls: 8,
+      upstreamMaxResponseBytes: 4 * 1024 * 1024,
+      upstreamRetries: 2,
+      upstreamRetryDelayMs: 100,
+      upstreamRetryMaxDelayMs: 2_000,
+      readyCheckIntervalMs: 5_000,
+      shutdownDrainMs: 10_000,
+      requestLog: true,
       corsOrigins: [],
       serverCredential: undefined,
       introspection: true,
@@ -64,6 +71,28 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('reads the upstream, readiness, shutdown and logging settings', () => {
+    expect(
+      loadConfig({
+        SEAM_MAX_RESPONSE_BYTES: '65536',
+        SEAM_RETRIES: '0',
+        SEAM_RETRY_DELAY_MS: '5',
+        SEAM_RETRY_MAX_DELAY_MS: '50',
+        READY_CHECK_INTERVAL_MS: '1000',
+        SHUTDOWN_DRAIN_MS: '0',
+        LOG_REQUESTS: 'false',
+      }),
+    ).toMatchObject({
+      upstreamMaxResponseBytes: 65_536,
+      upstreamRetries: 0,
+      upstreamRetryDelayMs: 5,
+      upstreamRetryMaxDelayMs: 50,
+      readyCheckIntervalMs: 1_000,
+      shutdownDrainMs: 0,
+      requestLog: false,
+    })
+  })
+
   it('reads the server-held credentials', () => {
     expect(loadConfig({ SEAM_API_KEY: 'seam_key1_abc' }).serverCredential).toEqual({
       kind: 'api_key',
@@ -100,6 +129,10 @@ describe('loadConfig', () => {
     [{ SEAM_CALL_BUDGET: '0' }, 'SEAM_CALL_BUDGET'],
     [{ BATCH_LIMIT: '101' }, 'BATCH_LIMIT'],
     [{ MAX_REQUEST_BODY_BYTES: '100' }, 'MAX_REQUEST_BODY_BYTES'],
+    [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
+    [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
+    [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
+    [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

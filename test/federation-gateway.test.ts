@@ -146,7 +146,9 @@ describe('through a federation gateway', () => {
   })
 
   it('passes on the code of an upstream error on an entity lookup', async () => {
-    harness.fakeSeam.failNext({ status: 503, body: '<html>Service Unavailable</html>', contentType: 'text/html' })
+    // Seam stays down through the gateway's two retries of the read.
+    const unavailable = { status: 503, body: '<html>Service Unavailable</html>', contentType: 'text/html' }
+    harness.fakeSeam.failNext(unavailable, unavailable, unavailable)
 
     const answer = await supergraph.graphql(usersQuery(['user_07']), withApiKey)
 

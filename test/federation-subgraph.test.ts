@@ -130,7 +130,10 @@ describe('the subgraph protocol', () => {
 describe('errors in a subgraph answer', () => {
   let harness: Harness
   beforeAll(async () => {
-    harness = await startHarness({ fake: { clientSessions: sessions }, gateway: { upstreamTimeoutMs: 300 } })
+    harness = await startHarness({
+      fake: { clientSessions: sessions },
+      gateway: { upstreamTimeoutMs: 300, upstreamRetries: 0 },
+    })
   })
   afterAll(() => harness?.close())
 

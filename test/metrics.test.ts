@@ -41,7 +41,8 @@ describe('/metrics', () => {
   })
 
   it('counts requests by operation and outcome, errors by code, and upstream calls by endpoint and status', async () => {
-    const harness = await start({ gateway: { metrics: {} } })
+    // Without retries each fault below is one failed call.
+    const harness = await start({ gateway: { metrics: {}, upstreamRetries: 0 } })
     expect((await harness.graphql(grant, { headers: withApiKey })).body.errors).toBeUndefined()
     expect((await harness.graphql(read, { headers: withApiKey })).body.errors).toBeUndefined()
     harness.fakeSeam.failNext({ status: 503, body: '{}', headers: { 'seam-request-id': 'req-503' } })

@@ -26,7 +26,7 @@ afterEach(async () => {
 async function startTraced(): Promise<{ harness: Harness; exporter: InMemorySpanExporter }> {
   const exporter = new InMemorySpanExporter()
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  harness = await startHarness({ gateway: { tracing: { tracerProvider } } })
+  harness = await startHarness({ gateway: { tracing: { tracerProvider }, upstreamRetries: 0 } })
   return { harness, exporter }
 }
 

@@ -44,11 +44,15 @@ function expectNothingLeaked(answer: GraphQLAnswer) {
 }
 
 const operations = [
-  { name: 'grantClientSessionAccess', document: grant, dataOnError: null },
-  { name: 'clientSession', document: read, dataOnError: { clientSession: null } },
+  { name: 'grantClientSessionAccess', document: grant, dataOnError: null, retried: false },
+  { name: 'clientSession', document: read, dataOnError: { clientSession: null }, retried: true },
 ]
 
-describe.each(operations)('upstream answers that are errors, for $name', ({ name, document, dataOnError }) => {
+/** A read meets a 502 or 503 three times (the first attempt and two retries) before it gives up. */
+const attemptsFor = (retried: boolean, fault: Fault) =>
+  retried && (fault.status === 502 || fault.status === 503) ? 3 : 1
+
+describe.each(operations)('upstream answers that are errors, for $name', ({ name, document, dataOnError, retried }) => {
   it.each<[string, Fault, string, object]>([
     [
       '400 with validation errors',
@@ -150,13 +154,14 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
     ],
   ])('maps %s to its code, and leaks nothing', async (_, fault, code, expected) => {
     harness = await startHarness()
-    harness.fakeSeam.failNext(fault)
+    const attempts = attemptsFor(retried, fault)
+    harness.fakeSeam.failNext(...Array.from({ length: attempts }, () => fault))
     const answer = await harness.graphql(document, { headers: withApiKey })
 
     expect(codesOf(answer)).toEqual([code])
     expect(answer.body.errors?.[0]).toMatchObject({ path: [name], ...expected })
     expect(answer.body.data).toEqual(dataOnError)
-    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expect(harness.fakeSeam.requests).toHaveLength(attempts)
     expectNothingLeaked(answer)
   })
 })
@@ -197,14 +202,19 @@ describe('upstream faults', () => {
     expect(codesOf(answer)).toEqual(['GATEWAY_TIMEOUT'])
   })
 
-  it('answers UPSTREAM_UNAVAILABLE when Seam resets the connection', async () => {
-    harness = await startHarness()
-    harness.fakeSeam.failNext({ reset: true })
-    const answer = await harness.graphql(read, { headers: withApiKey })
+  it.each(operations)(
+    'answers UPSTREAM_UNAVAILABLE to $name when Seam resets the connection every time',
+    async ({ document, retried }) => {
+      harness = await startHarness()
+      const attempts = retried ? 3 : 1
+      harness.fakeSeam.failNext(...Array.from({ length: attempts }, () => ({ reset: true })))
+      const answer = await harness.graphql(document, { headers: withApiKey })
 
-    expect(codesOf(answer)).toEqual(['UPSTREAM_UNAVAILABLE'])
-    expectNothingLeaked(answer)
-  })
+      expect(codesOf(answer)).toEqual(['UPSTREAM_UNAVAILABLE'])
+      expect(harness.fakeSeam.requests).toHaveLength(attempts)
+      expectNothingLeaked(answer)
+    },
+  )
 
   it('answers UPSTREAM_UNAVAILABLE when nothing listens at SEAM_ENDPOINT', async () => {
     const closedPort = await new Promise<number>((resolve) => {
@@ -226,7 +236,8 @@ describe('upstream faults', () => {
     const html = { status: 502, contentType: 'text/html', body: secrets.html.repeat(20_000) }
     const seamError = { status: 500, body: secrets.jsonWithInternals }
     harness.fakeSeam.failNext(html, seamError, html, seamError, html)
-    for (let call = 0; call < 6; call += 1) await harness.graphql(read, { headers: withApiKey })
+    // The mutation, which is never retried: one request per call.
+    for (let call = 0; call < 6; call += 1) await harness.graphql(grant, { headers: withApiKey })
 
     expect(harness.fakeSeam.requests).toHaveLength(6)
     // An answer left unread holds its socket; the next call would need a new connection.

@@ -55,6 +55,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The parsed JSON body, or the raw text when it is not JSON. */
   body: unknown
+  /** When it arrived, in `performance.now()` time. */
+  receivedAt: number
 }
 
 /** What the next request gets instead of (or before) its normal answer. */
@@ -70,6 +72,8 @@ export interface Fault {
   reset?: boolean
   /** Send the (normal or given) body in this many pieces, `delayMs` apart: slow, yet never idle for long. */
   trickle?: number
+  /** Answer 200 with a valid JSON body of about this many bytes, sent as fast as the client reads it. */
+  bodyBytes?: number
 }
 
 type Scheme = 'api_key' | 'client_session' | 'pat_with_workspace' | 'console_session_with_workspace'
@@ -127,10 +131,17 @@ export class FakeSeam {
   /** The most requests it was answering at one time (tests slow answers with `failNext({ delayMs })`). */
   peakInFlight = 0
   #inFlight = 0
+  /** TCP connections open now. */
+  liveConnections = 0
+  /** Requests received and not answered yet. */
+  answersInFlight = 0
+  /** Answers the client walked away from before they were complete (not counting the fake's own resets). */
+  abandonedAnswers = 0
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
   readonly #sessions = new Map<string, FakeClientSession>()
   readonly #faults: Fault[] = []
+  #randomFaults: { rate: number; faults: Fault[]; random: () => number } | undefined
   readonly #server: Server
 
   constructor(options: FakeSeamOptions) {
@@ -146,8 +157,12 @@ export class FakeSeam {
       // A client that goes away mid-request must not take the fake down with an unhandled rejection.
       this.#handle(request, response).catch(() => response.destroy())
     })
-    this.#server.on('connection', () => {
+    this.#server.on('connection', (socket) => {
       this.connections += 1
+      this.liveConnections += 1
+      socket.once('close', () => {
+        this.liveConnections -= 1
+      })
     })
   }
 
@@ -170,12 +185,33 @@ export class FakeSeam {
     this.#faults.push(...faults)
   }
 
+  /**
+   * From now on, each request without a queued fault gets one of `faults` at random with probability
+   * `rate`; `rate` 0 stops it.
+   */
+  failRandomly(rate: number, faults: Fault[], random: () => number = Math.random): void {
+    this.#randomFaults = rate > 0 ? { rate, faults, random } : undefined
+  }
+
+  #nextFault(): Fault | undefined {
+    const queued = this.#faults.shift()
+    if (queued !== undefined || this.#randomFaults === undefined) return queued
+    const { rate, faults, random } = this.#randomFaults
+    return random() < rate ? faults[Math.floor(random() * faults.length)] : undefined
+  }
+
   clientSession(id: string): FakeClientSession | undefined {
     return this.#sessions.get(id)
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID()
+    this.answersInFlight += 1
+    let resetByFake = false
+    response.once('close', () => {
+      this.answersInFlight -= 1
+      if (!response.writableFinished && !resetByFake) this.abandonedAnswers += 1
+    })
     const text = await readBody(request)
     const url = new URL(request.url ?? '/', 'http://fake-seam')
     this.requests.push({
@@ -183,15 +219,22 @@ export class FakeSeam {
       path: url.pathname,
       headers: request.headers,
       body: parseJson(text) ?? text,
+      receivedAt: performance.now(),
     })
-    const fault = this.#faults.shift()
+    const fault = this.#nextFault()
     if (fault?.trickle !== undefined) {
       await trickle(response, fault.trickle, fault.delayMs ?? 0)
       return
     }
     if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (response.destroyed) return
     if (fault?.reset === true) {
+      resetByFake = true
       request.socket.destroy()
+      return
+    }
+    if (fault?.bodyBytes !== undefined) {
+      await sendLarge(response, fault.bodyBytes)
       return
     }
     if (fault?.status !== undefined) {
@@ -324,6 +367,23 @@ async function trickle(response: ServerResponse, pieces: number, intervalMs: num
     response.write(' ')
   }
   response.end('}')
+}
+
+/** A valid JSON object of about `bytes` bytes, written in 64 KiB pieces as the client takes them. */
+async function sendLarge(response: ServerResponse, bytes: number): Promise<void> {
+  const piece = '"' + 'x'.repeat(64 * 1024 - 3) + '",'
+  response.writeHead(200, { 'content-type': 'application/json' })
+  response.write('{"ok":true,"padding":[')
+  for (let sent = 0; sent < bytes; sent += piece.length) {
+    if (response.destroyed) return
+    if (!response.write(piece)) {
+      await new Promise((resolve) => {
+        response.once('drain', resolve)
+        response.once('close', resolve)
+      })
+    }
+  }
+  if (!response.destroyed) response.end('""]}')
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -2,29 +2,38 @@
  * The REST client for the Seam Connect API, on one keep-alive undici Pool per gateway.
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
- * time budget. Whatever goes wrong becomes one of the typed errors in ./errors.ts; the caller never
- * sees an undici error, an upstream body or a header.
+ * time budget that also ends when the client who asked goes away. Reads are retried as ./retry.ts
+ * says; answers larger than a maximum are cut off. Whatever goes wrong becomes one of the typed errors
+ * in ./errors.ts; the caller never sees an undici error, an upstream body or a header.
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
+import { CallBudget } from './call-budget.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
   type SeamApiErrorBody,
   SeamCallBudgetError,
-  type SeamError,
+  SeamError,
   SeamHttpError,
   SeamInvalidResponseError,
   SeamTimeoutError,
   SeamUnavailableError,
 } from './errors.js'
 import type { SeamEndpoint } from './openapi.js'
+import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
 
 export interface SeamClientOptions {
   /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
   endpoint: string
-  /** Overall time budget of one upstream call, from sending to the last byte of the answer. */
+  /** Overall time budget of one upstream call, from sending to the last byte of the answer, retries included. */
   timeoutMs: number
+  /** The largest answer body read, in bytes; a larger one is cut off as an invalid answer. Default 4 MiB. */
+  maxResponseBytes?: number
+  /** How reads are retried; see ./retry.ts. */
+  retry?: Partial<RetryPolicy>
 }
+
+export const defaultMaxResponseBytes = 4 * 1024 * 1024
 
 export type JsonObject = Record<string, unknown>
 
@@ -43,11 +52,13 @@ export interface SeamCaller {
 /** What one upstream call did, for logs, metrics and traces. Never a body, header or credential. */
 export interface UpstreamCall {
   endpoint: SeamEndpoint
-  /** The HTTP status, when Seam answered at all. */
+  /** The HTTP status of the last attempt, when Seam answered at all. */
   status: number | undefined
   /** When the call started (`performance.now()` time origin) and how long it took, in milliseconds. */
   startedAt: number
   durationMs: number
+  /** How many times the request was sent: 1, or more when a read was retried. */
+  attempts: number
   /** From `seam-request-id` or the error body. */
   requestId: string | undefined
   /** `undefined` on success; otherwise the typed error the call ended with. */
@@ -64,83 +75,137 @@ export interface SeamCallerHooks {
    * (../plugins/use-upstream-call-budget.ts); this is the hard stop for what no prediction sees.
    */
   maxCalls?: number
+  /** The request's own signal: when it aborts (the client went away), the request's upstream calls are abandoned. */
+  signal?: AbortSignal
+}
+
+/** The connections of the upstream pool: how many are open, busy and waiting. */
+export interface UpstreamPoolStats {
+  connected: number
+  free: number
+  running: number
+  pending: number
+  queued: number
 }
 
 export class SeamClient {
   readonly #pool: Pool
   readonly #timeoutMs: number
+  readonly #maxResponseBytes: number
+  readonly #retry: RetryPolicy
 
-  constructor({ endpoint, timeoutMs }: SeamClientOptions) {
+  constructor({ endpoint, timeoutMs, maxResponseBytes = defaultMaxResponseBytes, retry = {} }: SeamClientOptions) {
     // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
-    // default would cut a larger budget short: they get the budget too.
-    this.#pool = new Pool(endpoint, { keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    // default would cut a larger budget short: they get the budget too. undici counts the body's bytes
+    // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
+    this.#pool = new Pool(endpoint, {
+      keepAliveTimeout: 30_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      maxResponseSize: maxResponseBytes,
+    })
     this.#timeoutMs = timeoutMs
+    this.#maxResponseBytes = maxResponseBytes
+    this.#retry = { ...defaultRetryPolicy, ...retry }
   }
 
   /** A caller for one request. The credential lives in the closure and dies with the request. */
   withCredential(credential: CallerCredential, hooks: SeamCallerHooks = {}): SeamCaller {
-    const { onCall, maxCalls = Infinity } = hooks
+    const { maxCalls = Infinity } = hooks
     let calls = 0
-    const admit = (endpoint: SeamEndpoint): SeamCredential => {
-      const accepted = assertAccepted(endpoint, credential)
-      calls += 1
-      if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
-      return accepted
-    }
-    if (onCall === undefined) {
-      return { post: async (endpoint, body) => this.#post(endpoint, body, admit(endpoint)) }
-    }
+    // async: a refused credential or a spent budget is a rejection, like every other failure, never a synchronous throw.
     return {
       post: async (endpoint, body) => {
-        const accepted = admit(endpoint)
-        const startedAt = performance.now()
-        try {
-          const answer = await this.#post(endpoint, body, accepted)
-          const { status, requestId } = answer
-          onCall({
-            endpoint,
-            status,
-            startedAt,
-            durationMs: performance.now() - startedAt,
-            requestId,
-            error: undefined,
-          })
-          return answer
-        } catch (error) {
-          const seamError = error as SeamError
-          onCall({
-            endpoint,
-            status: 'status' in seamError ? (seamError.status as number) : undefined,
-            startedAt,
-            durationMs: performance.now() - startedAt,
-            requestId: 'requestId' in seamError ? (seamError.requestId as string | undefined) : undefined,
-            error: seamError,
-          })
-          throw error
-        }
+        const accepted = assertAccepted(endpoint, credential)
+        calls += 1
+        if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
+        return this.#call(endpoint, body, accepted, hooks)
       },
     }
   }
 
-  async #post(endpoint: SeamEndpoint, body: JsonObject, credential: SeamCredential): Promise<SeamAnswer> {
-    const signal = AbortSignal.timeout(this.#timeoutMs)
+  /** Whether Seam's `/health` answers 2xx within `timeoutMs`. Never throws. */
+  async isReachable(timeoutMs: number): Promise<boolean> {
+    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), undefined)
     try {
-      const response = await this.#pool.request({
-        method: 'POST',
-        path: endpoint,
-        headers: {
-          ...upstreamHeaders(credential),
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal,
-      })
+      const response = await this.#pool.request({ method: 'GET', path: '/health', signal: budget.signal })
+      await response.body.dump()
+      return response.statusCode >= 200 && response.statusCode < 300
+    } catch {
+      return false
+    } finally {
+      budget.dispose()
+    }
+  }
+
+  get poolStats(): UpstreamPoolStats {
+    const { connected, free, running, pending, queued } = this.#pool.stats
+    return { connected, free, running, pending, queued }
+  }
+
+  async #call(
+    endpoint: SeamEndpoint,
+    body: JsonObject,
+    credential: SeamCredential,
+    { onCall, signal }: SeamCallerHooks,
+  ): Promise<SeamAnswer> {
+    const startedAt = performance.now()
+    const budget = new CallBudget(this.#timeoutMs, signal)
+    const request = {
+      method: 'POST' as const,
+      path: endpoint,
+      headers: { ...upstreamHeaders(credential), 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: budget.signal,
+    }
+    const retried = isIdempotent(endpoint)
+    let attempts = 0
+    const report = (status: number | undefined, requestId: string | undefined, error: SeamError | undefined) =>
+      onCall?.({ endpoint, status, startedAt, durationMs: performance.now() - startedAt, attempts, requestId, error })
+    try {
+      for (;;) {
+        attempts += 1
+        try {
+          const answer = await this.#attempt(request, budget)
+          report(answer.status, answer.requestId, undefined)
+          return answer
+        } catch (error) {
+          const seamError = error as SeamError
+          const delayMs = retried ? retryDelayMs(seamError, attempts - 1, this.#retry) : undefined
+          if (delayMs === undefined || !budget.allows(delayMs)) throw seamError
+          await budget.wait(delayMs)
+        }
+      }
+    } catch (error) {
+      const seamError = error as SeamError
+      report(
+        'status' in seamError ? (seamError.status as number) : undefined,
+        'requestId' in seamError ? (seamError.requestId as string | undefined) : undefined,
+        seamError,
+      )
+      throw error
+    } finally {
+      budget.dispose()
+    }
+  }
+
+  /** One attempt: sends the request once and reads the whole answer, or fails with a SeamError. */
+  async #attempt(request: Parameters<Pool['request']>[0], budget: CallBudget): Promise<SeamAnswer> {
+    let status: number | undefined
+    let requestId: string | undefined
+    try {
+      const response = await this.#pool.request(request)
+      status = response.statusCode
+      requestId = headerValue(response.headers, 'seam-request-id')
+      // Read to the end whatever the status: an answer left unread would hold its connection.
       const text = await response.body.text()
       return parseAnswer(response.statusCode, response.headers, text)
     } catch (error) {
-      if (error instanceof SeamHttpError || error instanceof SeamInvalidResponseError) throw error
-      if (signal.aborted) throw new SeamTimeoutError(this.#timeoutMs)
+      if (error instanceof SeamError) throw error
+      if (budget.aborted) throw budget.abortError()
+      if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
+        throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
+      }
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new SeamTimeoutError(this.#timeoutMs)
       }

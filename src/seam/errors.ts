@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
   | 'GATEWAY_TIMEOUT'
+  | 'CLIENT_CLOSED_REQUEST'
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'BAD_REQUEST'
@@ -84,6 +85,18 @@ export class SeamTimeoutError extends SeamError {
 
   constructor(readonly timeoutMs: number) {
     super(`Seam API did not answer within ${timeoutMs} ms.`)
+  }
+}
+
+/**
+ * The client went away before the answer, so its upstream call was abandoned. Seen in logs only:
+ * there is nobody left to answer.
+ */
+export class SeamCancelledError extends SeamError {
+  override readonly name = 'SeamCancelledError'
+
+  constructor() {
+    super('The client closed the request before Seam answered.')
   }
 }
 
@@ -168,13 +181,14 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
     return { code: 'UPSTREAM_ERROR', extensions: { seam } }
   }
   if (error instanceof SeamTimeoutError) return { code: 'GATEWAY_TIMEOUT', extensions: {} }
+  if (error instanceof SeamCancelledError) return { code: 'CLIENT_CLOSED_REQUEST', extensions: {} }
   if (error instanceof SeamCredentialError) return { code: 'UNAUTHENTICATED', extensions: {} }
   if (error instanceof SeamCredentialFormatError) return { code: 'BAD_USER_INPUT', extensions: {} }
   if (error instanceof SeamCallBudgetError) return { code: 'UPSTREAM_CALL_BUDGET_EXCEEDED', extensions: {} }
   return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
 }
 
-/** The code an upstream call that failed with `error` is counted and traced under. */
+/** The code a client sees for `error`; logs and metrics name upstream failures by it too. */
 export const seamErrorCode = (error: SeamError): ErrorCode => describeSeamError(error).code
 
 /**

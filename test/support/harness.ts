@@ -5,7 +5,7 @@
 import { vi } from 'vitest'
 
 import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
-import { createGateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
+import { createGateway, type Gateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
 
 export const workspaceId = '11111111-2222-4333-8444-555555555555'
@@ -41,6 +41,7 @@ export interface GraphQLAnswer {
 
 export interface Harness {
   fakeSeam: FakeSeam
+  gateway: Gateway
   seamEndpoint: string
   gatewayUrl: string
   /** Everything the gateway logged, through yoga's logger or the console, one string per call. */
@@ -80,15 +81,19 @@ export async function startHarness(
     {
       seamEndpoint,
       upstreamTimeoutMs: 2_000,
+      // Retries as in production, but without the wait.
+      upstreamRetryDelayMs: 1,
+      upstreamRetryMaxDelayMs: 1_500,
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       ...options.gateway,
     },
     options.dependencies?.(seamEndpoint),
   )
-  const server: RunningServer = await listen(gateway, 0, '127.0.0.1')
+  const server: RunningServer = await listen(gateway, 0, '127.0.0.1', { drainMs: 1_000 })
 
   return {
     fakeSeam,
+    gateway,
     seamEndpoint,
     gatewayUrl: server.graphqlUrl,
     logs,

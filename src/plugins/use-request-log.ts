@@ -1,0 +1,119 @@
+/**
+ * One JSON line per request, written when its response is ready:
+ *
+ * {"time":"…","level":"info","msg":"request","requestId":"…","method":"POST","path":"/graphql","status":200,
+ *  "operationName":"Session","durationMs":12.3,"upstreamCalls":[{"endpoint":"/client_sessions/get",
+ *  "status":200,"durationMs":8.1,"attempts":1,"requestId":"…"}],"errorCodes":[]}
+ *
+ * The request id is the caller's `x-request-id` when it looks like one, otherwise a new UUID; the
+ * response echoes it. What a line never holds: a header value other than that id, the query string
+ * (a GET carries its document and variables there), the request body, a variable, an answer, a
+ * credential or a client session token. An upstream call names its failure by the error code a client
+ * would see, never by its message.
+ *
+ * `/health` and `/ready` are not logged: probes would drown the lines that matter.
+ */
+import { randomUUID } from 'node:crypto'
+
+import { getOperationAST } from 'graphql'
+import type { ExecutionResult } from 'graphql'
+import type { Plugin } from 'graphql-yoga'
+
+import type { GatewayContext } from '../context.js'
+import { seamErrorCode } from '../seam/errors.js'
+
+export interface RequestLogOptions {
+  /** Where each line goes, without its newline. Default: stdout. */
+  write?: (line: string) => void
+}
+
+interface RequestRecord {
+  requestId: string
+  startedAt: number
+  operationName: string | undefined
+  /** One per operation (several when batched), holding the upstream calls each made. */
+  contexts: GatewayContext[]
+  errorCodes: string[]
+}
+
+const plausibleRequestId = /^[A-Za-z0-9._:-]{1,128}$/
+// A client may send any text as operationName; only a GraphQL name is logged.
+const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/
+
+function requestIdOf(headers: Headers): string {
+  const given = headers.get('x-request-id')
+  return given !== null && plausibleRequestId.test(given) ? given : randomUUID()
+}
+
+const rounded = (milliseconds: number) => Math.round(milliseconds * 10) / 10
+
+function errorCodesOf(result: ExecutionResult): string[] {
+  return (result.errors ?? []).map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'))
+}
+
+function upstreamCallsOf(contexts: GatewayContext[]) {
+  return contexts.flatMap((context) =>
+    context.upstreamCalls.map((call) => ({
+      endpoint: call.endpoint,
+      status: call.status ?? null,
+      durationMs: rounded(call.durationMs),
+      attempts: call.attempts,
+      ...(call.requestId !== undefined && { requestId: call.requestId }),
+      ...(call.error !== undefined && { error: seamErrorCode(call.error) }),
+    })),
+  )
+}
+
+export function useRequestLog({ write = (line) => console.log(line) }: RequestLogOptions = {}): Plugin<GatewayContext> {
+  const records = new WeakMap<Request, RequestRecord>()
+  return {
+    onRequest({ request }) {
+      records.set(request, {
+        requestId: requestIdOf(request.headers),
+        startedAt: performance.now(),
+        operationName: undefined,
+        contexts: [],
+        errorCodes: [],
+      })
+    },
+    onParams({ params, request }) {
+      const record = records.get(request)
+      const name = params.operationName
+      if (record !== undefined && typeof name === 'string' && graphqlName.test(name)) record.operationName ??= name
+    },
+    onExecute({ args }) {
+      const context = args.contextValue
+      const record = records.get(context.request)
+      if (record === undefined) return
+      record.contexts.push(context)
+      record.operationName ??= getOperationAST(args.document, args.operationName)?.name?.value
+    },
+    onResultProcess({ request, result }) {
+      const record = records.get(request)
+      if (record === undefined || Symbol.asyncIterator in result) return
+      for (const each of Array.isArray(result) ? result : [result]) record.errorCodes.push(...errorCodesOf(each))
+    },
+    onResponse({ request, response }) {
+      const record = records.get(request)
+      if (record === undefined) return
+      records.delete(request)
+      response.headers.set('x-request-id', record.requestId)
+      const path = new URL(request.url, 'http://gateway').pathname
+      write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: 'info',
+          msg: 'request',
+          requestId: record.requestId,
+          method: request.method,
+          path,
+          status: response.status,
+          ...(record.operationName !== undefined && { operationName: record.operationName }),
+          durationMs: rounded(performance.now() - record.startedAt),
+          upstreamCalls: upstreamCallsOf(record.contexts),
+          errorCodes: record.errorCodes,
+        }),
+      )
+    },
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The leak check: over every upstream fault and every error path, with NODE_ENV=production and with it
+ * unset, no response body and no log line (the request log included) holds a credential, a client
+ * session token, an upstream stack, HTML, URL or internals.
+ */
+import { createServer } from 'node:net'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { loadConfig } from '../src/config.js'
+import {
+  attemptsFor,
+  faultCases,
+  faultSuiteGateway,
+  mutationDocument,
+  operations,
+  readDocument,
+} from './support/faults.js'
+import {
+  apiKey,
+  clientSession,
+  consoleSessionToken,
+  type Harness,
+  personalAccessToken,
+  startHarness,
+  withApiKey,
+  workspaceId,
+} from './support/harness.js'
+
+const credentials = [apiKey, personalAccessToken, consoleSessionToken, clientSession().token]
+
+function expectNothingLeaked(texts: string[], seamEndpoint: string) {
+  for (const text of texts) {
+    for (const credential of credentials) expect(text).not.toContain(credential)
+    expect(text).not.toContain('SECRET_')
+    expect(text).not.toMatch(/<html/i)
+    expect(text).not.toContain(new URL(seamEndpoint).host)
+    expect(text).not.toContain('/srv/')
+    expect(text).not.toMatch(/\bat \S+ \(\S+:\d+:\d+\)/)
+  }
+}
+
+/** The settings `npm start` would use under this NODE_ENV, pointed at the fake. */
+function settingsFor(nodeEnv: string | undefined) {
+  const {
+    seamEndpoint: _endpoint,
+    serverCredential: _credential,
+    ...settings
+  } = loadConfig(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv })
+  return { ...settings, ...faultSuiteGateway }
+}
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_ENV=$nodeEnv', ({ nodeEnv }) => {
+  let harness: Harness
+  const saved = process.env['NODE_ENV']
+  const setNodeEnv = (value: string | undefined) => {
+    if (value === undefined) delete process.env['NODE_ENV']
+    else process.env['NODE_ENV'] = value
+  }
+  beforeAll(async () => {
+    setNodeEnv(nodeEnv)
+    harness = await startHarness({ gateway: settingsFor(nodeEnv) })
+  })
+  afterAll(async () => {
+    await harness.close()
+    setNodeEnv(saved)
+  })
+
+  /** Sends a request and returns everything it produced: the answer and the log lines it caused. */
+  async function exchange(document: string, headers: Record<string, string>) {
+    const logged = harness.logs.length
+    const requestsBefore = harness.fakeSeam.requests.length
+    const answer = await harness.graphql(document, { headers })
+    return {
+      answer,
+      texts: [answer.text, ...harness.logs.slice(logged)],
+      upstreamRequests: harness.fakeSeam.requests.length - requestsBefore,
+    }
+  }
+
+  describe.each(operations)('a $kind', ({ kind, document }) => {
+    it.each(faultCases)('meeting $name', async (faultCase) => {
+      const attempts = attemptsFor(faultCase, kind)
+      harness.fakeSeam.failNext(...Array.from({ length: attempts }, () => faultCase.fault))
+      const { answer, texts, upstreamRequests } = await exchange(document, withApiKey)
+
+      expect(answer.body.errors?.[0]?.extensions['code']).toBe(faultCase.code)
+      expect(upstreamRequests).toBe(attempts)
+      // The request log line is among them.
+      expect(texts.some((text) => text.includes('"msg":"request"'))).toBe(true)
+      expectNothingLeaked(texts, harness.seamEndpoint)
+    })
+  })
+
+  it.each([
+    ['no credential', readDocument, {}, 'UNAUTHENTICATED'],
+    [
+      'a client session token on the mutation',
+      mutationDocument,
+      { authorization: `Bearer ${clientSession().token}` },
+      'UNAUTHENTICATED',
+    ],
+    [
+      'a personal access token without seam-workspace',
+      mutationDocument,
+      { authorization: `Bearer ${personalAccessToken}` },
+      'UNAUTHENTICATED',
+    ],
+    ['a document that does not parse', '{ clientSession(', withApiKey, 'GRAPHQL_PARSE_FAILED'],
+    ['a document that does not validate', '{ clientSession { password } }', withApiKey, 'GRAPHQL_VALIDATION_FAILED'],
+  ])('refusing %s, before any upstream call', async (_, document, headers, code) => {
+    const { answer, texts, upstreamRequests } = await exchange(document, headers)
+
+    expect(answer.body.errors?.[0]?.extensions['code']).toBe(code)
+    expect(upstreamRequests).toBe(0)
+    expectNothingLeaked(texts, harness.seamEndpoint)
+  })
+
+  it.each([
+    ['an API key', withApiKey],
+    ['a console session token', { authorization: `Bearer ${consoleSessionToken}`, 'seam-workspace': workspaceId }],
+  ])(
+    'answering a read that asks for the token, with %s: the token is in the answer, never in a log',
+    async (_, headers) => {
+      const { answer, texts } = await exchange(
+        '{ clientSession(userIdentifierKey: "user_42") { clientSessionId token } }',
+        headers,
+      )
+
+      expect(answer.body.data?.['clientSession'].token).toBe(clientSession().token)
+      expectNothingLeaked(texts.slice(1), harness.seamEndpoint)
+    },
+  )
+
+  it('meeting a refused connection', async () => {
+    const port = await closedPort()
+    const unreachable = await startHarness({
+      gateway: { ...settingsFor(nodeEnv), seamEndpoint: `http://127.0.0.1:${port}` },
+    })
+    try {
+      const answer = await unreachable.graphql(readDocument, { headers: withApiKey })
+      expect(answer.body.errors?.[0]?.extensions['code']).toBe('UPSTREAM_UNAVAILABLE')
+      expectNothingLeaked([answer.text, ...unreachable.logs], `http://127.0.0.1:${port}`)
+      expect([answer.text, ...unreachable.logs].join('\n')).not.toContain('ECONNREFUSED')
+    } finally {
+      await unreachable.close()
+    }
+  })
+})
