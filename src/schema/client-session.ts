@@ -6,6 +6,7 @@ import { type ClientSession, type ClientSessionIdentifier, getClientSession } fr
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
+import { contractInputFields } from './contract-input.js'
 
 const session = schemaDocumentation('client_session')
 
@@ -37,10 +38,7 @@ builder.queryField('clientSession', (t) =>
     type: ClientSessionRef,
     nullable: true,
     ...get.operation,
-    args: {
-      clientSessionId: t.arg.id(get.input('client_session_id')),
-      userIdentifierKey: t.arg.string(get.input('user_identifier_key')),
-    },
+    args: contractInputFields(t.arg, '/client_sessions/get'),
     resolve: (_, { clientSessionId, userIdentifierKey }, { seam }) => {
       const identifier: ClientSessionIdentifier | undefined =
         clientSessionId != null && userIdentifierKey == null
