@@ -48,7 +48,14 @@ function corsFor(origins: readonly string[]) {
     origin: [...origins],
     credentials: !anyOrigin,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'seam-workspace', 'content-type', 'accept', 'x-graphql-yoga-csrf'],
+    allowedHeaders: [
+      'authorization',
+      'seam-workspace',
+      'seam-publishable-key',
+      'content-type',
+      'accept',
+      'x-graphql-yoga-csrf',
+    ],
   }
 }
 

@@ -1,11 +1,11 @@
 /**
  * `grantClientSessionAccess`: `/client_sessions/grant_access`, answering with the updated session.
  */
-import { type ClientSession, grantClientSessionAccess } from '../seam/client-sessions.js'
+import { grantClientSessionAccess } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
-import { ClientSessionRef } from './client-session.js'
+import { clientSessionPayload } from './client-session-payload.js'
 import { contractInputFields } from './contract-input.js'
 import { withCurrentUserIdentity } from './user-identity-input.js'
 
@@ -15,16 +15,10 @@ const GrantClientSessionAccessInput = builder.inputType('GrantClientSessionAcces
   fields: (t) => contractInputFields(t, '/client_sessions/grant_access'),
 })
 
-const GrantClientSessionAccessPayload = builder
-  .objectRef<{ clientSession: ClientSession }>('GrantClientSessionAccessPayload')
-  .implement({
-    fields: (t) => ({
-      clientSession: t.expose('clientSession', {
-        type: ClientSessionRef,
-        description: 'The client session with the access it has after the grant.',
-      }),
-    }),
-  })
+const GrantClientSessionAccessPayload = clientSessionPayload(
+  'GrantClientSessionAccessPayload',
+  'The client session with the access it has after the grant.',
+)
 
 builder.mutationField('grantClientSessionAccess', (t) =>
   t.field({

@@ -1,8 +1,9 @@
 /**
  * Which Seam credential a request carries, and the headers it becomes upstream.
  *
- * The token prefixes are Seam's own (see `token.ts` in Seam's JavaScript SDK). Only `authorization`
- * and `seam-workspace` ever go upstream: a caller's other headers stay at the gateway.
+ * The token prefixes are Seam's own (see `auth.ts` in Seam's JavaScript SDK). Only `authorization`,
+ * `seam-workspace` and `seam-publishable-key` ever go upstream, and only those the endpoint's contract
+ * names: a caller's other headers stay at the gateway.
  */
 import { SeamCredentialError } from './errors.js'
 import { acceptedCredentials, type SeamEndpoint } from './openapi.js'
@@ -11,11 +12,17 @@ export type CredentialKind =
   'api_key' | 'personal_access_token' | 'console_session' | 'client_session' | 'publishable_key' | 'unknown'
 
 export interface SeamCredential {
+  /** The kind of the bearer token, or `publishable_key` for a publishable key alone. */
   readonly kind: CredentialKind
   /** The `Authorization` header value, sent upstream unchanged. */
-  readonly authorization: string
+  readonly authorization?: string
   /** The `seam-workspace` header value, for personal access tokens and console sessions. */
   readonly workspaceId?: string
+  /**
+   * The `seam-publishable-key` header value. Seam's SDK sends a publishable key (`seam_pk…`) there, not
+   * as a bearer token, to create a client session for a user from a browser.
+   */
+  readonly publishableKey?: string
 }
 
 export function credentialKind(token: string): CredentialKind {
@@ -35,23 +42,37 @@ export function credentialFromToken(token: string, workspaceId?: string): SeamCr
   }
 }
 
-/** The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present. */
+/**
+ * The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present, and a
+ * `seam-publishable-key` when present. Which of them goes upstream is decided per endpoint
+ * (`assertAccepted`).
+ */
 export function credentialFromHeaders(headers: Headers): SeamCredential | undefined {
+  // An empty header names nothing; forwarding it would only earn an upstream error.
+  const publishableKey = headers.get('seam-publishable-key') || undefined
   const authorization = headers.get('authorization')
   const token = authorization?.match(/^bearer\s+(\S+)\s*$/i)?.[1]
-  if (authorization === null || token === undefined) return undefined
-  // An empty header names no workspace; forwarding it would only earn an upstream error.
+  if (authorization === null || token === undefined) {
+    return publishableKey === undefined ? undefined : { kind: 'publishable_key', publishableKey }
+  }
   const workspaceId = headers.get('seam-workspace') || undefined
-  return { kind: credentialKind(token), authorization, ...(workspaceId !== undefined && { workspaceId }) }
+  return {
+    kind: credentialKind(token),
+    authorization,
+    ...(workspaceId !== undefined && { workspaceId }),
+    ...(publishableKey !== undefined && { publishableKey }),
+  }
 }
 
 export function upstreamHeaders(credential: SeamCredential): Record<string, string> {
-  const headers: Record<string, string> = { authorization: credential.authorization }
+  const headers: Record<string, string> = {}
+  if (credential.authorization !== undefined) headers['authorization'] = credential.authorization
   if (credential.workspaceId !== undefined) headers['seam-workspace'] = credential.workspaceId
+  if (credential.publishableKey !== undefined) headers['seam-publishable-key'] = credential.publishableKey
   return headers
 }
 
-/** Whether a credential meets one of the contract's security schemes (`api_key`, `pat_with_workspace`, …). */
+/** Whether a bearer credential meets one of the contract's security schemes (`api_key`, `pat_with_workspace`, …). */
 function meets(scheme: string, credential: SeamCredential): boolean {
   const hasWorkspace = credential.workspaceId !== undefined
   switch (scheme) {
@@ -79,20 +100,27 @@ const schemeNames: Record<string, string> = {
   pat_without_workspace: 'a personal access token without a workspace',
   console_session_with_workspace: 'a console session token with a seam-workspace header',
   console_session_without_workspace: 'a console session token without a workspace',
+  publishable_key: 'a publishable key in a seam-publishable-key header',
 }
 
 /**
- * Throws unless the credential is one the endpoint's contract accepts. A token of a shape Seam's SDK
- * does not know is passed on for Seam to judge: the gateway does not guess at new credential kinds.
+ * The part of the credential that the endpoint's contract accepts, and nothing else: a bearer token
+ * (with its workspace), or else a publishable key, never both. Throws when no part is accepted. A
+ * bearer token of a shape Seam's SDK does not know is passed on for Seam to judge: the gateway does
+ * not guess at new credential kinds.
  */
 export function assertAccepted(endpoint: SeamEndpoint, credential: SeamCredential | undefined): SeamCredential {
   const schemes = acceptedCredentials(endpoint)
   const expected = schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
   if (credential === undefined) {
-    throw new SeamCredentialError(`This operation needs a Seam credential: Authorization: Bearer with ${expected}.`)
+    throw new SeamCredentialError(`This operation needs a Seam credential (Authorization: Bearer …): ${expected}.`)
   }
-  if (credential.kind !== 'unknown' && !schemes.some((scheme) => meets(scheme, credential))) {
-    throw new SeamCredentialError(`This operation accepts ${expected}.`)
+  const { publishableKey, ...bearer } = credential
+  const hasBearer = bearer.authorization !== undefined
+  if (hasBearer && schemes.some((scheme) => meets(scheme, bearer))) return bearer
+  if (publishableKey !== undefined && schemes.includes('publishable_key')) {
+    return { kind: 'publishable_key', publishableKey }
   }
-  return credential
+  if (hasBearer && bearer.kind === 'unknown') return bearer
+  throw new SeamCredentialError(`This operation accepts ${expected}.`)
 }
