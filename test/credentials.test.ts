@@ -36,6 +36,8 @@ describe("the caller's credential (the default)", () => {
         cookie: 'session=browser-cookie',
         'x-forwarded-for': '203.0.113.9',
         'seam-client-session-token': 'seam_cst_caller',
+        // grant_access does not take a publishable key: it stays at the gateway.
+        'seam-publishable-key': 'seam_pk1_caller',
         'x-custom': 'caller',
       },
     })

@@ -43,9 +43,31 @@ function expectNothingLeaked(answer: GraphQLAnswer) {
   expect(answer.text).not.toMatch(/\bat \S+:\d+:\d+/)
 }
 
+const sessionId = clientSession().client_session_id
 const operations = [
   { name: 'grantClientSessionAccess', document: grant, dataOnError: null },
   { name: 'clientSession', document: read, dataOnError: { clientSession: null } },
+  { name: 'clientSessions', document: '{ clientSessions { clientSessionId token } }', dataOnError: null },
+  {
+    name: 'createClientSession',
+    document: 'mutation { createClientSession(input: { userIdentifierKey: "new" }) { clientSession { token } } }',
+    dataOnError: null,
+  },
+  {
+    name: 'getOrCreateClientSession',
+    document: 'mutation { getOrCreateClientSession(input: { userIdentifierKey: "new" }) { clientSession { token } } }',
+    dataOnError: null,
+  },
+  {
+    name: 'revokeClientSession',
+    document: `mutation { revokeClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+    dataOnError: null,
+  },
+  {
+    name: 'deleteClientSession',
+    document: `mutation { deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+    dataOnError: null,
+  },
 ]
 
 describe.each(operations)('upstream answers that are errors, for $name', ({ name, document, dataOnError }) => {
@@ -89,6 +111,15 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
       { status: 422, body: JSON.stringify({ error: { type: 'invalid_input', message: 'Unprocessable' } }) },
       'BAD_USER_INPUT',
       { message: 'Unprocessable', extensions: { seam: { status: 422, type: 'invalid_input' } } },
+    ],
+    [
+      '409 with a Seam error type that says the resource already exists',
+      {
+        status: 409,
+        body: JSON.stringify({ error: { type: 'client_session_already_exists', message: 'Already there' } }),
+      },
+      'ALREADY_EXISTS',
+      { message: 'Already there', extensions: { seam: { status: 409, type: 'client_session_already_exists' } } },
     ],
     [
       '401',
