@@ -56,7 +56,8 @@ describe.sequential('npm start and npm run demo', () => {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' })
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-  })
+    // The build is a full type-check: on a busy machine it takes longer than vitest's 10 s for a hook.
+  }, 120_000)
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {
