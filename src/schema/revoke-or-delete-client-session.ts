@@ -30,9 +30,9 @@ builder.mutationField('revokeClientSession', (t) =>
     type: RevokeClientSessionPayload,
     ...revoke.operation,
     args: { input: t.arg({ type: RevokeClientSessionInput, required: true }) },
-    resolve: async (_, { input: { clientSessionId } }, { seam }) => {
-      await revokeClientSession(seam, clientSessionId)
-      return { clientSessionId }
+    resolve: async (_, { input }, { seam }) => {
+      await revokeClientSession(seam, input)
+      return { clientSessionId: input.clientSessionId }
     },
   }),
 )
@@ -50,9 +50,9 @@ builder.mutationField('deleteClientSession', (t) =>
     type: DeleteClientSessionPayload,
     ...remove.operation,
     args: { input: t.arg({ type: DeleteClientSessionInput, required: true }) },
-    resolve: async (_, { input: { clientSessionId } }, { seam }) => {
-      await deleteClientSession(seam, clientSessionId)
-      return { clientSessionId }
+    resolve: async (_, { input }, { seam }) => {
+      await deleteClientSession(seam, input)
+      return { clientSessionId: input.clientSessionId }
     },
   }),
 )

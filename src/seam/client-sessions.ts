@@ -189,11 +189,17 @@ export async function getOrCreateClientSession(
 }
 
 /** `/client_sessions/revoke`. Seam answers only `ok`; a session it does not know is its 404. */
-export async function revokeClientSession(seam: SeamCaller, clientSessionId: string): Promise<void> {
-  await seam.post('/client_sessions/revoke', toWireBody({ clientSessionId }))
+export async function revokeClientSession(
+  seam: SeamCaller,
+  fields: RequestFields<'/client_sessions/revoke'>,
+): Promise<void> {
+  await seam.post('/client_sessions/revoke', toWireBody(fields))
 }
 
 /** `/client_sessions/delete`. Seam answers only `ok`; a session it does not know is its 404. */
-export async function deleteClientSession(seam: SeamCaller, clientSessionId: string): Promise<void> {
-  await seam.post('/client_sessions/delete', toWireBody({ clientSessionId }))
+export async function deleteClientSession(
+  seam: SeamCaller,
+  fields: RequestFields<'/client_sessions/delete'>,
+): Promise<void> {
+  await seam.post('/client_sessions/delete', toWireBody(fields))
 }
