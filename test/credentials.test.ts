@@ -6,6 +6,7 @@ import {
   clientSession,
   codesOf,
   consoleSessionToken,
+  forwardedHeaders,
   type Harness,
   personalAccessToken,
   startHarness,
@@ -19,12 +20,6 @@ const grant = `mutation { grantClientSessionAccess(input: { userIdentifierKey: "
 
 let harness: Harness
 afterEach(() => harness.close())
-
-/** The headers the fake received that did not come from undici itself. */
-const forwarded = (headers: Record<string, unknown>) => {
-  const { host, connection, 'content-length': _length, ...rest } = headers
-  return rest
-}
 
 describe("the caller's credential (the default)", () => {
   it('forwards Authorization unchanged and seam-workspace, and nothing else the caller sent', async () => {
@@ -43,7 +38,7 @@ describe("the caller's credential (the default)", () => {
     })
 
     expect(answer.body.errors).toBeUndefined()
-    expect(forwarded(harness.fakeSeam.requests[0]!.headers)).toEqual({
+    expect(forwardedHeaders(harness.fakeSeam.requests[0]!.headers)).toEqual({
       authorization: `Bearer ${personalAccessToken}`,
       'seam-workspace': workspaceId,
       'content-type': 'application/json',
@@ -127,7 +122,7 @@ describe('a server-held credential', () => {
 
     expect(anonymous.body.errors).toBeUndefined()
     expect(withOtherKey.body.errors).toBeUndefined()
-    expect(harness.fakeSeam.requests.map((request) => forwarded(request.headers))).toEqual([
+    expect(harness.fakeSeam.requests.map((request) => forwardedHeaders(request.headers))).toEqual([
       { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
       { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
     ])
