@@ -13,7 +13,15 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { openapi } from '@seamapi/types/connect'
 
 /** The endpoints the gateway calls. Adding one here (and its resolver) is how an endpoint is added. */
-const operationPaths = ['/client_sessions/get', '/client_sessions/grant_access'] as const
+const operationPaths = [
+  '/client_sessions/get',
+  '/client_sessions/list',
+  '/client_sessions/create',
+  '/client_sessions/get_or_create',
+  '/client_sessions/grant_access',
+  '/client_sessions/revoke',
+  '/client_sessions/delete',
+] as const
 
 /** The resource schemas the gateway returns. */
 const schemaNames = ['client_session'] as const
@@ -74,7 +82,8 @@ for (const path of operationPaths) {
   operations[path] = {
     description: post['description'] ?? null,
     security,
-    requestBody: { properties: properties(body, path) },
+    // `required` makes a GraphQL input field non-null (`clientSessionId: ID!` on revoke and delete).
+    requestBody: { required: body['required'] ?? [], properties: properties(body, path) },
   }
 }
 

@@ -122,7 +122,14 @@ function corsFor(origins: readonly string[]) {
   const anyOrigin = origins.includes('*')
   const allowed = {
     methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'seam-workspace', 'content-type', 'accept', 'x-graphql-yoga-csrf'],
+    allowedHeaders: [
+      'authorization',
+      'seam-workspace',
+      'seam-publishable-key',
+      'content-type',
+      'accept',
+      'x-graphql-yoga-csrf',
+    ],
   }
   return (request: Request) => {
     if (anyOrigin) return { ...allowed, origin: '*', credentials: false }

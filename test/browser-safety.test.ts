@@ -34,6 +34,7 @@ describe('CORS', () => {
     expect(allowed.headers.get('access-control-allow-headers')?.split(', ')).toEqual([
       'authorization',
       'seam-workspace',
+      'seam-publishable-key',
       'content-type',
       'accept',
       'x-graphql-yoga-csrf',

@@ -58,7 +58,8 @@ describe.sequential('npm start and npm run demo', () => {
   beforeAll(async () => {
     fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
     seamEndpoint = await fakeSeam.listen()
-  }, 120_000) // the build takes a while on a busy machine
+    // The build is a full type-check: on a busy machine it takes longer than vitest's 10 s for a hook.
+  }, 120_000)
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {

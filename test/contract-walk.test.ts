@@ -13,19 +13,32 @@ describe("the schema against Seam's contract (@seamapi/types)", () => {
     expect(contractMismatches(liveContract, schema)).toEqual([])
   })
 
-  it('carries the deprecation reasons of the contract, in GraphQL names', () => {
-    const clientSession = schema.getType('ClientSession') as unknown as {
-      getFields(): Record<string, { deprecationReason?: string | null }>
-    }
-    const input = schema.getType('GrantClientSessionAccessInput') as unknown as {
-      getFields(): Record<string, { deprecationReason?: string | null }>
-    }
-    expect(clientSession.getFields()['userIdentityIds']?.deprecationReason).toBe('Use `userIdentityId` instead.')
-    expect(input.getFields()['userIdentityIds']?.deprecationReason).toBe('Use `userIdentityId`.')
-    const deprecated = Object.entries({ ...clientSession.getFields(), ...input.getFields() }).filter(
-      ([, field]) => field.deprecationReason != null,
+  it('carries the deprecation reasons of the contract, in GraphQL names, each endpoint its own', () => {
+    const fieldsOf = (name: string) =>
+      (
+        schema.getType(name) as unknown as { getFields(): Record<string, { deprecationReason?: string | null }> }
+      ).getFields()
+    const reasons = Object.fromEntries(
+      [
+        'ClientSession',
+        'ClientSessionsFilter',
+        'CreateClientSessionInput',
+        'GetOrCreateClientSessionInput',
+        'GrantClientSessionAccessInput',
+        'RevokeClientSessionInput',
+        'DeleteClientSessionInput',
+      ].flatMap((type) =>
+        Object.entries(fieldsOf(type))
+          .filter(([, field]) => field.deprecationReason != null)
+          .map(([name, field]) => [`${type}.${name}`, field.deprecationReason]),
+      ),
     )
-    expect(deprecated.map(([name]) => name)).toEqual(['userIdentityIds'])
+    expect(reasons).toEqual({
+      'ClientSession.userIdentityIds': 'Use `userIdentityId` instead.',
+      'CreateClientSessionInput.userIdentityIds': 'Use `userIdentityId` instead.',
+      'GetOrCreateClientSessionInput.userIdentityIds': 'Use `userIdentityId`.',
+      'GrantClientSessionAccessInput.userIdentityIds': 'Use `userIdentityId`.',
+    })
   })
 
   it.each([
@@ -97,6 +110,46 @@ describe("the schema against Seam's contract (@seamapi/types)", () => {
         ].schema.properties.user_identifier_key.description = 'A new text.'
       },
       '/client_sessions/get.user_identifier_key: description differs from the contract',
+    ],
+    [
+      'a changed reason on create',
+      (contract: any) => {
+        contract.paths['/client_sessions/create'].post.requestBody.content[
+          'application/json'
+        ].schema.properties.user_identity_ids['x-deprecated'] = 'Use `user_identity_id`.'
+      },
+      '/client_sessions/create.user_identity_ids: deprecation is "Use `userIdentityId` instead.", contract says "Use `userIdentityId`."',
+    ],
+    [
+      'a new list filter',
+      (contract: any) => {
+        contract.paths['/client_sessions/list'].post.requestBody.content[
+          'application/json'
+        ].schema.properties.customer_key = { type: 'string', description: 'Customer key.' }
+      },
+      '/client_sessions/list.customer_key: no GraphQL field customerKey',
+    ],
+    [
+      'a property that became required',
+      (contract: any) => {
+        contract.paths['/client_sessions/get_or_create'].post.requestBody.content['application/json'].schema.required =
+          ['user_identifier_key']
+      },
+      '/client_sessions/get_or_create.user_identifier_key: String but the contract says required',
+    ],
+    [
+      'a changed mutation description',
+      (contract: any) => {
+        contract.paths['/client_sessions/revoke'].post.description = 'A new text.'
+      },
+      '/client_sessions/revoke: description differs from the contract',
+    ],
+    [
+      'a new endpoint',
+      (contract: any) => {
+        contract.paths['/client_sessions/extend'] = contract.paths['/client_sessions/revoke']
+      },
+      '/client_sessions/extend: no GraphQL operation',
     ],
   ])('names %s when the contract moves', (_, change, mismatch) => {
     const changed = structuredClone(liveContract)

@@ -9,6 +9,7 @@ import {
   clientSession,
   codesOf,
   consoleSessionToken,
+  forwardedHeaders,
   type Harness,
   personalAccessToken,
   startHarness,
@@ -23,12 +24,6 @@ const grant = `mutation { grantClientSessionAccess(input: { userIdentifierKey: "
 let harness: Harness
 afterEach(() => harness.close())
 
-/** The headers the fake received that did not come from undici itself. */
-const forwarded = (headers: Record<string, unknown>) => {
-  const { host, connection, 'content-length': _length, ...rest } = headers
-  return rest
-}
-
 describe("the caller's credential (the default)", () => {
   it('forwards Authorization unchanged and seam-workspace, and nothing else the caller sent', async () => {
     harness = await startHarness()
@@ -39,12 +34,14 @@ describe("the caller's credential (the default)", () => {
         cookie: 'session=browser-cookie',
         'x-forwarded-for': '203.0.113.9',
         'seam-client-session-token': 'seam_cst_caller',
+        // grant_access does not take a publishable key: it stays at the gateway.
+        'seam-publishable-key': 'seam_pk1_caller',
         'x-custom': 'caller',
       },
     })
 
     expect(answer.body.errors).toBeUndefined()
-    expect(forwarded(harness.fakeSeam.requests[0]!.headers)).toEqual({
+    expect(forwardedHeaders(harness.fakeSeam.requests[0]!.headers)).toEqual({
       authorization: `Bearer ${personalAccessToken}`,
       'seam-workspace': workspaceId,
       'content-type': 'application/json',
@@ -128,7 +125,7 @@ describe('a server-held credential', () => {
 
     expect(anonymous.body.errors).toBeUndefined()
     expect(withOtherKey.body.errors).toBeUndefined()
-    expect(harness.fakeSeam.requests.map((request) => forwarded(request.headers))).toEqual([
+    expect(harness.fakeSeam.requests.map((request) => forwardedHeaders(request.headers))).toEqual([
       { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
       { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
     ])
@@ -250,7 +247,7 @@ describe('header values from the caller, checked before anything is forwarded', 
     for (const request of harness.fakeSeam.requests) {
       expect(['/client_sessions/get', '/client_sessions/grant_access']).toContain(request.path)
       expect(request.headers.host).toBe(host)
-      expect(Object.keys(forwarded(request.headers)).sort()).toEqual(['accept', 'authorization', 'content-type'])
+      expect(Object.keys(forwardedHeaders(request.headers)).sort()).toEqual(['accept', 'authorization', 'content-type'])
     }
   })
 })

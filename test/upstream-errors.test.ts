@@ -43,9 +43,40 @@ function expectNothingLeaked(answer: GraphQLAnswer) {
   expect(answer.text).not.toMatch(/\bat \S+:\d+:\d+/)
 }
 
+const sessionId = clientSession().client_session_id
 const operations = [
   { name: 'grantClientSessionAccess', document: grant, dataOnError: null, retried: false },
   { name: 'clientSession', document: read, dataOnError: { clientSession: null }, retried: true },
+  {
+    name: 'clientSessions',
+    document: '{ clientSessions { clientSessionId token } }',
+    dataOnError: null,
+    retried: true,
+  },
+  {
+    name: 'createClientSession',
+    document: 'mutation { createClientSession(input: { userIdentifierKey: "new" }) { clientSession { token } } }',
+    dataOnError: null,
+    retried: false,
+  },
+  {
+    name: 'getOrCreateClientSession',
+    document: 'mutation { getOrCreateClientSession(input: { userIdentifierKey: "new" }) { clientSession { token } } }',
+    dataOnError: null,
+    retried: false,
+  },
+  {
+    name: 'revokeClientSession',
+    document: `mutation { revokeClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+    dataOnError: null,
+    retried: false,
+  },
+  {
+    name: 'deleteClientSession',
+    document: `mutation { deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+    dataOnError: null,
+    retried: false,
+  },
 ]
 
 /** A read meets a 502 or 503 three times (the first attempt and two retries) before it gives up. */
@@ -93,6 +124,15 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
       { status: 422, body: JSON.stringify({ error: { type: 'invalid_input', message: 'Unprocessable' } }) },
       'BAD_USER_INPUT',
       { message: 'Unprocessable', extensions: { seam: { status: 422, type: 'invalid_input' } } },
+    ],
+    [
+      '409 with a Seam error type that says the resource already exists',
+      {
+        status: 409,
+        body: JSON.stringify({ error: { type: 'client_session_already_exists', message: 'Already there' } }),
+      },
+      'ALREADY_EXISTS',
+      { message: 'Already there', extensions: { seam: { status: 409, type: 'client_session_already_exists' } } },
     ],
     [
       '401',

@@ -6,12 +6,15 @@ import type { FakeSeamOptions } from './fake-seam.js'
 
 export const demoApiKey = 'seam_demo1_0123456789abcdefDEMOKEY'
 export const demoWorkspaceId = '7f3a1c2e-5b4d-4e8f-9a0b-1c2d3e4f5a6b'
+/** For `createClientSession` and `getOrCreateClientSession` from a browser, as Seam's SDK does it. */
+export const demoPublishableKey = 'seam_pk1_demoPublishableKey'
 
 const inAYear = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000).toISOString()
 
 export const demoWorkspace: FakeSeamOptions = {
   workspaceId: demoWorkspaceId,
   apiKeys: [demoApiKey],
+  publishableKeys: [demoPublishableKey],
   clientSessions: [
     {
       client_session_id: '3ada79d3-2848-4320-b2ef-a82e1e6dafac',

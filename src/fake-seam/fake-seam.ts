@@ -1,6 +1,6 @@
 /**
- * A stand-in for the Seam Connect API on loopback: the `/client_sessions/get` and `/grant_access`
- * endpoints and `/health`, with Seam's credential rules, validation and error bodies
+ * A stand-in for the Seam Connect API on loopback: the seven `/client_sessions/*` endpoints and
+ * `/health`, with Seam's credential rules, validation and error bodies
  * (`{ error: { type, message, request_id, validation_errors } }` plus a `seam-request-id` header).
  *
  * `npm run demo` serves it with a few seeded sessions; the tests use the same server, read what it
@@ -41,6 +41,8 @@ export interface FakeSeamOptions {
   personalAccessTokens?: string[]
   /** Console session tokens (JWTs, `ey…`); Seam wants a `seam-workspace` header with them. */
   consoleSessionTokens?: string[]
+  /** Publishable keys (`seam_pk…`), sent in a `seam-publishable-key` header; create and get_or_create take them. */
+  publishableKeys?: string[]
   clientSessions?: FakeClientSession[]
   /**
    * What grant_access answers: the contract's schema says `{ client_session, ok }`, its cURL sample
@@ -76,7 +78,11 @@ export interface Fault {
   bodyBytes?: number
 }
 
-type Scheme = 'api_key' | 'client_session' | 'pat_with_workspace' | 'console_session_with_workspace'
+type Scheme = 'api_key' | 'client_session' | 'pat_with_workspace' | 'console_session_with_workspace' | 'publishable_key'
+
+/** The credentials each endpoint's contract lists (`security`). */
+const workspaceSchemes: Scheme[] = ['api_key', 'pat_with_workspace', 'console_session_with_workspace']
+const creationSchemes: Scheme[] = ['publishable_key', ...workspaceSchemes]
 
 class SeamFailure extends Error {
   constructor(
@@ -93,9 +99,25 @@ class SeamFailure extends Error {
 const invalidInput = (field: string, message: string) =>
   new SeamFailure(400, 'invalid_input', `Invalid input: ${field} ${message}`, { [field]: { _errors: [message] } })
 
-type BodyRule = 'string' | 'string[]' | 'one-string[]'
+/** What a request body field must hold, as the contract's type, format and length constraints have it. */
+type BodyRule =
+  'string' | 'non-empty string' | 'uuid' | 'boolean' | 'date-time' | 'string[]' | 'one-string[]' | 'one-uuid[]'
 
-function validate(body: Record<string, unknown>, rules: Record<string, BodyRule>): void {
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const isDateTime = (value: string) =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
+
+function checkString(field: string, value: unknown, rule: BodyRule): void {
+  if (typeof value !== 'string') throw invalidInput(field, 'must be a string')
+  if (rule === 'non-empty string' && value.length === 0) throw invalidInput(field, 'must contain at least 1 character')
+  if (rule === 'uuid' && !uuidPattern.test(value)) throw invalidInput(field, 'must be a UUID')
+  if (rule === 'date-time' && !isDateTime(value)) throw invalidInput(field, 'must be an ISO 8601 date-time')
+}
+
+function validate(body: Record<string, unknown>, rules: Record<string, BodyRule>, required: string[] = []): void {
+  for (const field of required) {
+    if (body[field] === undefined) throw invalidInput(field, 'is required')
+  }
   for (const [field, value] of Object.entries(body)) {
     const rule = rules[field]
     if (rule === undefined) {
@@ -103,12 +125,18 @@ function validate(body: Record<string, unknown>, rules: Record<string, BodyRule>
         _errors: [`Unrecognized key(s) in object: '${field}'`],
       })
     }
-    if (rule === 'string' && typeof value !== 'string') throw invalidInput(field, 'must be a string')
-    if (rule !== 'string') {
+    if (rule === 'boolean') {
+      if (typeof value !== 'boolean') throw invalidInput(field, 'must be a boolean')
+    } else if (rule.endsWith('[]')) {
       if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
         throw invalidInput(field, 'must be an array of strings')
       }
-      if (rule === 'one-string[]' && value.length !== 1) throw invalidInput(field, 'must contain exactly 1 element')
+      if (rule !== 'string[]' && value.length !== 1) throw invalidInput(field, 'must contain exactly 1 element')
+      if (rule === 'one-uuid[]' && !value.every((item) => uuidPattern.test(item))) {
+        throw invalidInput(field, 'must hold UUIDs')
+      }
+    } else {
+      checkString(field, value, rule)
     }
   }
 }
@@ -123,6 +151,39 @@ const grantRules: Record<string, BodyRule> = {
 }
 
 const getRules: Record<string, BodyRule> = { client_session_id: 'string', user_identifier_key: 'string' }
+
+const listRules: Record<string, BodyRule> = {
+  client_session_id: 'string',
+  connect_webview_id: 'string',
+  user_identifier_key: 'string',
+  user_identity_id: 'string',
+  without_user_identifier_key: 'boolean',
+}
+
+const getOrCreateRules: Record<string, BodyRule> = {
+  connect_webview_ids: 'string[]',
+  connected_account_ids: 'string[]',
+  expires_at: 'date-time',
+  user_identifier_key: 'non-empty string',
+  user_identity_id: 'uuid',
+  user_identity_ids: 'one-uuid[]',
+}
+
+const createRules: Record<string, BodyRule> = {
+  ...getOrCreateRules,
+  customer_id: 'string',
+  customer_key: 'non-empty string',
+}
+
+const byIdRules: Record<string, BodyRule> = { client_session_id: 'uuid' }
+
+/** How long a new session lives when the request names no `expires_at`. */
+const defaultLifetimeMs = 24 * 60 * 60 * 1000
+
+/** A UUID made from a number, so seeded sessions have IDs a test or a benchmark can name again. */
+const seededId = (index: number) => `5eed0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+
+const union = (current: string[], added: unknown) => [...new Set([...current, ...((added as string[]) ?? [])])]
 
 export class FakeSeam {
   readonly requests: RecordedRequest[] = []
@@ -140,6 +201,8 @@ export class FakeSeam {
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
   readonly #sessions = new Map<string, FakeClientSession>()
+  readonly #revoked = new Set<string>()
+  #seeded = 0
   readonly #faults: Fault[] = []
   #randomFaults: { rate: number; faults: Fault[]; random: () => number } | undefined
   readonly #server: Server
@@ -202,6 +265,41 @@ export class FakeSeam {
 
   clientSession(id: string): FakeClientSession | undefined {
     return this.#sessions.get(id)
+  }
+
+  /** Whether the session was revoked: its token no longer authenticates. */
+  isRevoked(id: string): boolean {
+    return this.#revoked.has(id)
+  }
+
+  /**
+   * Adds `count` sessions to the workspace, with IDs, tokens and user identifier keys numbered from
+   * the sessions seeded so far (`seeded_user_0`, …), and answers them. `overrides` adjusts each one.
+   */
+  seedClientSessions(
+    count: number,
+    overrides: (index: number) => Partial<FakeClientSession> = () => ({}),
+  ): FakeClientSession[] {
+    const seeded: FakeClientSession[] = []
+    for (let offset = 0; offset < count; offset += 1) {
+      const index = this.#seeded++
+      const session: FakeClientSession = {
+        client_session_id: seededId(index),
+        workspace_id: this.#options.workspaceId,
+        created_at: new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString(),
+        expires_at: new Date(Date.UTC(2027, 0, 1)).toISOString(),
+        token: `seam_cst1_seeded${index}`,
+        user_identifier_key: `seeded_user_${index}`,
+        device_count: index % 5,
+        connected_account_ids: [],
+        connect_webview_ids: [],
+        user_identity_ids: [],
+        ...overrides(index),
+      }
+      this.#sessions.set(session.client_session_id, session)
+      seeded.push(session)
+    }
+    return seeded
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -277,11 +375,43 @@ export class FakeSeam {
         return { client_session: this.#findSession(input, scheme, headers) }
       }
       case '/client_sessions/grant_access': {
-        this.#authenticate(headers, ['api_key', 'pat_with_workspace', 'console_session_with_workspace'])
+        this.#authenticate(headers, workspaceSchemes)
         const input = this.#input(method, ['POST', 'PATCH'], url, text)
         validate(input, grantRules)
         const session = this.#grant(input)
         return this.grantAnswer === 'client_session' ? { client_session: session } : {}
+      }
+      case '/client_sessions/list': {
+        this.#authenticate(headers, workspaceSchemes)
+        const input = this.#input(method, ['POST'], url, text)
+        validate(input, listRules)
+        return { client_sessions: this.#list(input) }
+      }
+      case '/client_sessions/create': {
+        const scheme = this.#authenticate(headers, creationSchemes)
+        const input = this.#input(method, ['POST', 'PUT'], url, text)
+        validate(input, createRules)
+        return { client_session: this.#create(input, scheme, method) }
+      }
+      case '/client_sessions/get_or_create': {
+        const scheme = this.#authenticate(headers, creationSchemes)
+        const input = this.#input(method, ['POST'], url, text)
+        validate(input, getOrCreateRules)
+        return { client_session: this.#getOrCreate(input, scheme) }
+      }
+      case '/client_sessions/revoke': {
+        this.#authenticate(headers, workspaceSchemes)
+        const input = this.#input(method, ['POST'], url, text)
+        validate(input, byIdRules, ['client_session_id'])
+        this.#revoked.add(this.#lookup(input).client_session_id)
+        return {}
+      }
+      case '/client_sessions/delete': {
+        this.#authenticate(headers, workspaceSchemes)
+        const input = this.#input(method, ['POST', 'DELETE'], url, text)
+        validate(input, byIdRules, ['client_session_id'])
+        this.#sessions.delete(this.#lookup(input).client_session_id)
+        return {}
       }
       default:
         throw new SeamFailure(404, 'not_found', `No route ${url.pathname}`)
@@ -290,15 +420,20 @@ export class FakeSeam {
 
   #authenticate(headers: IncomingHttpHeaders, accepted: Scheme[]): Scheme {
     const token = headers.authorization?.match(/^Bearer (\S+)$/)?.[1]
+    const publishableKey = headers['seam-publishable-key']
     const workspace = headers['seam-workspace']
     const withWorkspace = workspace === this.#options.workspaceId
     let scheme: Scheme | undefined
-    if (token === undefined) scheme = undefined
-    else if (this.#options.apiKeys?.includes(token)) scheme = 'api_key'
+    if (token === undefined) {
+      scheme =
+        typeof publishableKey === 'string' && this.#options.publishableKeys?.includes(publishableKey)
+          ? 'publishable_key'
+          : undefined
+    } else if (this.#options.apiKeys?.includes(token)) scheme = 'api_key'
     else if (this.#options.personalAccessTokens?.includes(token) && withWorkspace) scheme = 'pat_with_workspace'
     else if (this.#options.consoleSessionTokens?.includes(token) && withWorkspace) {
       scheme = 'console_session_with_workspace'
-    } else if ([...this.#sessions.values()].some((session) => session.token === token)) scheme = 'client_session'
+    } else if (this.#sessionWithToken(token) !== undefined) scheme = 'client_session'
     if (scheme === undefined) throw new SeamFailure(401, 'unauthorized', 'Unauthorized')
     if (!accepted.includes(scheme)) throw new SeamFailure(403, 'forbidden', 'This credential cannot use this endpoint')
     return scheme
@@ -327,7 +462,7 @@ export class FakeSeam {
   #findSession(input: Record<string, unknown>, scheme: Scheme, headers: IncomingHttpHeaders): FakeClientSession {
     if (scheme === 'client_session') {
       // A client session token reads only its own session.
-      const own = [...this.#sessions.values()].find((session) => headers.authorization === `Bearer ${session.token}`)
+      const own = this.#sessionWithToken(headers.authorization?.slice('Bearer '.length) ?? '')
       if (own === undefined || (input['client_session_id'] ?? own.client_session_id) !== own.client_session_id) {
         throw new SeamFailure(404, 'client_session_not_found', 'Client session not found')
       }
@@ -339,12 +474,99 @@ export class FakeSeam {
     return this.#lookup(input)
   }
 
+  /** The live session a client session token belongs to; a revoked session's token is dead. */
+  #sessionWithToken(token: string): FakeClientSession | undefined {
+    for (const session of this.#sessions.values()) {
+      if (session.token === token) return this.#revoked.has(session.client_session_id) ? undefined : session
+    }
+    return undefined
+  }
+
+  /** The sessions that match every filter given. */
+  #list(input: Record<string, unknown>): FakeClientSession[] {
+    const { client_session_id, user_identifier_key, connect_webview_id, user_identity_id } = input
+    return [...this.#sessions.values()].filter(
+      (session) =>
+        (client_session_id === undefined || session.client_session_id === client_session_id) &&
+        (user_identifier_key === undefined || session.user_identifier_key === user_identifier_key) &&
+        (connect_webview_id === undefined || session.connect_webview_ids.includes(connect_webview_id as string)) &&
+        (user_identity_id === undefined ||
+          session.user_identity_id === user_identity_id ||
+          (session.user_identity_ids ?? []).includes(user_identity_id as string)) &&
+        (input['without_user_identifier_key'] !== true || session.user_identifier_key === null),
+    )
+  }
+
+  #sessionWithKey(key: unknown): FakeClientSession | undefined {
+    if (key === undefined) return undefined
+    return [...this.#sessions.values()].find((session) => session.user_identifier_key === key)
+  }
+
+  /**
+   * A new session. As Seam's own fake does: a publishable key must name the user, and a POST for a user
+   * who has a session already is refused (a PUT answers that session).
+   */
+  #create(input: Record<string, unknown>, scheme: Scheme, method: string): FakeClientSession {
+    if (scheme === 'publishable_key' && input['user_identifier_key'] === undefined) {
+      throw new SeamFailure(400, 'missing_user_identifier_key', 'A publishable key needs a user_identifier_key')
+    }
+    const existing = this.#sessionWithKey(input['user_identifier_key'])
+    if (existing !== undefined) {
+      if (method === 'PUT') return existing
+      throw new SeamFailure(
+        400,
+        'client_session_token_already_exists',
+        'A client session already exists for this user_identifier_key; use /client_sessions/get_or_create',
+      )
+    }
+    const identityId =
+      (input['user_identity_id'] as string | undefined) ?? (input['user_identity_ids'] as string[] | undefined)?.[0]
+    const id = randomUUID()
+    const session: FakeClientSession = {
+      client_session_id: id,
+      workspace_id: this.#options.workspaceId,
+      created_at: new Date().toISOString(),
+      expires_at: new Date((input['expires_at'] as string | undefined) ?? Date.now() + defaultLifetimeMs).toISOString(),
+      token: `seam_cst1_${id.replaceAll('-', '')}`,
+      user_identifier_key: (input['user_identifier_key'] as string | undefined) ?? null,
+      device_count: 0,
+      connected_account_ids: union([], input['connected_account_ids']),
+      connect_webview_ids: union([], input['connect_webview_ids']),
+      user_identity_id: identityId ?? null,
+      user_identity_ids: identityId === undefined ? [] : [identityId],
+      customer_key: (input['customer_key'] as string | undefined) ?? null,
+    }
+    this.#sessions.set(id, session)
+    return session
+  }
+
+  /**
+   * The session of the user (by `user_identifier_key`, else `user_identity_id`), with the given access
+   * added and the expiry moved, or a new one with these characteristics.
+   */
+  #getOrCreate(input: Record<string, unknown>, scheme: Scheme): FakeClientSession {
+    const identityId =
+      (input['user_identity_id'] as string | undefined) ?? (input['user_identity_ids'] as string[] | undefined)?.[0]
+    if (input['user_identifier_key'] === undefined && identityId === undefined) {
+      throw invalidInput('user_identifier_key', 'or user_identity_id is required')
+    }
+    const existing =
+      this.#sessionWithKey(input['user_identifier_key']) ??
+      (input['user_identifier_key'] === undefined
+        ? [...this.#sessions.values()].find((session) => session.user_identity_id === identityId)
+        : undefined)
+    if (existing === undefined) return this.#create(input, scheme, 'POST')
+    existing.connected_account_ids = union(existing.connected_account_ids, input['connected_account_ids'])
+    existing.connect_webview_ids = union(existing.connect_webview_ids, input['connect_webview_ids'])
+    if (typeof input['expires_at'] === 'string') existing.expires_at = new Date(input['expires_at']).toISOString()
+    return existing
+  }
+
   #grant(input: Record<string, unknown>): FakeClientSession {
     if (input['client_session_id'] === undefined && input['user_identifier_key'] === undefined) {
       throw invalidInput('client_session_id', 'or user_identifier_key is required')
     }
     const session = this.#lookup(input)
-    const union = (current: string[], added: unknown) => [...new Set([...current, ...((added as string[]) ?? [])])]
     session.connected_account_ids = union(session.connected_account_ids, input['connected_account_ids'])
     session.connect_webview_ids = union(session.connect_webview_ids, input['connect_webview_ids'])
     const identityIds = input['user_identity_ids'] as string[] | undefined

@@ -6,6 +6,7 @@ import type { ClientSession, ClientSessionIdentifier } from '../seam/client-sess
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
+import { contractInputFields } from './contract-input.js'
 
 const session = schemaDocumentation('client_session')
 
@@ -39,10 +40,7 @@ builder.queryField('clientSession', (t) =>
     ...get.operation,
     // Counted against the operation's budget of upstream calls (../plugins/use-upstream-call-budget.ts).
     extensions: { upstreamCalls: 1 },
-    args: {
-      clientSessionId: t.arg.id(get.input('client_session_id')),
-      userIdentifierKey: t.arg.string(get.input('user_identifier_key')),
-    },
+    args: contractInputFields(t.arg, '/client_sessions/get'),
     resolve: (_, { clientSessionId, userIdentifierKey }, { clientSessions }) => {
       const identifier: ClientSessionIdentifier | undefined =
         clientSessionId != null && userIdentifierKey == null

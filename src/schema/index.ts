@@ -1,7 +1,10 @@
 import { builder } from './builder.js'
 import './client-session.js'
 import './client-session-entity.js'
+import './client-sessions-list.js'
+import './create-client-session.js'
 import './grant-client-session-access.js'
+import './revoke-or-delete-client-session.js'
 
 /**
  * An Apollo Federation v2 subgraph: the types above plus `_service { sdl }`, `_entities` and the

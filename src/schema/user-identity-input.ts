@@ -1,7 +1,8 @@
 /**
- * Seam deprecated `user_identity_ids` (a list that must hold exactly one ID) for `user_identity_id`.
- * Old clients keep sending the list; the gateway sends Seam the current field, so a request works the
- * same whichever the client uses, and stops working only when the gateway drops the deprecated field.
+ * Seam deprecated `user_identity_ids` (a list that must hold exactly one ID) for `user_identity_id`, on
+ * grant_access, create and get_or_create alike. Old clients keep sending the list; the gateway sends
+ * Seam the current field, so a request works the same whichever the client uses, and stops working only
+ * when the gateway drops the deprecated field.
  */
 import { gatewayError } from '../seam/errors.js'
 
@@ -27,4 +28,12 @@ export function userIdentityIdOf({ userIdentityId, userIdentityIds }: UserIdenti
     )
   }
   return onlyId
+}
+
+/** The input with the deprecated `userIdentityIds` translated to `userIdentityId`, ready for the wire. */
+export function withCurrentUserIdentity<Input extends UserIdentityInput>(
+  input: Input,
+): Omit<Input, 'userIdentityIds' | 'userIdentityId'> & { userIdentityId: string | undefined } {
+  const { userIdentityIds: _deprecated, userIdentityId: _current, ...current } = input
+  return { ...current, userIdentityId: userIdentityIdOf(input) }
 }

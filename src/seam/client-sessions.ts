@@ -7,6 +7,7 @@ import { DateTimeResolver } from 'graphql-scalars'
 
 import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
+import type { RequestFields } from './request-fields.js'
 import { toWireBody } from './wire.js'
 
 /** A client session as the gateway serves it. */
@@ -28,16 +29,14 @@ export interface ClientSession {
 /** Names one client session: by Seam's ID or by your own user identifier key. */
 export type ClientSessionIdentifier = { clientSessionId: string } | { userIdentifierKey: string }
 
-/** Absent and null both mean "not given", as GraphQL input has it. */
-type Maybe<T> = T | null | undefined
-
-export interface ClientSessionGrant {
-  clientSessionId?: Maybe<string>
-  userIdentifierKey?: Maybe<string>
-  connectedAccountIds?: Maybe<readonly string[]>
-  connectWebviewIds?: Maybe<readonly string[]>
-  userIdentityId?: Maybe<string>
-}
+/**
+ * What each endpoint is sent, in GraphQL names; the deprecated `userIdentityIds` never goes upstream
+ * (the schema translates it to `userIdentityId` first).
+ */
+export type ClientSessionsFilter = RequestFields<'/client_sessions/list'>
+export type ClientSessionCreation = Omit<RequestFields<'/client_sessions/create'>, 'userIdentityIds'>
+export type ClientSessionGetOrCreation = Omit<RequestFields<'/client_sessions/get_or_create'>, 'userIdentityIds'>
+export type ClientSessionGrant = Omit<RequestFields<'/client_sessions/grant_access'>, 'userIdentityIds'>
 
 class InvalidField extends Error {}
 
@@ -90,27 +89,44 @@ function toClientSession(wire: JsonObject): ClientSession {
   }
 }
 
-/** The `client_session` of an answer, or undefined when the answer has none. */
-function clientSessionOf({ body, status, requestId }: SeamAnswer): ClientSession | undefined {
-  const wire = body['client_session']
-  if (wire == null) return undefined
+function toClientSessionAt(where: string, wire: unknown): ClientSession {
+  if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) throw new InvalidField(where)
   try {
-    if (typeof wire !== 'object' || Array.isArray(wire)) throw new InvalidField('client_session')
     return toClientSession(wire as JsonObject)
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error
-    throw new SeamInvalidResponseError(`client_session.${error.message} does not match the contract`, status, requestId)
+    throw new InvalidField(`${where}.${error.message}`)
   }
 }
+
+/** Reads an answer's body; a field that does not match the contract becomes UPSTREAM_ERROR, citing it. */
+function read<T>({ body, status, requestId }: SeamAnswer, reader: (body: JsonObject) => T): T {
+  try {
+    return reader(body)
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error
+    throw new SeamInvalidResponseError(`${error.message} does not match the contract`, status, requestId)
+  }
+}
+
+/** The `client_session` of an answer, or undefined when the answer has none. */
+const clientSessionOf = (answer: SeamAnswer): ClientSession | undefined =>
+  read(answer, (body) =>
+    body['client_session'] == null ? undefined : toClientSessionAt('client_session', body['client_session']),
+  )
 
 const missingClientSession = ({ status, requestId }: SeamAnswer) =>
   new SeamInvalidResponseError('client_session is missing', status, requestId)
 
-async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
-  const answer = await seam.post('/client_sessions/get', toWireBody(identifier))
+/** The `client_session` an answer must hold. */
+function requiredClientSession(answer: SeamAnswer): ClientSession {
   const session = clientSessionOf(answer)
   if (session === undefined) throw missingClientSession(answer)
   return session
+}
+
+async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
+  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody(identifier)))
 }
 
 /**
@@ -147,4 +163,43 @@ export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSe
     clientSessionId != null ? { clientSessionId } : userIdentifierKey != null ? { userIdentifierKey } : undefined
   if (identifier === undefined) throw missingClientSession(answer)
   return fetchClientSession(seam, identifier)
+}
+
+/** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */
+export async function listClientSessions(seam: SeamCaller, filter: ClientSessionsFilter): Promise<ClientSession[]> {
+  const answer = await seam.post('/client_sessions/list', toWireBody(filter))
+  return read(answer, (body) => {
+    const sessions = body['client_sessions']
+    if (!Array.isArray(sessions)) throw new InvalidField('client_sessions')
+    return sessions.map((wire, index) => toClientSessionAt(`client_sessions.${index}`, wire))
+  })
+}
+
+/** `/client_sessions/create`, answering with the new session. */
+export async function createClientSession(seam: SeamCaller, fields: ClientSessionCreation): Promise<ClientSession> {
+  return requiredClientSession(await seam.post('/client_sessions/create', toWireBody(fields)))
+}
+
+/** `/client_sessions/get_or_create`, answering with the session that matched or was created. */
+export async function getOrCreateClientSession(
+  seam: SeamCaller,
+  fields: ClientSessionGetOrCreation,
+): Promise<ClientSession> {
+  return requiredClientSession(await seam.post('/client_sessions/get_or_create', toWireBody(fields)))
+}
+
+/** `/client_sessions/revoke`. Seam answers only `ok`; a session it does not know is its 404. */
+export async function revokeClientSession(
+  seam: SeamCaller,
+  fields: RequestFields<'/client_sessions/revoke'>,
+): Promise<void> {
+  await seam.post('/client_sessions/revoke', toWireBody(fields))
+}
+
+/** `/client_sessions/delete`. Seam answers only `ok`; a session it does not know is its 404. */
+export async function deleteClientSession(
+  seam: SeamCaller,
+  fields: RequestFields<'/client_sessions/delete'>,
+): Promise<void> {
+  await seam.post('/client_sessions/delete', toWireBody(fields))
 }

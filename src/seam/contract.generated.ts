@@ -101,6 +101,7 @@ export const contract = {
         "api_key"
       ],
       "requestBody": {
+        "required": [],
         "properties": {
           "client_session_id": {
             "type": "string",
@@ -114,6 +115,151 @@ export const contract = {
         }
       }
     },
+    "/client_sessions/list": {
+      "description": "Returns a list of all [client sessions](https://docs.seam.co/core-concepts/authentication/client-session-tokens).",
+      "security": [
+        "api_key",
+        "pat_with_workspace",
+        "console_session_with_workspace"
+      ],
+      "requestBody": {
+        "required": [],
+        "properties": {
+          "client_session_id": {
+            "type": "string",
+            "description": "ID of the client session that you want to retrieve."
+          },
+          "connect_webview_id": {
+            "type": "string",
+            "description": "ID of the [Connect Webview](https://docs.seam.co/core-concepts/connect-webviews) for which you want to retrieve client sessions."
+          },
+          "user_identifier_key": {
+            "type": "string",
+            "description": "Your user ID for the user by which you want to filter client sessions."
+          },
+          "user_identity_id": {
+            "type": "string",
+            "description": "ID of the [user identity](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity) for which you want to retrieve client sessions."
+          },
+          "without_user_identifier_key": {
+            "type": "boolean",
+            "description": "Indicates whether to retrieve only client sessions without associated user identifier keys."
+          }
+        }
+      }
+    },
+    "/client_sessions/create": {
+      "description": "Creates a new [client session](https://docs.seam.co/core-concepts/authentication/client-session-tokens).",
+      "security": [
+        "publishable_key",
+        "api_key",
+        "pat_with_workspace",
+        "console_session_with_workspace"
+      ],
+      "requestBody": {
+        "required": [],
+        "properties": {
+          "connect_webview_ids": {
+            "type": "array",
+            "description": "IDs of the [Connect Webviews](https://docs.seam.co/core-concepts/connect-webviews) for which you want to create a client session.",
+            "items": {
+              "type": "string"
+            }
+          },
+          "connected_account_ids": {
+            "type": "array",
+            "description": "IDs of the [connected accounts](https://docs.seam.co/core-concepts/connected-accounts) for which you want to create a client session.",
+            "items": {
+              "type": "string"
+            }
+          },
+          "customer_id": {
+            "type": "string",
+            "description": "Customer ID that you want to associate with the new client session."
+          },
+          "customer_key": {
+            "type": "string",
+            "description": "Customer key that you want to associate with the new client session."
+          },
+          "expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Date and time at which the client session should expire, in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format."
+          },
+          "user_identifier_key": {
+            "type": "string",
+            "description": "Your user ID for the user for whom you want to create a client session."
+          },
+          "user_identity_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "ID of the [user identity](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity) for which you want to create a client session."
+          },
+          "user_identity_ids": {
+            "type": "array",
+            "description": "IDs of the [user identities](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity) that you want to associate with the client session.",
+            "deprecated": true,
+            "x-deprecated": "Use `user_identity_id` instead.",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        }
+      }
+    },
+    "/client_sessions/get_or_create": {
+      "description": "Returns a [client session](https://docs.seam.co/core-concepts/authentication/client-session-tokens) with specific characteristics or creates a new client session with these characteristics if it does not yet exist.",
+      "security": [
+        "publishable_key",
+        "api_key",
+        "pat_with_workspace",
+        "console_session_with_workspace"
+      ],
+      "requestBody": {
+        "required": [],
+        "properties": {
+          "connect_webview_ids": {
+            "type": "array",
+            "description": "IDs of the [Connect Webviews](https://docs.seam.co/core-concepts/connect-webviews) that you want to associate with the client session (or that are already associated with the existing client session).",
+            "items": {
+              "type": "string"
+            }
+          },
+          "connected_account_ids": {
+            "type": "array",
+            "description": "IDs of the [connected accounts](https://docs.seam.co/api/connected_accounts) that you want to associate with the client session (or that are already associated with the existing client session).",
+            "items": {
+              "type": "string"
+            }
+          },
+          "expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Date and time at which the client session should expire in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format. If the client session already exists, this will update the expiration before returning it."
+          },
+          "user_identifier_key": {
+            "type": "string",
+            "description": "Your user ID for the user that you want to associate with the client session (or that is already associated with the existing client session)."
+          },
+          "user_identity_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "ID of the [user identity](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity) that you want to associate with the client session (or that are already associated with the existing client session)."
+          },
+          "user_identity_ids": {
+            "type": "array",
+            "description": "IDs of the [user identities](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity) that you want to associate with the client session.",
+            "deprecated": true,
+            "x-deprecated": "Use `user_identity_id`.",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        }
+      }
+    },
     "/client_sessions/grant_access": {
       "description": "Grants a [client session](https://docs.seam.co/core-concepts/authentication/client-session-tokens) access to one or more resources, such as [Connect Webviews](https://docs.seam.co/core-concepts/connect-webviews), [user identities](https://docs.seam.co/capability-guides/mobile-access/managing-mobile-app-user-accounts-with-user-identities#what-is-a-user-identity), and so on.",
       "security": [
@@ -122,6 +268,7 @@ export const contract = {
         "console_session_with_workspace"
       ],
       "requestBody": {
+        "required": [],
         "properties": {
           "client_session_id": {
             "type": "string",
@@ -157,6 +304,46 @@ export const contract = {
             "items": {
               "type": "string"
             }
+          }
+        }
+      }
+    },
+    "/client_sessions/revoke": {
+      "description": "Revokes a [client session](https://docs.seam.co/core-concepts/authentication/client-session-tokens).\n\nNote that [deleting a client session](https://docs.seam.co/api/client_sessions/delete) is a separate action.",
+      "security": [
+        "api_key",
+        "pat_with_workspace",
+        "console_session_with_workspace"
+      ],
+      "requestBody": {
+        "required": [
+          "client_session_id"
+        ],
+        "properties": {
+          "client_session_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "ID of the client session that you want to revoke."
+          }
+        }
+      }
+    },
+    "/client_sessions/delete": {
+      "description": "Deletes a [client session](https://docs.seam.co/core-concepts/authentication/client-session-tokens).",
+      "security": [
+        "api_key",
+        "pat_with_workspace",
+        "console_session_with_workspace"
+      ],
+      "requestBody": {
+        "required": [
+          "client_session_id"
+        ],
+        "properties": {
+          "client_session_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "ID of the client session that you want to delete."
           }
         }
       }

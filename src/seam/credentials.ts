@@ -1,8 +1,9 @@
 /**
  * Which Seam credential a request carries, and the headers it becomes upstream.
  *
- * The token prefixes are Seam's own (see `token.ts` in Seam's JavaScript SDK). Only `authorization`
- * and `seam-workspace` ever go upstream: a caller's other headers stay at the gateway.
+ * The token prefixes are Seam's own (see `auth.ts` in Seam's JavaScript SDK). Only `authorization`,
+ * `seam-workspace` and `seam-publishable-key` ever go upstream, and only those the endpoint's contract
+ * names: a caller's other headers stay at the gateway.
  */
 import { SeamCredentialError, SeamCredentialFormatError } from './errors.js'
 import { acceptedCredentials, type SeamEndpoint } from './openapi.js'
@@ -11,11 +12,17 @@ export type CredentialKind =
   'api_key' | 'personal_access_token' | 'console_session' | 'client_session' | 'publishable_key' | 'unknown'
 
 export interface SeamCredential {
+  /** The kind of the bearer token, or `publishable_key` for a publishable key alone. */
   readonly kind: CredentialKind
   /** The `Authorization` header value, sent upstream unchanged. */
-  readonly authorization: string
+  readonly authorization?: string
   /** The `seam-workspace` header value, for personal access tokens and console sessions. */
   readonly workspaceId?: string
+  /**
+   * The `seam-publishable-key` header value. Seam's SDK sends a publishable key (`seam_pk…`) there, not
+   * as a bearer token, to create a client session for a user from a browser.
+   */
+  readonly publishableKey?: string
 }
 
 export function credentialKind(token: string): CredentialKind {
@@ -48,37 +55,46 @@ const plausibleToken = /^[A-Za-z0-9._~+/-]{1,4096}=*$/
 const plausibleWorkspaceId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
- * The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present. Both are
- * checked before anything is built from them, and the upstream headers are rebuilt from the checked
- * parts: a value that would make undici throw, or smuggle a header, never gets that far.
+ * The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present, and a
+ * `seam-publishable-key` when present. All are checked before anything is built from them, and the
+ * upstream headers are rebuilt from the checked parts: a value that would make undici throw, or smuggle
+ * a header, never gets that far. Which of them goes upstream is decided per endpoint (`assertAccepted`).
  */
 export function credentialFromHeaders(headers: Headers): CallerCredential {
-  const authorization = headers.get('authorization')
-  // An empty header names no workspace; forwarding it would only earn an upstream error.
+  // An empty header names nothing; forwarding it would only earn an upstream error.
   const workspaceId = headers.get('seam-workspace') || undefined
+  const publishableKey = headers.get('seam-publishable-key') || undefined
   if (workspaceId !== undefined && !plausibleWorkspaceId.test(workspaceId)) {
     return new SeamCredentialFormatError('The seam-workspace header must be a workspace ID (a UUID).')
   }
-  if (authorization === null) return undefined
+  if (publishableKey !== undefined && !plausibleToken.test(publishableKey)) {
+    return new SeamCredentialFormatError('The seam-publishable-key header must be one Seam publishable key.')
+  }
+  const publishableOnly: SeamCredential | undefined =
+    publishableKey === undefined ? undefined : { kind: 'publishable_key', publishableKey }
+  const authorization = headers.get('authorization')
+  if (authorization === null) return publishableOnly
   if (controlCharacters.test(authorization)) {
     return new SeamCredentialFormatError('The Authorization header must not contain control characters.')
   }
   const [, scheme, token] = authorization.match(/^\s*(\S+)\s+(.*?)\s*$/) ?? []
   // Another scheme (Basic, …) is no Seam credential at all: UNAUTHENTICATED, as with none.
-  if (scheme?.toLowerCase() !== 'bearer' || token === undefined) return undefined
+  if (scheme?.toLowerCase() !== 'bearer' || token === undefined) return publishableOnly
   if (!plausibleToken.test(token)) {
     return new SeamCredentialFormatError('The Authorization header must be "Bearer" and one Seam token.')
   }
-  return credentialFromToken(token, workspaceId)
+  return { ...credentialFromToken(token, workspaceId), ...(publishableKey !== undefined && { publishableKey }) }
 }
 
 export function upstreamHeaders(credential: SeamCredential): Record<string, string> {
-  const headers: Record<string, string> = { authorization: credential.authorization }
+  const headers: Record<string, string> = {}
+  if (credential.authorization !== undefined) headers['authorization'] = credential.authorization
   if (credential.workspaceId !== undefined) headers['seam-workspace'] = credential.workspaceId
+  if (credential.publishableKey !== undefined) headers['seam-publishable-key'] = credential.publishableKey
   return headers
 }
 
-/** Whether a credential meets one of the contract's security schemes (`api_key`, `pat_with_workspace`, …). */
+/** Whether a bearer credential meets one of the contract's security schemes (`api_key`, `pat_with_workspace`, …). */
 function meets(scheme: string, credential: SeamCredential): boolean {
   const hasWorkspace = credential.workspaceId !== undefined
   switch (scheme) {
@@ -106,21 +122,28 @@ const schemeNames: Record<string, string> = {
   pat_without_workspace: 'a personal access token without a workspace',
   console_session_with_workspace: 'a console session token with a seam-workspace header',
   console_session_without_workspace: 'a console session token without a workspace',
+  publishable_key: 'a publishable key in a seam-publishable-key header',
 }
 
 /**
- * Throws unless the credential is one the endpoint's contract accepts. A token of a shape Seam's SDK
- * does not know is passed on for Seam to judge: the gateway does not guess at new credential kinds.
+ * The part of the credential that the endpoint's contract accepts, and nothing else: a bearer token
+ * (with its workspace), or else a publishable key, never both. Throws when no part is accepted. A
+ * bearer token of a shape Seam's SDK does not know is passed on for Seam to judge: the gateway does
+ * not guess at new credential kinds.
  */
 export function assertAccepted(endpoint: SeamEndpoint, credential: CallerCredential): SeamCredential {
   if (credential instanceof SeamCredentialFormatError) throw credential
   const schemes = acceptedCredentials(endpoint)
   const expected = schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
   if (credential === undefined) {
-    throw new SeamCredentialError(`This operation needs a Seam credential: Authorization: Bearer with ${expected}.`)
+    throw new SeamCredentialError(`This operation needs a Seam credential (Authorization: Bearer …): ${expected}.`)
   }
-  if (credential.kind !== 'unknown' && !schemes.some((scheme) => meets(scheme, credential))) {
-    throw new SeamCredentialError(`This operation accepts ${expected}.`)
+  const { publishableKey, ...bearer } = credential
+  const hasBearer = bearer.authorization !== undefined
+  if (hasBearer && schemes.some((scheme) => meets(scheme, bearer))) return bearer
+  if (publishableKey !== undefined && schemes.includes('publishable_key')) {
+    return { kind: 'publishable_key', publishableKey }
   }
-  return credential
+  if (hasBearer && bearer.kind === 'unknown') return bearer
+  throw new SeamCredentialError(`This operation accepts ${expected}.`)
 }

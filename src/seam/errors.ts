@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
   | 'RATE_LIMITED'
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
@@ -126,6 +127,8 @@ export function gatewayError(message: string, code: ErrorCode, extensions: Recor
 }
 
 function codeFor({ status, apiError }: SeamHttpError): ErrorCode {
+  // Seam says so in the error type (`client_session_token_already_exists`, with a 400), not the status.
+  if (status >= 400 && status < 500 && apiError?.type.endsWith('_already_exists') === true) return 'ALREADY_EXISTS'
   if (status === 400 || status === 422) return 'BAD_USER_INPUT'
   if (status === 401) return 'UNAUTHENTICATED'
   if (status === 403) return 'FORBIDDEN'

@@ -4,11 +4,13 @@
  * that does not match. Written apart from src/seam/openapi.ts on purpose, so a mistake there shows.
  */
 import {
+  getNamedType,
   type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputField,
-  isNonNullType,
   type GraphQLSchema,
+  isInputObjectType,
+  isNonNullType,
 } from 'graphql'
 
 interface Property {
@@ -82,12 +84,53 @@ function requestBody(openapi: OpenApi, path: string): ObjectSchema {
   return openapi.paths[path]!['post']!.requestBody.content['application/json'].schema as ObjectSchema
 }
 
+/**
+ * Where each endpoint's request body is in the schema: the arguments of a root field, or the fields of
+ * the input type of one of its arguments. Every `/client_sessions/*` endpoint of the contract must be here.
+ */
+const endpoints: {
+  path: string
+  root: 'Query' | 'Mutation'
+  field: string
+  body: 'arguments' | { argument: string }
+}[] = [
+  { path: '/client_sessions/get', root: 'Query', field: 'clientSession', body: 'arguments' },
+  { path: '/client_sessions/list', root: 'Query', field: 'clientSessions', body: { argument: 'filter' } },
+  { path: '/client_sessions/create', root: 'Mutation', field: 'createClientSession', body: { argument: 'input' } },
+  {
+    path: '/client_sessions/get_or_create',
+    root: 'Mutation',
+    field: 'getOrCreateClientSession',
+    body: { argument: 'input' },
+  },
+  {
+    path: '/client_sessions/grant_access',
+    root: 'Mutation',
+    field: 'grantClientSessionAccess',
+    body: { argument: 'input' },
+  },
+  { path: '/client_sessions/revoke', root: 'Mutation', field: 'revokeClientSession', body: { argument: 'input' } },
+  { path: '/client_sessions/delete', root: 'Mutation', field: 'deleteClientSession', body: { argument: 'input' } },
+]
+
+/** The members that stand for an endpoint's request body, or a mismatch saying why there are none. */
+function bodyMembers(
+  field: GraphQLField<unknown, unknown>,
+  body: (typeof endpoints)[number]['body'],
+): Member[] | string {
+  if (body === 'arguments') return [...field.args]
+  const argument = field.args.find((candidate) => candidate.name === body.argument)
+  const type = argument === undefined ? undefined : getNamedType(argument.type)
+  if (!isInputObjectType(type)) return `no input object argument ${body.argument} on ${field.name}`
+  return Object.values(type.getFields())
+}
+
 /** Every difference between the contract and the schema, each naming the contract property. */
 export function contractMismatches(openapi: OpenApi, schema: GraphQLSchema): string[] {
   const clientSession = openapi.components.schemas['client_session']!
-  const grant = requestBody(openapi, '/client_sessions/grant_access')
-  const get = requestBody(openapi, '/client_sessions/get')
-  const knownNames = new Set([clientSession, grant, get].flatMap((object) => Object.keys(object.properties)))
+  const paths = Object.keys(openapi.paths).filter((path) => path.startsWith('/client_sessions/'))
+  const bodies = new Map(paths.map((path) => [path, requestBody(openapi, path)]))
+  const knownNames = new Set([clientSession, ...bodies.values()].flatMap((object) => Object.keys(object.properties)))
   const text: ToGraphQLText = (value) =>
     value.replace(/`([a-z0-9_]+)`/g, (quoted, name: string) => (knownNames.has(name) ? `\`${camel(name)}\`` : quoted))
   const described = (where: string, actual: string | null | undefined, expected: string | undefined) =>
@@ -98,23 +141,22 @@ export function contractMismatches(openapi: OpenApi, schema: GraphQLSchema): str
     getFields(): Record<string, Member>
     description?: string
   }
-  const input = schema.getType('GrantClientSessionAccessInput') as unknown as { getFields(): Record<string, Member> }
-  const query = schema.getQueryType()!.getFields()['clientSession']!
-  const mutation = schema.getMutationType()!.getFields()['grantClientSessionAccess']!
-  return [
+  const mismatches = [
     ...described('client_session', type.description, clientSession.description),
-    ...described(
-      '/client_sessions/get',
-      query.description,
-      openapi.paths['/client_sessions/get']!['post']!.description,
-    ),
-    ...described(
-      '/client_sessions/grant_access',
-      mutation.description,
-      openapi.paths['/client_sessions/grant_access']!['post']!.description,
-    ),
     ...compare('client_session', clientSession, Object.values(type.getFields()), text, true),
-    ...compare('/client_sessions/grant_access', grant, Object.values(input.getFields()), text, false),
-    ...compare('/client_sessions/get', get, query.args, text, false),
   ]
+  for (const path of paths) {
+    const endpoint = endpoints.find((candidate) => candidate.path === path)
+    const root = endpoint && (endpoint.root === 'Query' ? schema.getQueryType() : schema.getMutationType())
+    const field = endpoint && root?.getFields()[endpoint.field]
+    if (endpoint === undefined || field === undefined) {
+      mismatches.push(`${path}: no GraphQL operation`)
+      continue
+    }
+    mismatches.push(...described(path, field.description, openapi.paths[path]!['post']!.description))
+    const members = bodyMembers(field, endpoint.body)
+    if (typeof members === 'string') mismatches.push(`${path}: ${members}`)
+    else mismatches.push(...compare(path, bodies.get(path)!, members, text, true))
+  }
+  return mismatches
 }

@@ -12,6 +12,7 @@ export const workspaceId = '11111111-2222-4333-8444-555555555555'
 export const apiKey = 'seam_testkey1_SECRETapiKEY0123456789'
 export const personalAccessToken = 'seam_at1_SECRETpatTOKEN0123456789'
 export const consoleSessionToken = 'eyJhbGciOiJIUzI1NiJ9.SECRETconsole.session'
+export const publishableKey = 'seam_pk1_SECRETpublishableKEY0123'
 
 export function clientSession(overrides: Partial<FakeClientSession> = {}): FakeClientSession {
   return {
@@ -52,6 +53,12 @@ export interface Harness {
 
 export const withApiKey = { authorization: `Bearer ${apiKey}` }
 
+/** The headers the fake received that did not come from undici itself. */
+export function forwardedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const { host: _host, connection: _connection, 'content-length': _length, ...rest } = headers
+  return rest
+}
+
 export async function startHarness(
   options: {
     fake?: Partial<FakeSeamOptions>
@@ -64,6 +71,7 @@ export async function startHarness(
     apiKeys: [apiKey],
     personalAccessTokens: [personalAccessToken],
     consoleSessionTokens: [consoleSessionToken],
+    publishableKeys: [publishableKey],
     clientSessions: [clientSession()],
     ...options.fake,
   })

@@ -1,0 +1,54 @@
+/**
+ * `createClientSession` (`/client_sessions/create`) and `getOrCreateClientSession`
+ * (`/client_sessions/get_or_create`), each answering with the session. Both deprecate
+ * `userIdentityIds`, each with its own reason from the contract; the gateway sends `userIdentityId`.
+ */
+import { createClientSession, getOrCreateClientSession } from '../seam/client-sessions.js'
+import { operationDocumentation } from '../seam/openapi.js'
+import { builder } from './builder.js'
+import { clientSessionPayload } from './client-session-payload.js'
+import { contractInputFields } from './contract-input.js'
+import { withCurrentUserIdentity } from './user-identity-input.js'
+
+const create = operationDocumentation('/client_sessions/create')
+
+const CreateClientSessionInput = builder.inputType('CreateClientSessionInput', {
+  fields: (t) => contractInputFields(t, '/client_sessions/create'),
+})
+
+const CreateClientSessionPayload = clientSessionPayload('CreateClientSessionPayload', 'The new client session.')
+
+builder.mutationField('createClientSession', (t) =>
+  t.field({
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    type: CreateClientSessionPayload,
+    ...create.operation,
+    args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
+    resolve: async (_, { input }, { seam }) => ({
+      clientSession: await createClientSession(seam, withCurrentUserIdentity(input)),
+    }),
+  }),
+)
+
+const getOrCreate = operationDocumentation('/client_sessions/get_or_create')
+
+const GetOrCreateClientSessionInput = builder.inputType('GetOrCreateClientSessionInput', {
+  fields: (t) => contractInputFields(t, '/client_sessions/get_or_create'),
+})
+
+const GetOrCreateClientSessionPayload = clientSessionPayload(
+  'GetOrCreateClientSessionPayload',
+  'The client session that has these characteristics: the one that existed, or a new one.',
+)
+
+builder.mutationField('getOrCreateClientSession', (t) =>
+  t.field({
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    type: GetOrCreateClientSessionPayload,
+    ...getOrCreate.operation,
+    args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },
+    resolve: async (_, { input }, { seam }) => ({
+      clientSession: await getOrCreateClientSession(seam, withCurrentUserIdentity(input)),
+    }),
+  }),
+)
