@@ -12,12 +12,16 @@ import {
   forwardedHeaders,
   type Harness,
   personalAccessToken,
+  publishableKey,
   startHarness,
   withApiKey,
   workspaceId,
 } from './support/harness.js'
 
 const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
+/** An operation that accepts a publishable key, so a malformed one is refused for its shape, not its kind. */
+const getOrCreate = `mutation { getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) {
+  clientSession { clientSessionId } } }`
 const grant = `mutation { grantClientSessionAccess(input: { userIdentifierKey: "user_42", connectWebviewIds: ["w"] }) {
   clientSession { clientSessionId } } }`
 
@@ -163,21 +167,44 @@ describe('header values from the caller, checked before anything is forwarded', 
     expect(harness.fakeSeam.requests).toHaveLength(0)
   })
 
+  it.each([
+    ['a space', { 'seam-publishable-key': `${publishableKey} x` }],
+    ['a quote', { 'seam-publishable-key': `${publishableKey}"x` }],
+    ['a comma, as two keys joined', { 'seam-publishable-key': `${publishableKey},${publishableKey}` }],
+    ['a byte outside ASCII', { 'seam-publishable-key': `${publishableKey}\u00e9` }],
+    ['a space, beside an accepted API key', { ...withApiKey, 'seam-publishable-key': `${publishableKey} x` }],
+  ])(
+    'answers BAD_USER_INPUT to a seam-publishable-key with %s, on an operation that takes one, without a call',
+    async (_, headers) => {
+      harness = await startHarness()
+      const answer = await harness.graphql(getOrCreate, { headers })
+
+      expect(codesOf(answer)).toEqual(['BAD_USER_INPUT'])
+      expect(answer.body.errors?.[0]?.message).toContain('seam-publishable-key')
+      expect(answer.text).not.toContain(publishableKey)
+      expect(harness.fakeSeam.requests).toHaveLength(0)
+    },
+  )
+
   it('answers BAD_USER_INPUT, not an undici exception, to CR/LF or NUL in a header given in-process', async () => {
     // node:http refuses such values on the wire (next test); an application that serves the gateway
     // through yoga.fetch can still hand them over.
     harness = await startHarness()
     const gateway = createGateway({ seamEndpoint: harness.seamEndpoint, upstreamTimeoutMs: 2_000 })
     try {
-      for (const headers of [
-        { authorization: `Bearer ${apiKey}\r\nx-smuggled: 1` },
-        { authorization: `Bearer ${apiKey}\u0000` },
-        { authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': `${workspaceId}\r\nx-smuggled: 1` },
-      ]) {
+      const cases: [Record<string, string>, string][] = [
+        [{ authorization: `Bearer ${apiKey}\r\nx-smuggled: 1` }, read],
+        [{ authorization: `Bearer ${apiKey}\u0000` }, read],
+        [{ authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': `${workspaceId}\r\nx-smuggled: 1` }, read],
+        // On an operation that would forward it: refused for its shape, not for its kind.
+        [{ 'seam-publishable-key': `${publishableKey}\r\nx-smuggled: 1` }, getOrCreate],
+        [{ 'seam-publishable-key': `${publishableKey}\u0000` }, getOrCreate],
+      ]
+      for (const [headers, query] of cases) {
         const response = await gateway.yoga.fetch('http://gateway/graphql', {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
-          body: JSON.stringify({ query: read }),
+          body: JSON.stringify({ query }),
         })
         const body = await response.json()
         expect(body.errors.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual([

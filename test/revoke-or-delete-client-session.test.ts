@@ -4,6 +4,7 @@ import {
   clientSession,
   codesOf,
   consoleSessionToken,
+  forwardedHeaders,
   type Harness,
   personalAccessToken,
   publishableKey,
@@ -69,17 +70,22 @@ describe('deleteClientSession', () => {
 })
 
 describe.each(operations)('$name', ({ name, path, document }) => {
-  it(`sends one POST to ${path} with the session's ID in snake_case`, async () => {
+  it(`sends one POST to ${path} with the session's ID in snake_case, and only the API key`, async () => {
     harness = await startHarness()
     await harness.graphql(document, {
       variables: { input: { clientSessionId: existing.client_session_id } },
-      headers: withApiKey,
+      // This endpoint takes no publishable key: it stays at the gateway, as the cookie does.
+      headers: { ...withApiKey, 'seam-publishable-key': publishableKey, cookie: 'session=browser' },
     })
 
     expect(harness.fakeSeam.requests.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
       { method: 'POST', path, body: { client_session_id: existing.client_session_id } },
     ])
-    expect(harness.fakeSeam.requests[0]?.headers).toMatchObject({ ...withApiKey, 'content-type': 'application/json' })
+    expect(forwardedHeaders(harness.fakeSeam.requests[0]!.headers)).toEqual({
+      ...withApiKey,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    })
   })
 
   it('answers NOT_FOUND when Seam does not know the session', async () => {

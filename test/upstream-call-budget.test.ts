@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createContextFactory } from '../src/context.js'
 import { SeamClient } from '../src/seam/client.js'
 import { SeamCallBudgetError } from '../src/seam/errors.js'
-import { apiKey, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
+import { apiKey, clientSession, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
 
 let harness: Harness
 afterEach(() => harness.close())
@@ -63,7 +63,86 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
   })
 })
 
+/** Each operation once, by its root field: none makes more than one call to Seam but grant (see its resolver). */
+const singleCallOperations: [string, string][] = [
+  ['clientSession', 'query', 'clientSession(clientSessionId: "cs-1") { clientSessionId }'],
+  ['clientSessions', 'query', 'clientSessions { clientSessionId }'],
+  ['createClientSession', 'mutation', 'createClientSession(input: {}) { clientSession { clientSessionId } }'],
+  [
+    'getOrCreateClientSession',
+    'mutation',
+    'getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) { clientSession { clientSessionId } }',
+  ],
+  ['revokeClientSession', 'mutation', 'revokeClientSession(input: { clientSessionId: "cs-1" }) { clientSessionId }'],
+  ['deleteClientSession', 'mutation', 'deleteClientSession(input: { clientSessionId: "cs-1" }) { clientSessionId }'],
+].map(([name, kind, field]) => [name!, `${kind} { first: ${field} second: ${field} }`])
+
+describe('what each operation declares', () => {
+  it.each(singleCallOperations)('counts %s as one call: twice is refused under a budget of 1', async (_, twice) => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
+    const answer = await harness.graphql(twice, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(answer.body.errors?.[0]?.message).toContain('could make 2 calls')
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('counts grantClientSessionAccess as two calls, for the read-back', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const answer = await harness.graphql(grants(2), { headers: withApiKey })
+
+    expect(answer.body.errors?.[0]?.message).toContain('could make 4 calls')
+  })
+})
+
 describe('the upstream-call budget of a request, counted as calls are made', () => {
+  // `_entities` declares no cost: how many calls it makes depends on how many distinct references the
+  // federation gateway sends, which the prediction does not see. The counter stops it at the budget.
+  it('stops _entities at the budget: references past it fail alone, the others resolve, nothing more is sent', async () => {
+    const sessions = Array.from({ length: 5 }, (_, index) =>
+      clientSession({
+        client_session_id: `cs-${index}`,
+        user_identifier_key: `user_${index}`,
+        token: `seam_cst1_${index}`,
+      }),
+    )
+    harness = await startHarness({ fake: { clientSessions: sessions }, gateway: { upstreamCallBudget: 3 } })
+    const answer = await harness.graphql(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on ClientSession { clientSessionId } }
+      }`,
+      {
+        headers: withApiKey,
+        variables: {
+          // Seven references, five distinct sessions: five calls wanted, three allowed.
+          representations: [0, 1, 0, 2, 3, 1, 4].map((index) => ({
+            __typename: 'ClientSession',
+            clientSessionId: `cs-${index}`,
+          })),
+        },
+      },
+    )
+
+    expect(answer.status).toBe(200)
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+    const entities: ({ clientSessionId: string } | null)[] = answer.body.data?.['_entities']
+    const resolved = new Set(entities.flatMap((entity) => (entity === null ? [] : [entity.clientSessionId])))
+    expect(resolved.size).toBe(3)
+    expect(codesOf(answer).length).toBe(entities.filter((entity) => entity === null).length)
+    expect(new Set(codesOf(answer))).toEqual(new Set(['UPSTREAM_CALL_BUDGET_EXCEEDED']))
+    expect(answer.body.errors?.every((error) => error.path?.[0] === '_entities')).toBe(true)
+  })
+
+  it('counts clientSessions as one call however many sessions it lists', async () => {
+    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 1 } })
+    harness.fakeSeam.seedClientSessions(100)
+    const answer = await harness.graphql('{ clientSessions { clientSessionId } }', { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual([])
+    expect(answer.body.data?.['clientSessions']).toHaveLength(100)
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
   it('refuses the call past the budget without sending it', async () => {
     harness = await startHarness()
     const client = new SeamClient({ endpoint: harness.seamEndpoint, timeoutMs: 2_000 })

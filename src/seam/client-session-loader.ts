@@ -5,6 +5,10 @@
  * read: each distinct identifier is its own call, all started together and bounded by the request's
  * concurrency cap (./concurrency-limit.ts). Only reads go through it: a mutation answers with the session
  * as its own write left it, never with one this loader read earlier in the request.
+ *
+ * `clientSessions` (the list) does not prime it: the list is a root field, so any `clientSession` or
+ * `_entities` beside it in the same request is already loading before the list answers, and a
+ * federation gateway sends each `_entities` fetch as a request of its own. Priming would save no call.
  */
 import DataLoader from 'dataloader'
 
