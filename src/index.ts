@@ -1,7 +1,8 @@
 /**
  * The package's public entry, for teams that mount the gateway in a server of their own:
- * `createGateway(options)` gives the yoga instance, which is a `node:http` request listener and has a
- * WHATWG `fetch(request)`; `schema` is the executable schema it serves.
+ * `createGateway(options)` gives a `requestListener` for `node:http` (yoga behind the request body
+ * limit) and the yoga instance itself (with its WHATWG `fetch(request)`); `loadConfig()` reads the
+ * environment into options it takes as they are; `schema` is the executable schema it serves.
  */
 export { type Config, ConfigError, loadConfig } from './config.js'
 export type { GatewayContext } from './context.js'

@@ -13,7 +13,7 @@ import { printSchema } from 'graphql'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
-import { createGateway, type Gateway, schema } from '../src/index.js'
+import { createGateway, type Gateway, loadConfig, schema } from '../src/index.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -28,10 +28,14 @@ describe('embedding', () => {
     const seamEndpoint = await fakeSeam.listen()
     closers.push(() => fakeSeam.close())
 
-    // What a team writes: the gateway owns /graphql, the application keeps the rest.
-    const gateway: Gateway = createGateway({ seamEndpoint, upstreamTimeoutMs: 5_000 })
+    // What a team writes: the settings from the environment, the gateway owns /graphql, the application
+    // keeps the rest. `requestListener` is yoga behind the request body limit.
+    const gateway: Gateway = createGateway({
+      ...loadConfig({ MAX_REQUEST_BODY_BYTES: '2048', LOG_REQUESTS: 'false' }),
+      seamEndpoint,
+    })
     const server = createServer((request, response) => {
-      if (request.url?.startsWith(gateway.yoga.graphqlEndpoint)) return gateway.yoga(request, response)
+      if (request.url?.startsWith(gateway.yoga.graphqlEndpoint)) return gateway.requestListener(request, response)
       response.writeHead(200, { 'content-type': 'text/plain' }).end('the application')
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -58,6 +62,18 @@ describe('embedding', () => {
     })
     expect(fakeSeam.requests.map(({ path }) => path)).toEqual(['/client_sessions/get'])
     expect(await (await fetch(`${origin}/health-of-the-app`)).text()).toBe('the application')
+
+    // The body limit from the configuration holds in the host's server too.
+    const tooLarge = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ query: `{ __typename }${' '.repeat(2048)}` }),
+    })
+    expect(tooLarge.status).toBe(413)
+    expect(((await tooLarge.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    )
+    expect(fakeSeam.requests).toHaveLength(1)
   })
 
   it('exports the schema it serves', () => {

@@ -94,11 +94,22 @@ describe('GraphiQL in Chromium', () => {
       const page = await context.newPage()
       await page.goto(graphqlUrl)
       await page.getByRole('button', { name: 'Show Documentation Explorer' }).click()
+      const back = page.locator('.graphiql-doc-explorer-back')
+
+      // CreateClientSessionInput.userIdentityIds: each input's reason is its own endpoint's ("instead." here).
+      const createInputDocs = await openDocs(page, 'Mutation', 'createClientSession', 'CreateClientSessionInput')
+      const createInputField = createInputDocs
+        .locator('.graphiql-doc-explorer-item')
+        .filter({ has: page.getByRole('link', { name: 'userIdentityIds', exact: true }) })
+      expect(await createInputField.locator('.graphiql-markdown-deprecation').innerText()).toBe(
+        'Use userIdentityId instead.',
+      )
+      await back.click()
+      await back.click()
 
       // ClientSession.userIdentityIds, an output field: Mutation → grant → payload → ClientSession.
       const clientSessionDocs = await openDocs(
         page,
-        'Mutation',
         'grantClientSessionAccess',
         'GrantClientSessionAccessPayload',
         'ClientSession',
@@ -113,8 +124,8 @@ describe('GraphiQL in Chromium', () => {
 
       // GrantClientSessionAccessInput.userIdentityIds, an input field: only there when GraphiQL's
       // introspection asks for deprecated input values.
-      await page.locator('.graphiql-doc-explorer-back').click()
-      await page.locator('.graphiql-doc-explorer-back').click()
+      await back.click()
+      await back.click()
       const inputDocs = await openDocs(page, 'GrantClientSessionAccessInput')
       const inputField = inputDocs
         .locator('.graphiql-doc-explorer-item')

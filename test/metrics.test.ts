@@ -87,6 +87,40 @@ describe('/metrics', () => {
     expect(valueOf(samples, 'seam_upstream_request_duration_seconds_bucket', { ...durations, le: '+Inf' })).toBe(1)
   })
 
+  it('counts a retried read as one call, with its retries, and the calls of every operation by endpoint', async () => {
+    const harness = await start({ gateway: { metrics: {}, upstreamRetryDelayMs: 0 } })
+    // Two 503s, then the answer: one call of three attempts.
+    harness.fakeSeam.failNext({ status: 503, body: '{}' }, { status: 503, body: '{}' })
+    expect((await harness.graphql(read, { headers: withApiKey })).body.errors).toBeUndefined()
+    const list = 'query List { clientSessions { clientSessionId } }'
+    expect((await harness.graphql(list, { headers: withApiKey })).body.errors).toBeUndefined()
+    const create =
+      'mutation Create { createClientSession(input: { userIdentifierKey: "new_user" }) { clientSession { clientSessionId } } }'
+    expect((await harness.graphql(create, { headers: withApiKey })).body.errors).toBeUndefined()
+    expect(harness.fakeSeam.requests).toHaveLength(5)
+
+    const samples = await scrape(harness)
+    expect(samplesOf(samples, 'seam_upstream_requests_total')).toEqual(
+      ['/client_sessions/get', '/client_sessions/list', '/client_sessions/create'].map((endpoint) => ({
+        name: 'seam_upstream_requests_total',
+        labels: { endpoint, status: '200', outcome: 'success' },
+        value: 1,
+      })),
+    )
+    expect(samplesOf(samples, 'seam_upstream_retries_total')).toEqual([
+      { name: 'seam_upstream_retries_total', labels: { endpoint: '/client_sessions/get' }, value: 2 },
+    ])
+    const durations = { endpoint: '/client_sessions/get', status: '200' }
+    expect(valueOf(samples, 'seam_upstream_request_duration_seconds_count', durations)).toBe(1)
+    expect(
+      valueOf(samples, 'graphql_gateway_requests_total', {
+        operationName: 'Create',
+        operationType: 'mutation',
+        outcome: 'success',
+      }),
+    ).toBe(1)
+  })
+
   it("keeps the Prometheus plugin's request duration histogram, without the URL, and counts deprecated fields", async () => {
     const harness = await start({ gateway: { metrics: {} } })
     await harness.graphql(read, { headers: withApiKey })

@@ -69,6 +69,7 @@ describe('tracing', () => {
       'url.path': '/client_sessions/grant_access',
       'seam.endpoint': '/client_sessions/grant_access',
       'seam.duration_ms': expect.any(Number),
+      'seam.attempts': 1,
       'http.response.status_code': 200,
       'seam.request_id': 'req-grant-1',
     })
@@ -111,6 +112,22 @@ describe('tracing', () => {
     })
     expect(unavailable!.attributes['error.type']).toBe('UPSTREAM_UNAVAILABLE')
     expect(unavailable!.attributes).not.toHaveProperty('http.response.status_code')
+  })
+
+  it('makes one span for a retried read, covering its attempts, with their count and the last status', async () => {
+    const exporter = new InMemorySpanExporter()
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+    harness = await startHarness({ gateway: { tracing: { tracerProvider }, upstreamRetryDelayMs: 0 } })
+    harness.fakeSeam.failNext({ status: 503, body: '{}', headers: { 'seam-request-id': 'req-503' } })
+    expect((await harness.graphql(read, { headers: withApiKey })).body.errors).toBeUndefined()
+    expect(harness.fakeSeam.requests).toHaveLength(2)
+
+    const spans = exporter.getFinishedSpans()
+    const calls = childrenOf(spans, operationSpan(spans, 'query.Session'))
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.status.code).toBe(SpanStatusCode.UNSET)
+    expect(calls[0]!.attributes).toMatchObject({ 'seam.attempts': 2, 'http.response.status_code': 200 })
+    expect(calls[0]!.attributes['seam.request_id']).not.toBe('req-503')
   })
 
   it('exports over OTLP/HTTP when given an endpoint, and flushes on close', async () => {

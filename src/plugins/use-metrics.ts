@@ -68,9 +68,15 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
     labelNames: ['endpoint', 'status', 'outcome'] as const,
     registers: [registry],
   })
+  const upstreamRetries = new Counter({
+    name: 'seam_upstream_retries_total',
+    help: 'Attempts beyond the first of calls to the Seam API (reads retried after a connection error, 502/503/504 or 429), by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  })
   const upstreamDuration = new Histogram({
     name: 'seam_upstream_request_duration_seconds',
-    help: 'Duration of calls to the Seam API, by endpoint and HTTP status.',
+    help: 'Duration of calls to the Seam API, retries and the waits between them included, by endpoint and HTTP status.',
     labelNames: ['endpoint', 'status'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
@@ -144,6 +150,7 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
         const status = call.status === undefined ? 'none' : String(call.status)
         const outcome = call.error === undefined ? 'success' : seamErrorCode(call.error)
         upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
+        if (call.attempts > 1) upstreamRetries.inc({ endpoint: call.endpoint }, call.attempts - 1)
         upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)
       }
     },

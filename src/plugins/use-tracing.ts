@@ -32,6 +32,7 @@ function attributesOf(call: UpstreamCall): Attributes {
     'url.path': call.endpoint,
     'seam.endpoint': call.endpoint,
     'seam.duration_ms': call.durationMs,
+    'seam.attempts': call.attempts,
     ...(call.status !== undefined && { 'http.response.status_code': call.status }),
     ...(call.requestId !== undefined && { 'seam.request_id': call.requestId }),
     ...(call.error !== undefined && { 'error.type': seamErrorCode(call.error) }),
