@@ -12,6 +12,7 @@ import {
   forwardedHeaders,
   type Harness,
   personalAccessToken,
+  publishableKey,
   startHarness,
   withApiKey,
   workspaceId,
@@ -154,6 +155,8 @@ describe('header values from the caller, checked before anything is forwarded', 
     ['a token with a comma', { authorization: `Bearer ${apiKey},seam_other` }],
     ['a token of 5000 characters', { authorization: `Bearer seam_${'a'.repeat(5000)}` }],
     ['a token with a byte outside ASCII', { authorization: `Bearer ${apiKey}\u00e9` }],
+    ['a seam-publishable-key with a quote', { 'seam-publishable-key': `${publishableKey}"x` }],
+    ['a seam-publishable-key of two words', { ...withApiKey, 'seam-publishable-key': `${publishableKey} x` }],
   ])('answers BAD_USER_INPUT to %s, without an upstream call', async (_, headers) => {
     harness = await startHarness()
     const answer = await harness.graphql(read, { headers })
@@ -173,6 +176,7 @@ describe('header values from the caller, checked before anything is forwarded', 
         { authorization: `Bearer ${apiKey}\r\nx-smuggled: 1` },
         { authorization: `Bearer ${apiKey}\u0000` },
         { authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': `${workspaceId}\r\nx-smuggled: 1` },
+        { 'seam-publishable-key': `${publishableKey}\r\nx-smuggled: 1` },
       ]) {
         const response = await gateway.yoga.fetch('http://gateway/graphql', {
           method: 'POST',
