@@ -27,7 +27,7 @@ interface Started {
 function run(entry: 'main' | 'demo', env: Record<string, string>): Started {
   const child = spawn(process.execPath, [`dist/${entry}.js`], {
     cwd: projectRoot,
-    env: { ...process.env, ...env, NODE_ENV: '' },
+    env: { ...process.env, NODE_ENV: '', ...env },
   })
   let output = ''
   const graphqlUrl = new Promise<string>((resolve) => {
@@ -138,6 +138,80 @@ describe.sequential('npm start and npm run demo', () => {
     expect(performance.now() - signalled).toBeLessThan(5_000)
     expect(await inFlight).toBeInstanceOf(Error)
     await waitFor(() => fakeSeam.abandonedAnswers > abandonedBefore, 'the fake to see its answer abandoned')
+  })
+
+  it('hands every setting from the environment to the gateway (NODE_ENV=production)', async () => {
+    const origin = 'https://app.example.com'
+    const started = run('main', {
+      PORT: '0',
+      SEAM_ENDPOINT: seamEndpoint,
+      SEAM_API_KEY: apiKey,
+      NODE_ENV: 'production',
+      MAX_ALIASES: '1',
+      MAX_TOKENS: '100',
+      SEAM_CALL_BUDGET: '1',
+      BATCH_LIMIT: '2',
+      MAX_REQUEST_BODY_BYTES: '2048',
+      SEAM_TIMEOUT_MS: '500',
+      SEAM_RETRIES: '0',
+      SEAM_MAX_RESPONSE_BYTES: '4096',
+      LOG_REQUESTS: 'false',
+      METRICS_ENABLED: 'true',
+      CORS_ORIGINS: origin,
+    })
+    const url = await started.graphqlUrl
+    const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
+    const codeOf = (answer: { errors?: any[] }) => answer.errors?.[0]?.extensions?.code
+    const requestsBefore = fakeSeam.requests.length
+
+    // NODE_ENV=production: no introspection, no GraphiQL.
+    expect(codeOf(await post(url, '{ __schema { queryType { name } } }'))).toBe('GRAPHQL_VALIDATION_FAILED')
+    const page = await fetch(url, { headers: { accept: 'text/html' } })
+    expect(page.headers.get('content-type') ?? '').not.toContain('text/html')
+    await page.body?.cancel()
+    // MAX_ALIASES, MAX_TOKENS, SEAM_CALL_BUDGET: refused before any call.
+    expect(codeOf(await post(url, `{ a: ${read.slice(2, -2)} b: ${read.slice(2, -2)} }`))).toBe(
+      'OPERATION_LIMIT_EXCEEDED',
+    )
+    expect(codeOf(await post(url, `{ ${Array(100).fill('__typename').join(' ')} }`))).toBe('OPERATION_LIMIT_EXCEEDED')
+    const grant = `mutation { grantClientSessionAccess(input: { userIdentifierKey: "user_42" }) {
+      clientSession { clientSessionId } } }`
+    expect(codeOf(await post(url, grant))).toBe('UPSTREAM_CALL_BUDGET_EXCEEDED')
+    expect(fakeSeam.requests.length).toBe(requestsBefore)
+    // BATCH_LIMIT and MAX_REQUEST_BODY_BYTES.
+    const batch = (body: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (response) => ({
+        status: response.status,
+        body: await response.json(),
+      }))
+    expect(await batch(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]))).toMatchObject({
+      status: 200,
+      body: [{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }],
+    })
+    expect((await batch(JSON.stringify({ query: `{ __typename }${' '.repeat(3000)}` }))).status).toBe(413)
+    // SEAM_TIMEOUT_MS (the default would wait for this answer), SEAM_RETRIES (a read is sent once),
+    // SEAM_MAX_RESPONSE_BYTES (the answer is cut off, not read to its end).
+    fakeSeam.failNext({ delayMs: 2_000 })
+    expect(codeOf(await post(url, read))).toBe('GATEWAY_TIMEOUT')
+    fakeSeam.failNext({ status: 503 })
+    expect(codeOf(await post(url, read))).toBe('UPSTREAM_ERROR')
+    expect(fakeSeam.requests.length).toBe(requestsBefore + 2)
+    const abandonedBefore = fakeSeam.abandonedAnswers
+    fakeSeam.failNext({ bodyBytes: 1024 * 1024 })
+    expect(codeOf(await post(url, read))).toBe('UPSTREAM_ERROR')
+    await waitFor(() => fakeSeam.abandonedAnswers > abandonedBefore, 'the fake to see its answer abandoned')
+    // METRICS_ENABLED and CORS_ORIGINS.
+    expect((await fetch(new URL('/metrics', url))).status).toBe(200)
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin)
+
+    started.child.kill('SIGTERM')
+    expect(await started.exited).toBe(0)
+    // LOG_REQUESTS=false: the start-up line, and no request line.
+    expect(started.output()).not.toContain('"msg":"request"')
   })
 
   it('npm run demo answers the example mutation with the demo credential, and serves GraphiQL', async () => {

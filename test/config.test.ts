@@ -1,8 +1,16 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 
-import { ConfigError, loadConfig } from '../src/config.js'
+import { type Config, ConfigError, loadConfig } from '../src/config.js'
+import type { GatewayOptions } from '../src/gateway.js'
 
 describe('loadConfig', () => {
+  it('names every setting as createGateway or listen takes it (main.ts hands Config on whole)', () => {
+    // GatewayOptions' fields are optional: a Config field under another name would compile, and be ignored.
+    type ListenSettings = 'port' | 'host' | 'shutdownDrainMs'
+    expectTypeOf<Exclude<keyof Config, keyof GatewayOptions | ListenSettings>>().toEqualTypeOf<never>()
+    expectTypeOf<Omit<Config, ListenSettings>>().toExtend<GatewayOptions>()
+  })
+
   it('has defaults that need no environment', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,

@@ -158,6 +158,8 @@ describe('header values from the caller, checked before anything is forwarded', 
     ['a token with a comma', { authorization: `Bearer ${apiKey},seam_other` }],
     ['a token of 5000 characters', { authorization: `Bearer seam_${'a'.repeat(5000)}` }],
     ['a token with a byte outside ASCII', { authorization: `Bearer ${apiKey}\u00e9` }],
+    ['a seam-publishable-key with a quote', { 'seam-publishable-key': `${publishableKey}"x` }],
+    ['a seam-publishable-key of two words', { ...withApiKey, 'seam-publishable-key': `${publishableKey} x` }],
   ])('answers BAD_USER_INPUT to %s, without an upstream call', async (_, headers) => {
     harness = await startHarness()
     const answer = await harness.graphql(read, { headers })

@@ -1,17 +1,22 @@
 /**
  * The leak check: over every upstream fault and every error path, with NODE_ENV=production and with it
- * unset, no response body and no log line (the request log included) holds a credential, a client
- * session token, an upstream stack, HTML, URL or internals.
+ * unset, no response body, log line (the request log included), metric or span holds a credential, a
+ * client session token, an upstream stack, HTML, URL or internals. The gateway runs with the settings
+ * `npm start` reads for that NODE_ENV, metrics and tracing on.
  */
 import { createServer } from 'node:net'
 
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadConfig } from '../src/config.js'
 import {
   attemptsFor,
+  createDocument,
+  entitiesDocument,
   faultCases,
   faultSuiteGateway,
+  listDocument,
   mutationDocument,
   operations,
   readDocument,
@@ -40,14 +45,22 @@ function expectNothingLeaked(texts: string[], seamEndpoint: string) {
   }
 }
 
-/** The settings `npm start` would use under this NODE_ENV, pointed at the fake. */
+/** Every span the gateway made, as text: names, attributes, events and statuses. */
+const spans = new InMemorySpanExporter()
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
+const spansText = () =>
+  spans
+    .getFinishedSpans()
+    .map(({ name, attributes, events, status }) => JSON.stringify({ name, attributes, events, status }))
+
+/** The settings `npm start` would use under this NODE_ENV (metrics on), pointed at the fake and traced. */
 function settingsFor(nodeEnv: string | undefined) {
   const {
     seamEndpoint: _endpoint,
     serverCredential: _credential,
     ...settings
-  } = loadConfig(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv })
-  return { ...settings, ...faultSuiteGateway }
+  } = loadConfig({ METRICS_ENABLED: 'true', ...(nodeEnv !== undefined && { NODE_ENV: nodeEnv }) })
+  return { ...settings, ...faultSuiteGateway, tracing: { tracerProvider } }
 }
 
 async function closedPort(): Promise<number> {
@@ -71,8 +84,21 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
     harness = await startHarness({ gateway: settingsFor(nodeEnv) })
   })
   afterAll(async () => {
+    spans.reset()
     await harness.close()
     setNodeEnv(saved)
+  })
+
+  it(`serves the schema as NODE_ENV=${nodeEnv} says: introspection, suggestions and GraphiQL`, async () => {
+    const production = nodeEnv === 'production'
+    const introspection = await harness.graphql('{ __schema { queryType { name } } }')
+    const misspelled = await harness.graphql('{ clientSesion(userIdentifierKey: "user_42") { token } }')
+    const page = await fetch(harness.gatewayUrl, { headers: { accept: 'text/html' } })
+
+    expect(introspection.body.data?.['__schema']?.queryType.name).toBe(production ? undefined : 'Query')
+    expect(misspelled.text.includes('Did you mean')).toBe(!production)
+    expect((page.headers.get('content-type') ?? '').includes('text/html')).toBe(!production)
+    await page.body?.cancel()
   })
 
   /** Sends a request and returns everything it produced: the answer and the log lines it caused. */
@@ -87,7 +113,7 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
     }
   }
 
-  describe.each(operations)('a $kind', ({ kind, document }) => {
+  describe.each(operations)('a $kind ($name)', ({ kind, document }) => {
     it.each(faultCases)('meeting $name', async (faultCase) => {
       const attempts = attemptsFor(faultCase, kind)
       harness.fakeSeam.failNext(...Array.from({ length: attempts }, () => faultCase.fault))
@@ -141,6 +167,23 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
     },
   )
 
+  it.each([
+    ['the list', listDocument],
+    ['createClientSession, whose answer holds the new token', createDocument],
+    ['_entities', entitiesDocument],
+  ])('answering %s: every token is in the answer, none in a log line', async (_, document) => {
+    const { answer, texts } = await exchange(document, withApiKey)
+
+    expect(answer.body.errors).toBeUndefined()
+    const tokens = [...answer.text.matchAll(/"token":"([^"]+)"/g)].map((match) => match[1]!)
+    expect(tokens.length).toBeGreaterThan(0)
+    for (const token of tokens) {
+      for (const text of texts.slice(1)) expect(text).not.toContain(token)
+      for (const span of spansText()) expect(span).not.toContain(token)
+    }
+    expectNothingLeaked(texts.slice(1), harness.seamEndpoint)
+  })
+
   it('meeting a refused connection', async () => {
     const port = await closedPort()
     const unreachable = await startHarness({
@@ -154,5 +197,14 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
     } finally {
       await unreachable.close()
     }
+  })
+
+  // Last: what the metrics and the spans of every request above hold.
+  it('leaves nothing in the metrics or the spans', async () => {
+    const metrics = await fetch(new URL('/metrics', harness.gatewayUrl))
+    expect(metrics.status).toBe(200)
+    const exported = [await metrics.text(), ...spansText()]
+    expect(exported.join('\n')).toContain('/client_sessions/get')
+    expectNothingLeaked(exported, harness.seamEndpoint)
   })
 })

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
 import { SeamClient } from '../src/seam/client.js'
-import { faultSuiteGateway, mutationDocument, readDocument, secrets } from './support/faults.js'
+import { entitiesDocument, faultSuiteGateway, mutationDocument, readDocument, secrets } from './support/faults.js'
 import { type GraphQLAnswer, type Harness, startHarness, withApiKey } from './support/harness.js'
 import { waitFor } from './support/wait-for.js'
 
@@ -54,6 +54,19 @@ const faults: Fault[] = [
   { bodyBytes: 64 * 1024 },
 ]
 
+/**
+ * Every kind of operation, taken in turn: reads (retried) and mutations (never retried). The list is
+ * filtered and the get-or-create finds its session, so that the fake's answers and memory stay the same size.
+ */
+const documents = [
+  readDocument,
+  'query Sessions { clientSessions(filter: { userIdentifierKey: "user_42" }) { clientSessionId token } }',
+  entitiesDocument,
+  mutationDocument,
+  `mutation GetOrCreate { getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) {
+    clientSession { clientSessionId token } } }`,
+]
+
 let harness: Harness
 let seamClient: SeamClient
 beforeAll(async () => {
@@ -82,7 +95,7 @@ interface Tally {
 }
 
 /**
- * Sends `total` requests, `concurrency` at a time, alternating a read and a mutation, and checks each
+ * Sends `total` requests, `concurrency` at a time, taking the documents in turn, and checks each
  * answer as it comes: answers are tallied, not kept, so that they do not weigh on the heap measured after.
  */
 async function load(total: number, concurrency: number, knownCodes: Set<string>): Promise<Tally> {
@@ -91,7 +104,7 @@ async function load(total: number, concurrency: number, knownCodes: Set<string>)
   const worker = async () => {
     while (next < total) {
       const index = next++
-      const answer = await harness.graphql(index % 2 === 0 ? readDocument : mutationDocument, { headers: withApiKey })
+      const answer = await harness.graphql(documents[index % documents.length]!, { headers: withApiKey })
       tally.answers += 1
       const errors = answer.body.errors ?? []
       const wellFormed =

@@ -29,6 +29,16 @@ describe('operation limits (defaults)', () => {
     expectRefused(await harness.graphql(aliasedReads(16), { headers: withApiKey }), 'aliases')
   })
 
+  it('refuses 16 aliased clientSessions lists before any upstream call', async () => {
+    harness = await startHarness()
+    const lists = (count: number) =>
+      `{ ${Array.from({ length: count }, (_, index) => `l${index}: clientSessions(filter: { userIdentifierKey: "user_${index}" }) { token }`).join(' ')} }`
+
+    expectRefused(await harness.graphql(lists(16), { headers: withApiKey }), 'aliases')
+    expect(codesOf(await harness.graphql(lists(15), { headers: withApiKey }))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(15)
+  })
+
   it('counts aliases through fragments, however often a fragment is spread', async () => {
     harness = await startHarness()
     // Eight aliases in a fragment, spread twice: 16 in the operation, though the document has 8.

@@ -36,6 +36,39 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     expect(harness.fakeSeam.requests).toHaveLength(12)
   })
 
+  it('refuses 26 clientSession reads (within a raised alias limit) before any call, and runs 25', async () => {
+    harness = await startHarness({ gateway: { operationLimits: { aliases: 30 } } })
+    const twentySix = await harness.graphql(reads(26), { headers: withApiKey })
+
+    expect(codesOf(twentySix)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+    expect(codesOf(await harness.graphql(reads(25), { headers: withApiKey }))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(25)
+  })
+
+  it('counts the distinct keys of _entities, as a federation gateway sends them, before any call', async () => {
+    harness = await startHarness()
+    const entities = (count: number, distinct: number) =>
+      harness.graphql(
+        'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ClientSession { clientSessionId } } }',
+        {
+          headers: withApiKey,
+          variables: {
+            r: Array.from({ length: count }, (_, index) => ({
+              __typename: 'ClientSession',
+              userIdentifierKey: `user_${index % distinct}`,
+            })),
+          },
+        },
+      )
+
+    expect(codesOf(await entities(26, 26))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+    // 40 references to 20 sessions: 20 calls, within the budget.
+    expect(codesOf(await entities(40, 20))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(20)
+  })
+
   it('takes the budget from the options', async () => {
     harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
     const four = await harness.graphql(reads(4), { headers: withApiKey })

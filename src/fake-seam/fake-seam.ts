@@ -599,9 +599,15 @@ async function sendLarge(response: ServerResponse, bytes: number): Promise<void>
   for (let sent = 0; sent < bytes; sent += piece.length) {
     if (response.destroyed) return
     if (!response.write(piece)) {
-      await new Promise((resolve) => {
-        response.once('drain', resolve)
-        response.once('close', resolve)
+      // Each wait takes both its listeners away again: a long answer waits many times.
+      await new Promise<void>((resolve) => {
+        const resume = () => {
+          response.off('drain', resume)
+          response.off('close', resume)
+          resolve()
+        }
+        response.once('drain', resume)
+        response.once('close', resume)
       })
     }
   }

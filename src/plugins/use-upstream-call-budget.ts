@@ -5,8 +5,8 @@
  * Each field that calls Seam says how many calls it makes at most, as `extensions: { upstreamCalls }`
  * in its definition; graphql-query-complexity adds them up over the operation that will run (through
  * fragments, honouring @skip and @include with the request's variables). Fields without the extension
- * cost nothing. What no prediction sees is stopped by the per-request counter in the Seam caller
- * (`maxCalls` in ../seam/client.ts), with the same code.
+ * cost nothing; `_entities` counts its distinct keys. What no prediction sees is stopped by the
+ * per-request counter in the Seam caller (`maxCalls` in ../seam/client.ts), with the same code.
  */
 import type { ExecutionArgs } from 'graphql'
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
@@ -14,8 +14,20 @@ import type { Plugin } from 'graphql-yoga'
 
 import { gatewayError } from '../seam/errors.js'
 
-const upstreamCalls: ComplexityEstimator = ({ field, childComplexity }) => {
-  const calls = field.extensions['upstreamCalls']
+/**
+ * Federation's `_entities` is made by the federation plugin, which takes no extensions: it makes at most
+ * one call per distinct key among its representations (the request's client session loader shares the rest).
+ */
+function entitiesCalls(representations: unknown): number {
+  if (!Array.isArray(representations)) return 0
+  const keys = representations.map((representation: Record<string, unknown> | null) =>
+    JSON.stringify([representation?.['clientSessionId'], representation?.['userIdentifierKey']]),
+  )
+  return new Set(keys).size
+}
+
+const upstreamCalls: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const calls = field.name === '_entities' ? entitiesCalls(args['representations']) : field.extensions['upstreamCalls']
   return (typeof calls === 'number' ? calls : 0) + childComplexity
 }
 

@@ -33,9 +33,29 @@ export const mutationDocument = `mutation Grant {
   }
 }`
 
+export const listDocument = 'query Sessions { clientSessions { clientSessionId token } }'
+export const createDocument = `mutation Create {
+  createClientSession(input: { userIdentifierKey: "user_new" }) { clientSession { clientSessionId token } }
+}`
+/** As a federation gateway fetches a session from this subgraph. */
+export const entitiesDocument = `query Entities {
+  _entities(representations: [{ __typename: "ClientSession", userIdentifierKey: "user_42" }]) {
+    ... on ClientSession { clientSessionId token }
+  }
+}`
+
+/** Each with the path of the field a fault fails. Reads are retried, mutations never. */
 export const operations = [
-  { kind: 'read', name: 'clientSession', document: readDocument },
-  { kind: 'mutation', name: 'grantClientSessionAccess', document: mutationDocument },
+  { kind: 'read', name: 'clientSession', path: ['clientSession'], document: readDocument },
+  { kind: 'read', name: 'clientSessions', path: ['clientSessions'], document: listDocument },
+  { kind: 'read', name: '_entities', path: ['_entities', 0], document: entitiesDocument },
+  {
+    kind: 'mutation',
+    name: 'grantClientSessionAccess',
+    path: ['grantClientSessionAccess'],
+    document: mutationDocument,
+  },
+  { kind: 'mutation', name: 'createClientSession', path: ['createClientSession'], document: createDocument },
 ] as const
 
 export interface FaultCase {
