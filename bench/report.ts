@@ -59,9 +59,9 @@ function maxOf(values: (number | undefined)[]): number | undefined {
   return known.length === 0 ? undefined : Math.max(...known)
 }
 
-/** Each round's gateway req/s over the baseline's req/s in the same round. */
-function ratios(runs: Measurement[]): number[] {
-  const gatewayRuns = runs.filter((run) => run.server === 'gateway')
+/** Each round's req/s of `server` over the baseline's req/s in the same round. */
+function ratios(runs: Measurement[], server: Server): number[] {
+  const gatewayRuns = runs.filter((run) => run.server === server)
   return gatewayRuns.flatMap((gatewayRun) => {
     const baseline = runs.find((run) => run.server === 'raw proxy' && run.round === gatewayRun.round)
     return baseline === undefined || baseline.load.requestsPerSecond === 0
@@ -84,9 +84,10 @@ export function table(scenarios: string[], measurements: Measurement[], notMeasu
     const skipped = notMeasured.find((entry) => entry.scenario === scenario)
     if (skipped !== undefined) return [`| ${scenario} | ${skipped.reason} | | | | | | |`]
     const runs = measurements.filter((run) => run.scenario === scenario)
-    const scenarioRatios = ratios(runs)
-    return (['raw proxy', 'gateway'] as const).map((server) => {
+    const servers = [...new Set(runs.map((run) => run.server))]
+    return servers.map((server) => {
       const own = runs.filter((run) => run.server === server)
+      const scenarioRatios = ratios(runs, server)
       const failed = own.reduce((sum, run) => sum + run.load.failed, 0)
       const ratio =
         server === 'raw proxy'
@@ -96,7 +97,7 @@ export function table(scenarios: string[], measurements: Measurement[], notMeasu
             : `**${median(scenarioRatios).toFixed(2)}**` +
               (scenarioRatios.length > 1 ? ` (${scenarioRatios.map((value) => value.toFixed(2)).join(' ')})` : '')
       return [
-        server === 'raw proxy' ? scenario : '',
+        server === servers[0] ? scenario : '',
         failed > 0 ? `${server} (${failed} failed)` : server,
         fixed(medianOf(own.map((run) => run.load.requestsPerSecond)), 0),
         fixed(medianOf(own.map((run) => run.load.p50Ms)), 2),
