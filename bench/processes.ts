@@ -41,13 +41,18 @@ export interface Started {
 /** Starts `node <args>`, pinned to `cpus` when given. */
 export function startNode(
   args: string[],
-  options: { cpus: string | undefined; env?: Record<string, string> },
+  options: {
+    cpus: string | undefined
+    env?: Record<string, string>
+    /** `ignore`: its stdout goes to /dev/null, read by no one (the gateway's request log). Default `pipe`. */
+    stdout?: 'pipe' | 'ignore'
+  },
 ): Started {
   const command = options.cpus === undefined ? process.execPath : 'taskset'
   const commandArgs = options.cpus === undefined ? args : ['-c', options.cpus, process.execPath, ...args]
   const child = spawn(command, commandArgs, {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   })
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -39,7 +39,7 @@ export function runLine({ scenario, server, round, load, usage }: Measurement): 
   return (
     `${round === 0 ? 'once' : `round ${round}`}  ${scenario} / ${server}: ${Math.round(load.requestsPerSecond)} req/s, ` +
     `p50 ${fixed(load.p50Ms, 2)} ms, p99 ${fixed(load.p99Ms, 2)} ms, peak RSS ${fixed(usage.peakRssMiB, 0)} MiB, ` +
-    `CPU ${fixed(usage.cpuPercent, 0)} %${load.failed > 0 ? `, ${load.failed} FAILED` : ''}`
+    `CPU ${fixed(usage.cpuPercent, 0)} % (${fixed(cpuPerRequestUs({ scenario, server, round, load, usage }), 0)} µs/request)${load.failed > 0 ? `, ${load.failed} FAILED` : ''}`
   )
 }
 
@@ -59,9 +59,9 @@ function maxOf(values: (number | undefined)[]): number | undefined {
   return known.length === 0 ? undefined : Math.max(...known)
 }
 
-/** Each round's gateway req/s over the baseline's req/s in the same round. */
-function ratios(runs: Measurement[]): number[] {
-  const gatewayRuns = runs.filter((run) => run.server === 'gateway')
+/** Each round's req/s of `server` over the baseline's req/s in the same round. */
+function ratios(runs: Measurement[], server: Server): number[] {
+  const gatewayRuns = runs.filter((run) => run.server === server)
   return gatewayRuns.flatMap((gatewayRun) => {
     const baseline = runs.find((run) => run.server === 'raw proxy' && run.round === gatewayRun.round)
     return baseline === undefined || baseline.load.requestsPerSecond === 0
@@ -70,9 +70,19 @@ function ratios(runs: Measurement[]): number[] {
   })
 }
 
+/**
+ * The server's CPU time per answered request, in microseconds: what a request costs, and much less
+ * sensitive than req/s to other processes taking the server's core (on a loaded machine a server gets
+ * only part of its core, and its req/s drops with that part while its cost per request does not).
+ */
+function cpuPerRequestUs({ load, usage }: Measurement): number | undefined {
+  if (usage.cpuPercent === undefined || load.requestsPerSecond === 0) return undefined
+  return ((usage.cpuPercent / 100) * 1_000_000) / load.requestsPerSecond
+}
+
 const header = [
-  '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU % | req/s ÷ raw proxy (per round) |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU % | CPU µs / request | req/s ÷ raw proxy (per round) |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ]
 
 /**
@@ -82,11 +92,12 @@ const header = [
 export function table(scenarios: string[], measurements: Measurement[], notMeasured: NotMeasured[]): string {
   const rows = scenarios.flatMap((scenario) => {
     const skipped = notMeasured.find((entry) => entry.scenario === scenario)
-    if (skipped !== undefined) return [`| ${scenario} | ${skipped.reason} | | | | | | |`]
+    if (skipped !== undefined) return [`| ${scenario} | ${skipped.reason} | | | | | | | |`]
     const runs = measurements.filter((run) => run.scenario === scenario)
-    const scenarioRatios = ratios(runs)
-    return (['raw proxy', 'gateway'] as const).map((server) => {
+    const servers = [...new Set(runs.map((run) => run.server))]
+    return servers.map((server) => {
       const own = runs.filter((run) => run.server === server)
+      const scenarioRatios = ratios(runs, server)
       const failed = own.reduce((sum, run) => sum + run.load.failed, 0)
       const ratio =
         server === 'raw proxy'
@@ -96,13 +107,14 @@ export function table(scenarios: string[], measurements: Measurement[], notMeasu
             : `**${median(scenarioRatios).toFixed(2)}**` +
               (scenarioRatios.length > 1 ? ` (${scenarioRatios.map((value) => value.toFixed(2)).join(' ')})` : '')
       return [
-        server === 'raw proxy' ? scenario : '',
+        server === servers[0] ? scenario : '',
         failed > 0 ? `${server} (${failed} failed)` : server,
         fixed(medianOf(own.map((run) => run.load.requestsPerSecond)), 0),
         fixed(medianOf(own.map((run) => run.load.p50Ms)), 2),
         fixed(medianOf(own.map((run) => run.load.p99Ms)), 2),
         fixed(maxOf(own.map((run) => run.usage.peakRssMiB)), 0),
         fixed(medianOf(own.map((run) => run.usage.cpuPercent)), 0),
+        fixed(medianOf(own.map(cpuPerRequestUs)), 0),
         ratio,
       ]
         .join(' | ')

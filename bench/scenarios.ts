@@ -10,8 +10,11 @@
 const clientSessionFields = 'clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt'
 const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
 
-/** The servers a scenario runs against: the baseline, and the gateway. */
-export type Server = 'raw proxy' | 'gateway'
+/**
+ * The servers a scenario runs against: the baseline, the gateway as `npm start` runs it (request log
+ * on), and the same gateway with metrics and tracing on.
+ */
+export type Server = 'raw proxy' | 'gateway' | 'gateway + metrics + tracing'
 
 /** A made-up API key: the stub takes any credential, the gateway wants one shaped like Seam's. */
 export const benchApiKey = 'seam_bench1_0123456789abcdefBENCHKEY'
@@ -121,7 +124,7 @@ export const growthScenarios: Scenario[] = [
 
 /** The HTTP request a scenario makes of one server. */
 export function requestFor(scenario: Scenario, server: Server): { path: string; body: string } {
-  if (server === 'gateway') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
+  if (server !== 'raw proxy') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
   const { path, body, fanout } = scenario.baseline
   return { path: fanout === 1 ? path : `${path}?fanout=${fanout}`, body: JSON.stringify(body) }
 }

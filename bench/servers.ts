@@ -44,7 +44,16 @@ export interface GatewayStart {
   firstRequest: Scenario
   /** Extra arguments for node, e.g. `--cpu-prof`. */
   nodeOptions?: string[]
+  /** Metrics on and spans exported to the stub: what observability costs. */
+  instrumented?: boolean
 }
+
+/**
+ * The gateway's settings beyond `npm start`'s defaults. SEAM_CALL_BUDGET: the default budget (25
+ * upstream calls per operation) refuses `_entities` with 100 keys before it runs; the budget's value
+ * changes no per-request work, so every scenario runs with the larger one.
+ */
+export const gatewaySettings = { SEAM_CALL_BUDGET: '200' }
 
 /**
  * Starts the built gateway (`dist/main.js`, as `npm start` runs it) and measures the time from spawning
@@ -64,12 +73,18 @@ export async function startGateway(options: GatewayStart): Promise<RunningServer
       PORT: String(port),
       HOST: '127.0.0.1',
       SEAM_ENDPOINT: options.upstream.origin,
+      ...gatewaySettings,
       ...(options.credential === 'server' && { SEAM_API_KEY: benchApiKey }),
+      ...(options.instrumented === true && {
+        METRICS_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: options.upstream.origin,
+      }),
     },
+    // Its request log (one line per request, on as in production) goes to /dev/null: a pipe read by
+    // this process would cost CPU on the load generator's core and could stall the gateway if full.
+    stdout: 'ignore',
   })
   children.push(started)
-  // Its start-up line is not needed (the port was chosen here), and a full pipe would stall it.
-  started.child.stdout?.resume()
   for (;;) {
     if (started.child.exitCode !== null) throw new Error(`the gateway exited: ${started.stderrTail()}`)
     const answered = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body }).then(

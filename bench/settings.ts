@@ -20,6 +20,8 @@ export interface Settings {
   growthConnections: number
   /** `server`: the gateway holds SEAM_API_KEY; `header`: each request brings its Authorization. */
   credential: 'server' | 'header'
+  /** Only the scenarios whose name contains one of these (BENCH_SCENARIOS, comma-separated); all when undefined. */
+  scenarios: string[] | undefined
 }
 
 /** A whole number of at least 1 from the environment variable `name`, or the fallback when it is unset. */
@@ -45,5 +47,9 @@ export function readSettings(): Settings {
     connections: whole('BENCH_CONNECTIONS', 32),
     growthConnections: whole('BENCH_GROWTH_CONNECTIONS', 1),
     credential,
+    scenarios: process.env['BENCH_SCENARIOS']
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
   }
 }

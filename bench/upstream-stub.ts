@@ -9,6 +9,7 @@
  *
  * Run as its own process; prints `{"port":…}` once it listens. `POST /_bench/list_size {"size":N}` sets
  * how many sessions `/client_sessions/list` answers with (a control call of the benchmark, not Seam's).
+ * `POST /v1/traces` answers 200, as an OpenTelemetry collector does, for the gateway with tracing on.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -98,6 +99,8 @@ async function answer(request: IncomingMessage, response: ServerResponse): Promi
     return send(response, 200, JSON.stringify({ ok: true }))
   }
   if (request.method !== 'POST') return send(response, 404, notFound)
+  // An OTLP/HTTP collector's answer, for the gateway with tracing on: spans are accepted and dropped.
+  if (request.url === '/v1/traces') return send(response, 200, '{}')
   if (request.headers.authorization === undefined) return send(response, 401, unauthorized)
   switch (request.url) {
     case '/client_sessions/grant_access':

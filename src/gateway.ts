@@ -13,6 +13,7 @@ import { useErrorCodes } from './plugins/use-error-codes.js'
 import { type MetricsOptions, useMetrics } from './plugins/use-metrics.js'
 import { useTracing } from './plugins/use-tracing.js'
 import { useReadiness } from './plugins/use-readiness.js'
+import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
 import { useRequestLog } from './plugins/use-request-log.js'
 import { useHiddenSchema } from './plugins/use-hidden-schema.js'
 import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
@@ -166,6 +167,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
+  const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -187,6 +189,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     ...(options.logger !== undefined && { logging: options.logger }),
     cors: corsFor(options.corsOrigins ?? []),
     batching: batchLimit > 0 && { limit: batchLimit },
+    // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
+    maxRequestBodySize: false,
     // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
@@ -205,9 +209,10 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       ...(options.metrics !== undefined ? [useMetrics(options.metrics)] : []),
       ...(tracerProvider !== undefined ? [useTracing({ tracerProvider })] : []),
       requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
+      useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  const requestListener = limitRequestBody(yoga, options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes)
+  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes)
   return {
     yoga,
     requestListener,

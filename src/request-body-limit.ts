@@ -16,6 +16,13 @@ const drainMaxMs = 10_000
 /** What the listener hands on: node:http's request with its body already read (whatwg-node uses it). */
 type RequestWithBody = IncomingMessage & { body?: Buffer }
 
+/** The requests whose body this listener has read within the limit: yoga need not bound them again. */
+const boundedRequests = new WeakSet<object>()
+
+/** Whether `request` (node:http's) came through `limitRequestBody`, its body read and within the limit. */
+export const isBodyBounded = (request: unknown): boolean =>
+  typeof request === 'object' && request !== null && boundedRequests.has(request)
+
 function refuse(request: IncomingMessage, response: ServerResponse, maxBytes: number): void {
   response.writeHead(413, { 'content-type': 'application/json; charset=utf-8' })
   response.end(
@@ -55,6 +62,7 @@ export function limitRequestBody(listener: RequestListener, maxBytes: number): R
     }
     const onEnd = () => {
       request.body = Buffer.concat(chunks)
+      boundedRequests.add(request)
       void listener(request, response)
     }
     request.on('data', onData)

@@ -76,6 +76,55 @@ describe('embedding', () => {
     expect(fakeSeam.requests).toHaveLength(1)
   })
 
+  it('refuses request bodies over the limit when mounted without its own listener', async () => {
+    const fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
+    const seamEndpoint = await fakeSeam.listen()
+    closers.push(() => fakeSeam.close())
+    const maxRequestBodyBytes = 2048
+    const gateway = createGateway({ seamEndpoint, upstreamTimeoutMs: 5_000, maxRequestBodyBytes })
+    const server = createServer((request, response) => void gateway.yoga(request, response))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    closers.push(async () => {
+      await new Promise((resolve) => server.close(resolve))
+      await gateway.close()
+    })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`
+    const query = '{ clientSession(userIdentifierKey: "user_42") { deviceCount } }'
+    const post = (body: BodyInit) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+    /** A valid request of `size` bytes: the query padded with spaces. */
+    const padded = (size: number) => {
+      const body = JSON.stringify({ query })
+      return body.replace(/}$/, `${' '.repeat(size - body.length)}}`)
+    }
+    /** The same bytes, sent in chunks without a content-length. */
+    const chunked = (text: string) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text)
+          for (let at = 0; at < bytes.length; at += 512) controller.enqueue(bytes.slice(at, at + 512))
+          controller.close()
+        },
+      })
+
+    const served = { data: { clientSession: { deviceCount: clientSession().device_count } } }
+    expect(await (await post(padded(maxRequestBodyBytes))).json()).toEqual(served)
+    expect(await (await post(chunked(padded(maxRequestBodyBytes)))).json()).toEqual(served)
+    for (const body of [padded(maxRequestBodyBytes + 1), chunked(padded(maxRequestBodyBytes + 1))]) {
+      const refused = await post(body)
+      expect(refused.status).toBe(413)
+      expect((await refused.json()).errors).toEqual([
+        { message: 'The request body is larger than 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+      ])
+    }
+    expect(fakeSeam.requests).toHaveLength(2)
+  })
+
   it('exports the schema it serves', () => {
     expect(printSchema(schema)).toContain('grantClientSessionAccess(input: GrantClientSessionAccessInput!)')
   })

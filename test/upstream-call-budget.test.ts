@@ -93,6 +93,23 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     const withoutMore = await harness.graphql(document, { headers: withApiKey, variables: { more: false } })
     expect(codesOf(withoutMore)).toEqual([])
     expect(harness.fakeSeam.requests).toHaveLength(3)
+
+    // The same document again, after it ran within the budget: its prediction still follows the variables.
+    const moreAgain = await harness.graphql(document, { headers: withApiKey, variables: { more: true } })
+    expect(codesOf(moreAgain)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+  })
+
+  it('predicts each operation of a document by itself, however often the document is sent', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const document = `query Small ${reads(1)} query Big ${reads(4)}`
+    for (let time = 0; time < 2; time++) {
+      const small = await harness.graphql(document, { headers: withApiKey, operationName: 'Small' })
+      const big = await harness.graphql(document, { headers: withApiKey, operationName: 'Big' })
+      expect(codesOf(small)).toEqual([])
+      expect(codesOf(big)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    }
+    expect(harness.fakeSeam.requests).toHaveLength(2)
   })
 })
 

