@@ -67,6 +67,10 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     // 40 references to 20 sessions: 20 calls, within the budget.
     expect(codesOf(await entities(40, 20))).toEqual([])
     expect(harness.fakeSeam.requests).toHaveLength(20)
+    // The same document once more, with more sessions than the budget: counted again, not taken from
+    // the prediction of the request before.
+    expect(codesOf(await entities(26, 26))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(20)
   })
 
   it('takes the budget from the options', async () => {

@@ -48,15 +48,21 @@ function predictedCalls({ schema, document, variableValues, operationName }: Exe
   }
 }
 
-/** Whether the document has `@skip` or `@include`, the only way variables change which fields run. */
-function hasConditions(document: DocumentNode): boolean {
+/**
+ * Whether the prediction for this document depends on the request's variables: through `@skip` or
+ * `@include`, or through `_entities`, whose estimate counts the keys of its representations (a
+ * federation gateway sends the same document with different references every time).
+ */
+function dependsOnVariables(document: DocumentNode): boolean {
   let found = false
+  const stop = () => {
+    found = true
+    return BREAK
+  }
   visit(document, {
-    Directive: (directive) => {
-      if (directive.name.value !== 'skip' && directive.name.value !== 'include') return undefined
-      found = true
-      return BREAK
-    },
+    Directive: (directive) =>
+      directive.name.value === 'skip' || directive.name.value === 'include' ? stop() : undefined,
+    Field: (field) => (field.name.value === '_entities' ? stop() : undefined),
   })
   return found
 }
@@ -64,13 +70,13 @@ function hasConditions(document: DocumentNode): boolean {
 /**
  * Predictions within the budget, per document (yoga's parse cache hands the same DocumentNode to every
  * request with the same query) and operation name: walking the document on every request was 5 % of
- * the gateway's CPU under load. Only documents without `@skip`/`@include` are cached: for them the
- * prediction does not depend on the variables (the estimator reads no arguments). A prediction over the
+ * the gateway's CPU under load. Only documents whose prediction does not depend on the variables are
+ * cached (see `dependsOnVariables`). A prediction over the
  * budget is never taken from the cache, so a request whose variables do not coerce is still left to
  * execution to refuse, exactly as without the cache.
  */
 interface CachedPredictions {
-  conditional: boolean
+  variable: boolean
   withinBudget: Map<string, number>
 }
 
@@ -79,10 +85,10 @@ export function useUpstreamCallBudget(budget: number): Plugin {
   const predict = (args: ExecutionArgs): number | undefined => {
     let cached = cache.get(args.document)
     if (cached === undefined) {
-      cached = { conditional: hasConditions(args.document), withinBudget: new Map() }
+      cached = { variable: dependsOnVariables(args.document), withinBudget: new Map() }
       cache.set(args.document, cached)
     }
-    if (cached.conditional) return predictedCalls(args)
+    if (cached.variable) return predictedCalls(args)
     const key = args.operationName ?? ''
     const known = cached.withinBudget.get(key)
     if (known !== undefined) return known
