@@ -5,6 +5,7 @@
 import { vi } from 'vitest'
 
 import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
+import * as observability from '../../src/observability.js'
 import { createGateway, type Gateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
 
@@ -98,7 +99,7 @@ export async function startHarness(
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       ...options.gateway,
     },
-    options.dependencies?.(seamEndpoint),
+    { observability, ...options.dependencies?.(seamEndpoint) },
   )
   const server: RunningServer = await listen(gateway, 0, '127.0.0.1', { drainMs: 1_000 })
 
