@@ -49,6 +49,8 @@ let window: LoadWindow
 try {
   const stub = await startUpstreamStub(pinning)
   const gateway = await startGateway({
+    // The same code as `npm start` runs, but one file per module: the bundle would put every sample in one file.
+    entry: 'main.unbundled.js',
     pinning,
     upstream: stub,
     credential: settings.credential,
