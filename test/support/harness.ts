@@ -89,6 +89,12 @@ export async function startHarness(
   const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
     vi.spyOn(console, level).mockImplementation(record(`console.${level}`)),
   )
+  // The request log writes to process.stdout directly, not through the console: caught here, one entry a line.
+  const stdoutSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
+    for (const line of text.split('\n')) if (line !== '') logs.push(`stdout ${line}`)
+    return true
+  })
   const gateway = createGateway(
     {
       seamEndpoint,
@@ -122,6 +128,7 @@ export async function startHarness(
       await server.close()
       await fakeSeam.close()
       for (const spy of consoleSpies) spy.mockRestore()
+      stdoutSpy.mockRestore()
     },
   }
 }
