@@ -7,7 +7,7 @@
  * <file.cpuprofile>` summarises an existing profile instead.
  *
  * Knobs: BENCH_PROFILE_DURATION_S (default 10), BENCH_PROFILE_SCENARIO (a scenario name, default the
- * first of the main table), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
+ * first of the main table), BENCH_PROFILE_INSTRUMENTED=1 (metrics and tracing on), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -55,6 +55,7 @@ try {
     upstream: stub,
     credential: settings.credential,
     firstRequest: scenario,
+    instrumented: process.env['BENCH_PROFILE_INSTRUMENTED'] === '1',
     // A finer interval than the default 1 ms: a request takes a few hundred microseconds.
     nodeOptions: [
       '--cpu-prof',
