@@ -7,7 +7,7 @@
  * <file.cpuprofile>` summarises an existing profile instead.
  *
  * Knobs: BENCH_PROFILE_DURATION_S (default 10), BENCH_PROFILE_SCENARIO (a scenario name, default the
- * first of the main table), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
+ * first of the main table), BENCH_PROFILE_INSTRUMENTED=1 (metrics and tracing on), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -49,10 +49,13 @@ let window: LoadWindow
 try {
   const stub = await startUpstreamStub(pinning)
   const gateway = await startGateway({
+    // The same code as `npm start` runs, but one file per module: the bundle would put every sample in one file.
+    entry: 'main.unbundled.js',
     pinning,
     upstream: stub,
     credential: settings.credential,
     firstRequest: scenario,
+    instrumented: process.env['BENCH_PROFILE_INSTRUMENTED'] === '1',
     // A finer interval than the default 1 ms: a request takes a few hundred microseconds.
     nodeOptions: [
       '--cpu-prof',

@@ -42,6 +42,8 @@ export interface GatewayStart {
   credential: 'server' | 'header'
   /** The request whose first successful answer ends start-up. */
   firstRequest: Scenario
+  /** `main.unbundled.js` for a profile whose samples name their packages. Default `main.js`, what `npm start` runs. */
+  entry?: 'main.js' | 'main.unbundled.js'
   /** Extra arguments for node, e.g. `--cpu-prof`. */
   nodeOptions?: string[]
   /** Metrics on and spans exported to the stub: what observability costs. */
@@ -60,7 +62,7 @@ export const gatewaySettings = { SEAM_CALL_BUDGET: '200' }
  * it to its first successful answer.
  */
 export async function startGateway(options: GatewayStart): Promise<RunningServer & { startupMs: number }> {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url))
+  const main = fileURLToPath(new URL(`../${options.entry ?? 'main.js'}`, import.meta.url))
   if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first')
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`

@@ -26,16 +26,21 @@ const exampleMutation = `mutation GrantAccess {
 }
 `
 
-const gateway = createGateway({
-  ...config,
-  seamEndpoint,
-  serverCredential: undefined,
-  // GraphiQL opens with the example and the demo credential filled in (unless GRAPHIQL turned it off).
-  graphiql: config.graphiql && {
-    defaultQuery: exampleMutation,
-    headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
+const observability =
+  config.metrics !== undefined || config.tracing !== undefined ? await import('./observability.js') : undefined
+const gateway = createGateway(
+  {
+    ...config,
+    seamEndpoint,
+    serverCredential: undefined,
+    // GraphiQL opens with the example and the demo credential filled in (unless GRAPHIQL turned it off).
+    graphiql: config.graphiql && {
+      defaultQuery: exampleMutation,
+      headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
+    },
   },
-})
+  { ...(observability !== undefined && { observability }) },
+)
 const server = await listenOrExit(gateway, config)
 
 console.log(`Seam GraphQL gateway (demo) at ${server.graphqlUrl}

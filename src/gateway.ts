@@ -8,10 +8,10 @@ import type { TracerProvider } from '@opentelemetry/api'
 import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
-import { createOtlpTracerProvider, type OtlpTracingOptions } from './otlp-tracer-provider.js'
+import type * as ObservabilityModule from './observability.js'
+import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
-import { type MetricsOptions, useMetrics } from './plugins/use-metrics.js'
-import { useTracing } from './plugins/use-tracing.js'
+import type { MetricsOptions } from './plugins/use-metrics.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
 import { useRequestLog } from './plugins/use-request-log.js'
@@ -142,6 +142,20 @@ function corsFor(origins: readonly string[]) {
 /** Parts a host application or a test may supply instead of the defaults. */
 export interface GatewayDependencies {
   seamClient?: SeamClient
+  /**
+   * The metrics and tracing plugins (./observability.ts), needed when `metrics` or `tracing` is set. The
+   * package's `createGateway` supplies them; `npm start` loads them only when it needs them.
+   */
+  observability?: Observability
+}
+
+export type Observability = typeof ObservabilityModule
+
+function observabilityFor(options: GatewayOptions, { observability }: GatewayDependencies): Observability | undefined {
+  if (observability === undefined && (options.metrics !== undefined || options.tracing !== undefined)) {
+    throw new Error('metrics and tracing need dependencies.observability (the module ./observability.js)')
+  }
+  return observability
 }
 
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
@@ -158,8 +172,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       },
     })
   const { tracing } = options
+  const observability = observabilityFor(options, dependencies)
   const ownTracerProvider =
-    tracing !== undefined && 'otlpTracesEndpoint' in tracing ? createOtlpTracerProvider(tracing) : undefined
+    tracing !== undefined && 'otlpTracesEndpoint' in tracing
+      ? observability?.createOtlpTracerProvider(tracing)
+      : undefined
   const tracerProvider =
     tracing !== undefined && 'tracerProvider' in tracing ? tracing.tracerProvider : ownTracerProvider
   const introspection = options.introspection ?? true
@@ -206,8 +223,12 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useUpstreamCallBudget(upstreamCallBudget),
       ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
-      ...(options.metrics !== undefined ? [useMetrics(options.metrics)] : []),
-      ...(tracerProvider !== undefined ? [useTracing({ tracerProvider })] : []),
+      ...(options.metrics !== undefined && observability !== undefined
+        ? [observability.useMetrics(options.metrics)]
+        : []),
+      ...(tracerProvider !== undefined && observability !== undefined
+        ? [observability.useTracing({ tracerProvider })]
+        : []),
       requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
       useRequestBodyLimit(maxRequestBodyBytes),
     ],

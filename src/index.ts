@@ -4,15 +4,22 @@
  * limit) and the yoga instance itself (with its WHATWG `fetch(request)`); `loadConfig()` reads the
  * environment into options it takes as they are; `schema` is the executable schema it serves.
  */
-export { type Config, ConfigError, loadConfig } from './config.js'
-export type { GatewayContext } from './context.js'
-export {
-  createGateway,
+import {
+  createGateway as createGatewayWith,
   type Gateway,
   type GatewayDependencies,
   type GatewayOptions,
-  type TracingOptions,
 } from './gateway.js'
+import * as observability from './observability.js'
+
+export { type Config, ConfigError, loadConfig } from './config.js'
+export type { GatewayContext } from './context.js'
+export { type Gateway, type GatewayDependencies, type GatewayOptions, type TracingOptions } from './gateway.js'
+/** A gateway for these options; metrics and tracing are available (./main.ts loads them only when on). */
+export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
+  return createGatewayWith(options, { observability, ...dependencies })
+}
+
 export type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 export type { MetricsOptions } from './plugins/use-metrics.js'
 export { schema } from './schema/index.js'

@@ -8,13 +8,15 @@ import { type Harness, startHarness } from './support/harness.js'
 let harness: Harness
 afterEach(() => harness.close())
 
-it('catches what the gateway prints through the console and through yoga’s logger', async () => {
+it('catches what the gateway prints through the console, to stdout and through yoga’s logger', async () => {
   harness = await startHarness()
   console.error('printed through console.error')
   console.info('printed through console.info')
+  process.stdout.write('printed to stdout\n')
   await harness.graphql('{ __typename }')
 
   expect(harness.logs).toContain('console.error printed through console.error')
   expect(harness.logs).toContain('console.info printed through console.info')
+  expect(harness.logs).toContain('stdout printed to stdout')
   expect(harness.logs.some((line) => line.startsWith('debug '))).toBe(true)
 })

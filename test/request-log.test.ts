@@ -146,6 +146,6 @@ describe('the request log', () => {
     harness = await startHarness()
     await harness.graphql(readDocument, { headers: withApiKey })
 
-    expect(harness.logs.filter((line) => line.startsWith('console.log {"time"'))).toHaveLength(1)
+    expect(harness.logs.filter((line) => line.startsWith('stdout {"time"'))).toHaveLength(1)
   })
 })

@@ -5,6 +5,7 @@
 import { vi } from 'vitest'
 
 import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
+import * as observability from '../../src/observability.js'
 import { createGateway, type Gateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
 
@@ -88,6 +89,12 @@ export async function startHarness(
   const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
     vi.spyOn(console, level).mockImplementation(record(`console.${level}`)),
   )
+  // The request log writes to process.stdout directly, not through the console: caught here, one entry a line.
+  const stdoutSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
+    for (const line of text.split('\n')) if (line !== '') logs.push(`stdout ${line}`)
+    return true
+  })
   const gateway = createGateway(
     {
       seamEndpoint,
@@ -98,7 +105,7 @@ export async function startHarness(
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       ...options.gateway,
     },
-    options.dependencies?.(seamEndpoint),
+    { observability, ...options.dependencies?.(seamEndpoint) },
   )
   const server: RunningServer = await listen(gateway, 0, '127.0.0.1', { drainMs: 1_000 })
 
@@ -121,6 +128,7 @@ export async function startHarness(
       await server.close()
       await fakeSeam.close()
       for (const spy of consoleSpies) spy.mockRestore()
+      stdoutSpy.mockRestore()
     },
   }
 }

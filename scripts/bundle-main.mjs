@@ -1,0 +1,31 @@
+/**
+ * `npm run build`'s last step: `dist/main.js` (what `npm start` and the package's bin run) becomes one
+ * file with its dependencies in it. Node 20 loads the hundreds of modules of the unbundled tree (yoga,
+ * graphql-tools, whatwg-node, Pothos, Apollo, undici) through its ES module loader one by one, which was
+ * half of start-up; bundled, the gateway answers in about half the time. The library entry
+ * (`dist/index.js`) stays unbundled for embedders, and so does everything loaded on demand that is big
+ * and rarely used (GraphiQL's page).
+ */
+import { copyFileSync } from 'node:fs'
+
+import { build } from 'esbuild'
+
+// Kept unbundled too: `npm run bench:profile` runs it, so that its samples name the package they come from.
+copyFileSync('dist/main.js', 'dist/main.unbundled.js')
+
+await build({
+  entryPoints: ['dist/main.js'],
+  outfile: 'dist/main.js',
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // 9 MB of script that a production gateway (GraphiQL off) never loads: left to be imported on first use.
+  external: ['@graphql-yoga/render-graphiql'],
+  // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as createRequireForBundle } from 'node:module'\nconst require = createRequireForBundle(import.meta.url)",
+  },
+  logLevel: 'warning',
+})
