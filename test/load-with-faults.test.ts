@@ -161,8 +161,12 @@ describe('2000 requests at concurrency 50 with random upstream faults', () => {
     expect(upstreamRequests).toBeGreaterThan(2_000)
     expect(underFaults.successes).toBeGreaterThan(1_000)
 
-    // Open upstream sockets: no more than the load's concurrency, as after the warm-up; none busy.
-    expect(after.sockets).toBeLessThanOrEqual(Math.max(before.sockets, concurrency))
+    // Open upstream sockets: no more than the load's concurrency, as after the warm-up; none busy. A
+    // connection that a fault reset may still be closing on the fake's side for a moment: waitFor gives
+    // it that moment, and fails if more sockets than that stay open.
+    const socketLimit = Math.max(before.sockets, concurrency)
+    await waitFor(() => harness.fakeSeam.liveConnections <= socketLimit, `at most ${socketLimit} open upstream sockets`)
+    expect(after.sockets).toBeGreaterThan(0)
     // The heap: back within a few megabytes of where the warm-up left it.
     expect(after.heapUsed - before.heapUsed).toBeLessThan(8 * 1024 * 1024)
   }, 120_000)
