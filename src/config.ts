@@ -2,7 +2,9 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
+import { defaultMaxResponseBytes } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
+import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
@@ -194,10 +196,10 @@ export function loadConfig(env: Environment = process.env): Config {
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
     maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
-    upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
-    upstreamRetries: integer(env, 'SEAM_RETRIES', 2, 0, 2),
-    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', 100, 0, 60_000),
-    upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
+    upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', defaultMaxResponseBytes, 1024, 1024 ** 3),
+    upstreamRetries: integer(env, 'SEAM_RETRIES', defaultRetryPolicy.retries, 0, 2),
+    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', defaultRetryPolicy.baseDelayMs, 0, 60_000),
+    upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
     readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),

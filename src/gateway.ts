@@ -132,8 +132,11 @@ function corsFor(origins: readonly string[]) {
       'x-graphql-yoga-csrf',
     ],
   }
+  if (anyOrigin) {
+    const toAnyOrigin = { ...allowed, origin: '*', credentials: false }
+    return () => toAnyOrigin
+  }
   return (request: Request) => {
-    if (anyOrigin) return { ...allowed, origin: '*', credentials: false }
     const origin = request.headers.get('origin')
     return origin !== null && origins.includes(origin) ? { ...allowed, origin, credentials: true } : false
   }

@@ -114,15 +114,16 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
         }),
       )
     },
-    onRequest: async ({ url, request, fetchAPI, endResponse }) => {
+    // Not async: every other request passes straight through, without a promise of its own.
+    onRequest: ({ url, request, fetchAPI, endResponse }) => {
       if (path === false || url.pathname !== path) return
       if (!authorized(request.headers.get('authorization'))) {
         endResponse(new fetchAPI.Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }))
         return
       }
-      endResponse(
-        new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }),
-      )
+      return registry.metrics().then((text) => {
+        endResponse(new fetchAPI.Response(text, { headers: { 'content-type': registry.contentType } }))
+      })
     },
     onParse:
       ({ context }) =>

@@ -73,11 +73,20 @@ function pathOf(url: string): string {
 }
 
 /**
+ * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
+ * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
+ * error is swallowed. The write's callback runs before the event is emitted.
+ */
+const ignoreWriteError = (error: Error | null | undefined) => {
+  if (error != null && process.stdout.listenerCount('error') === 0) process.stdout.once('error', () => {})
+}
+
+/**
  * Straight to stdout: console.log formats its arguments and goes through the Console's stream handling
  * on every call (2.6 % of busy time under load); a string needs none of it.
  */
 const writeToStdout = (line: string) => {
-  process.stdout.write(line + '\n')
+  process.stdout.write(line + '\n', ignoreWriteError)
 }
 
 export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): Plugin<GatewayContext> {

@@ -12,7 +12,7 @@ export interface UserIdentityInput {
 }
 
 /** The one user identity ID the input names, if any. */
-export function userIdentityIdOf({ userIdentityId, userIdentityIds }: UserIdentityInput): string | undefined {
+function userIdentityIdOf({ userIdentityId, userIdentityIds }: UserIdentityInput): string | undefined {
   if (userIdentityIds == null) return userIdentityId ?? undefined
   const [onlyId] = userIdentityIds
   if (userIdentityIds.length !== 1 || onlyId === undefined) {

@@ -134,9 +134,10 @@ const schemeNames: Record<string, string> = {
 export function assertAccepted(endpoint: SeamEndpoint, credential: CallerCredential): SeamCredential {
   if (credential instanceof SeamCredentialFormatError) throw credential
   const schemes = acceptedCredentials(endpoint)
-  const expected = schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
+  // Named only in a refusal: not built on every call that is accepted.
+  const expected = () => schemes.flatMap((scheme) => schemeNames[scheme] ?? []).join(', or ')
   if (credential === undefined) {
-    throw new SeamCredentialError(`This operation needs a Seam credential (Authorization: Bearer …): ${expected}.`)
+    throw new SeamCredentialError(`This operation needs a Seam credential (Authorization: Bearer …): ${expected()}.`)
   }
   const { publishableKey, ...bearer } = credential
   const hasBearer = bearer.authorization !== undefined
@@ -145,5 +146,5 @@ export function assertAccepted(endpoint: SeamEndpoint, credential: CallerCredent
     return { kind: 'publishable_key', publishableKey }
   }
   if (hasBearer && bearer.kind === 'unknown') return bearer
-  throw new SeamCredentialError(`This operation accepts ${expected}.`)
+  throw new SeamCredentialError(`This operation accepts ${expected()}.`)
 }
