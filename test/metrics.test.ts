@@ -121,6 +121,20 @@ describe('/metrics', () => {
     ).toBe(1)
   })
 
+  it('labels by the operations of the document, never by an operationName the request only claims', async () => {
+    const harness = await start({ gateway: { metrics: {} } })
+    for (const invented of ['Invented1', 'Invented2']) {
+      const answer = await harness.graphql('query Session { __typename }', {
+        headers: withApiKey,
+        operationName: invented,
+      })
+      expect(answer.body.errors?.length).toBeGreaterThan(0)
+    }
+    const text = await (await fetch(metricsUrl(harness))).text()
+    expect(text).toContain('graphql_gateway_requests_total')
+    expect(text).not.toContain('Invented')
+  })
+
   it("keeps the Prometheus plugin's request duration histogram, without the URL, and counts deprecated fields", async () => {
     const harness = await start({ gateway: { metrics: {} } })
     await harness.graphql(read, { headers: withApiKey })

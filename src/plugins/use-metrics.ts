@@ -38,6 +38,10 @@ interface Operation {
 /** Before the document parses there is no operation: such requests are counted under this one. */
 const noOperation: Operation = { operationName: '', operationType: 'none' }
 
+/**
+ * The label is the name of an operation in the document, never the `operationName` a request merely
+ * claims: a name that matches nothing would let any client mint new series, which are kept forever.
+ */
 function operationNameLabel(name: string | undefined): string {
   return name ?? 'anonymous'
 }
@@ -108,6 +112,9 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
             graphql_envelop_error_result: false,
             graphql_envelop_phase_subscribe: false,
             graphql_envelop_schema_change: false,
+            // Labelled with the operationName the request claims, before the document is known: any client
+            // could mint series. Parsing is served from yoga's cache anyway.
+            graphql_envelop_phase_parse: false,
           },
           // The URL would make a series per query string, and a GET query's variables would show.
           labels: { url: false },
@@ -131,7 +138,7 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
         if (result instanceof Error || result === null) return
         const operation = getOperationAST(result, context.params.operationName)
         operations.set(context, {
-          operationName: operationNameLabel(operation?.name?.value ?? context.params.operationName ?? undefined),
+          operationName: operationNameLabel(operation?.name?.value),
           operationType: operation?.operation ?? 'unknown',
         })
       },
@@ -140,7 +147,7 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
       counted.add(request)
       count(
         operations.get(context) ?? {
-          operationName: operationNameLabel(context.params.operationName ?? undefined),
+          operationName: operationNameLabel(undefined),
           operationType: 'unknown',
         },
         result,
