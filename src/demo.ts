@@ -5,7 +5,7 @@
 import { demoApiKey, demoWorkspace } from './fake-seam/demo-data.js'
 import { FakeSeam } from './fake-seam/fake-seam.js'
 import { createGateway } from './gateway.js'
-import { closeOnSignals, listenOrExit, loadConfigOrExit } from './process-lifecycle.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
 const fakeSeam = new FakeSeam(demoWorkspace)
@@ -26,8 +26,6 @@ const exampleMutation = `mutation GrantAccess {
 }
 `
 
-const observability =
-  config.metrics !== undefined || config.tracing !== undefined ? await import('./observability.js') : undefined
 const gateway = createGateway(
   {
     ...config,
@@ -39,7 +37,7 @@ const gateway = createGateway(
       headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
     },
   },
-  { ...(observability !== undefined && { observability }) },
+  await observabilityFor(config),
 )
 const server = await listenOrExit(gateway, config)
 

@@ -5,7 +5,7 @@
  * during the drain ends the process at once (Node's default, as the handlers are `once`).
  */
 import { type Config, ConfigError, loadConfig } from './config.js'
-import type { Gateway } from './gateway.js'
+import type { Gateway, GatewayDependencies } from './gateway.js'
 import { listen, type RunningServer } from './server.js'
 
 function exit(message: string): never {
@@ -20,6 +20,14 @@ export function loadConfigOrExit(): Config {
     if (error instanceof ConfigError) exit(`Configuration error: ${error.message}`)
     throw error
   }
+}
+
+/**
+ * The metrics and tracing plugins when the configuration turns either on, and nothing otherwise:
+ * prom-client and OpenTelemetry are a quarter of start-up, so they are loaded only when asked for.
+ */
+export async function observabilityFor({ metrics, tracing }: Config): Promise<GatewayDependencies> {
+  return metrics !== undefined || tracing !== undefined ? { observability: await import('./observability.js') } : {}
 }
 
 export function listenOrExit(gateway: Gateway, { port, host, shutdownDrainMs }: Config): Promise<RunningServer> {
