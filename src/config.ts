@@ -8,6 +8,7 @@ import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
+import { defaultDrainMs } from './server.js'
 import type { OperationLimits } from './plugins/use-operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
@@ -200,8 +201,8 @@ export function loadConfig(env: Environment = process.env): Config {
     upstreamRetries: integer(env, 'SEAM_RETRIES', defaultRetryPolicy.retries, 0, 2),
     upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', defaultRetryPolicy.baseDelayMs, 0, 60_000),
     upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
-    readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', 5_000, 100, 3_600_000),
-    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000),
+    readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', gatewayDefaults.readyCheckIntervalMs, 100, 3_600_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaultDrainMs, 0, 600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),

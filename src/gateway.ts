@@ -99,6 +99,7 @@ export const gatewayDefaults = {
   upstreamCallBudget: 25,
   batchLimit: 0,
   maxRequestBodyBytes: 100 * 1024,
+  readyCheckIntervalMs: 5_000,
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
@@ -219,7 +220,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useReadiness({
         isShuttingDown: () => shuttingDown,
         probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
-        probeIntervalMs: options.readyCheckIntervalMs ?? 5_000,
+        probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
       }),
       useCSRFPrevention(),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),

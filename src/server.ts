@@ -19,11 +19,14 @@ export interface ListenOptions {
   drainMs?: number
 }
 
+/** How long requests in flight may take to finish once closing has begun, unless told otherwise. */
+export const defaultDrainMs = 10_000
+
 export async function listen(
   gateway: Gateway,
   port: number,
   host: string,
-  { drainMs = 10_000 }: ListenOptions = {},
+  { drainMs = defaultDrainMs }: ListenOptions = {},
 ): Promise<RunningServer> {
   const server = createServer(gateway.requestListener)
   await new Promise<void>((resolve, reject) => {
