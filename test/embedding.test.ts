@@ -81,7 +81,7 @@ describe('embedding', () => {
     const seamEndpoint = await fakeSeam.listen()
     closers.push(() => fakeSeam.close())
     const maxRequestBodyBytes = 2048
-    const gateway = createGateway({ seamEndpoint, upstreamTimeoutMs: 5_000, maxRequestBodyBytes })
+    const gateway = createGateway({ seamEndpoint, upstreamTimeoutMs: 5_000, maxRequestBodyBytes, requestLog: false })
     const server = createServer((request, response) => void gateway.yoga(request, response))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     closers.push(async () => {
