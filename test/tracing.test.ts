@@ -42,6 +42,15 @@ function operationSpan(spans: ReadableSpan[], name: string): ReadableSpan {
 const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) =>
   spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId)
 
+// The example of the W3C Trace Context specification: a caller's span, sampled.
+const callerTrace = {
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+}
+
+/** The `traceparent` that names a span, as Seam should receive it. */
+const traceparentOf = (span: ReadableSpan) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`
+
 describe('tracing', () => {
   it('makes a span per operation, and under it a span per upstream call with endpoint, status and request id', async () => {
     const { harness, exporter } = await startTraced()
@@ -128,6 +137,20 @@ describe('tracing', () => {
     expect(calls[0]!.status.code).toBe(SpanStatusCode.UNSET)
     expect(calls[0]!.attributes).toMatchObject({ 'seam.attempts': 2, 'http.response.status_code': 200 })
     expect(calls[0]!.attributes['seam.request_id']).not.toBe('req-503')
+    // Both attempts name the one span, in a trace of the gateway's own (the caller sent none).
+    expect(harness.fakeSeam.requests.map((request) => request.headers['traceparent'])).toEqual([
+      traceparentOf(calls[0]!),
+      traceparentOf(calls[0]!),
+    ])
+  })
+
+  it('sends Seam no trace context without tracing, whatever the caller sends', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(read, { headers: { ...withApiKey, ...callerTrace } })
+    expect(answer.body.errors).toBeUndefined()
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expect(harness.fakeSeam.requests[0]!.headers).not.toHaveProperty('traceparent')
+    expect(harness.fakeSeam.requests[0]!.headers).not.toHaveProperty('tracestate')
   })
 
   it('exports over OTLP/HTTP when given an endpoint, and flushes on close', async () => {

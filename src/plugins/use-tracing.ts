@@ -2,16 +2,24 @@
  * OpenTelemetry tracing: a span per GraphQL operation (from `@envelop/opentelemetry`), and under it a
  * span per call the operation made to Seam, with its endpoint, status, duration and Seam request id.
  *
- * The upstream spans are made from the finished calls the context records (GatewayContext.upstreamCalls),
- * with their own start time and duration, rather than around the call: the Seam client then knows
- * nothing of tracing, and the parent is found through the GraphQL context, so no global context manager
- * has to be registered in a host application's process.
+ * Each call tells Seam its own span's context in a `traceparent` header, so the trace runs on into
+ * Seam. The parent of every span is found through the GraphQL context, never through an active
+ * context, so no global context manager or propagator has to be registered in a host application's
+ * process.
  */
 import { getCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
-import { type Attributes, SpanKind, SpanStatusCode, type TracerProvider, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  defaultTextMapSetter,
+  SpanKind,
+  SpanStatusCode,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import type { Plugin } from 'graphql-yoga'
 
-import type { GatewayContext } from '../context.js'
+import type { UpstreamCallTracer } from '../context.js'
 import type { UpstreamCall } from '../seam/client.js'
 import { seamErrorCode } from '../seam/errors.js'
 
@@ -23,14 +31,13 @@ export interface UseTracingOptions {
 
 const tracerNameDefault = 'seam-graphql-gateway'
 
+const propagator = new W3CTraceContextPropagator()
+
 /** `performance.now()` times are relative to the time origin; spans want wall-clock milliseconds. */
 const wallClock = (performanceTime: number) => performance.timeOrigin + performanceTime
 
 function attributesOf(call: UpstreamCall): Attributes {
   return {
-    'http.request.method': 'POST',
-    'url.path': call.endpoint,
-    'seam.endpoint': call.endpoint,
     'seam.duration_ms': call.durationMs,
     'seam.attempts': call.attempts,
     ...(call.status !== undefined && { 'http.response.status_code': call.status }),
@@ -40,10 +47,7 @@ function attributesOf(call: UpstreamCall): Attributes {
 }
 
 export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: UseTracingOptions): Plugin {
-  const tracer = tracerProvider.getTracer(tracerName)
   return {
-    // Added right after this plugin, so this plugin's onExecuteDone runs before the one that ends the
-    // operation span: the upstream spans are recorded while their parent is still open.
     onPluginInit: ({ addPlugin }) => {
       addPlugin(
         // No variables, results or resolver spans: they may hold personal data and cost a span per field.
@@ -57,21 +61,41 @@ export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: U
         ) as unknown as Plugin,
       )
     },
-    onExecute: () => ({
-      onExecuteDone: ({ args }) => {
-        const context = args.contextValue as Partial<GatewayContext>
-        const parent = getCurrentOtelContext(context)
-        if (trace.getSpan(parent) === undefined) return
-        for (const call of context.upstreamCalls ?? []) {
-          const span = tracer.startSpan(
-            `POST ${call.endpoint}`,
-            { kind: SpanKind.CLIENT, startTime: wallClock(call.startedAt), attributes: attributesOf(call) },
-            parent,
-          )
-          if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error.message })
-          span.end(wallClock(call.startedAt + call.durationMs))
-        }
+  }
+}
+
+/**
+ * The upstream half of tracing, for the context factory: a CLIENT span per call under the operation's
+ * span, started when the call starts, whose context Seam receives as `traceparent` (the same on every
+ * attempt of a retried read), and ended with what the call did. The caller's own `traceparent` never
+ * reaches Seam: only the gateway's span does.
+ */
+export function traceUpstreamCalls({
+  tracerProvider,
+  tracerName = tracerNameDefault,
+}: UseTracingOptions): UpstreamCallTracer {
+  const tracer = tracerProvider.getTracer(tracerName)
+  return (graphqlContext, endpoint, startedAt) => {
+    const parent = getCurrentOtelContext(graphqlContext)
+    if (trace.getSpan(parent) === undefined) return undefined
+    const span = tracer.startSpan(
+      `POST ${endpoint}`,
+      {
+        kind: SpanKind.CLIENT,
+        startTime: wallClock(startedAt),
+        attributes: { 'http.request.method': 'POST', 'url.path': endpoint, 'seam.endpoint': endpoint },
       },
-    }),
+      parent,
+    )
+    const headers: Record<string, string> = {}
+    propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter)
+    return {
+      headers,
+      end: (call) => {
+        span.setAttributes(attributesOf(call))
+        if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error.message })
+        span.end(wallClock(call.startedAt + call.durationMs))
+      },
+    }
   }
 }
