@@ -69,8 +69,8 @@ export interface GatewayOptions {
    */
   metrics?: MetricsOptions | undefined
   /**
-   * OpenTelemetry spans: one per GraphQL operation, with a child per upstream call whose context Seam
-   * receives as `traceparent`. Default off. Give your own
+   * OpenTelemetry spans: one per GraphQL operation, continuing the caller's `traceparent`, with a child
+   * per upstream call whose context Seam receives as `traceparent`. Default off. Give your own
    * `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for the
    * gateway to export to (it flushes and stops that exporter on `close()`).
    */

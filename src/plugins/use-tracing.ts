@@ -2,22 +2,25 @@
  * OpenTelemetry tracing: a span per GraphQL operation (from `@envelop/opentelemetry`), and under it a
  * span per call the operation made to Seam, with its endpoint, status, duration and Seam request id.
  *
- * Each call tells Seam its own span's context in a `traceparent` header, so the trace runs on into
- * Seam. The parent of every span is found through the GraphQL context, never through an active
- * context, so no global context manager or propagator has to be registered in a host application's
- * process.
+ * The operation continues the caller's W3C trace context (`traceparent`, `tracestate`), and each call
+ * tells Seam its own span's context in a `traceparent` header, so a router's trace runs through the
+ * gateway to Seam. The parent of every span is found through the GraphQL context, never through an
+ * active context, so no global context manager or propagator has to be registered in a host
+ * application's process.
  */
-import { getCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
+import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
 import {
   type Attributes,
   defaultTextMapSetter,
+  isSpanContextValid,
   SpanKind,
   SpanStatusCode,
+  type TextMapGetter,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import type { Plugin } from 'graphql-yoga'
+import type { Plugin, YogaInitialContext } from 'graphql-yoga'
 
 import type { UpstreamCallTracer } from '../context.js'
 import type { UpstreamCall } from '../seam/client.js'
@@ -31,7 +34,15 @@ export interface UseTracingOptions {
 
 const tracerNameDefault = 'seam-graphql-gateway'
 
+// Its traceparent pattern is anchored, fixed-length hex up to an optional `-.*` tail: linear in the
+// header, and an invalid one leaves the context as it was (a new trace). tracestate is split on commas
+// and each member checked with bounded patterns; at most 32 members and 512 characters are kept.
 const propagator = new W3CTraceContextPropagator()
+
+const requestHeaders: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+}
 
 /** `performance.now()` times are relative to the time origin; spans want wall-clock milliseconds. */
 const wallClock = (performanceTime: number) => performance.timeOrigin + performanceTime
@@ -46,8 +57,21 @@ function attributesOf(call: UpstreamCall): Attributes {
   }
 }
 
+/**
+ * Makes the operation span a child of the caller's span. Only when no span is active: a host
+ * application whose own instrumentation already continues the caller's trace keeps its span as parent.
+ */
+function continueCallersTrace(graphqlContext: YogaInitialContext): void {
+  const active = getCurrentOtelContext(graphqlContext)
+  const activeSpan = trace.getSpanContext(active)
+  if (activeSpan !== undefined && isSpanContextValid(activeSpan)) return
+  setCurrentOtelContext(graphqlContext, propagator.extract(active, graphqlContext.request.headers, requestHeaders))
+}
+
 export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: UseTracingOptions): Plugin {
   return {
+    // Added right after this plugin, so this plugin's onExecute runs first: the operation span is
+    // started under the caller's context set there.
     onPluginInit: ({ addPlugin }) => {
       addPlugin(
         // No variables, results or resolver spans: they may hold personal data and cost a span per field.
@@ -61,6 +85,7 @@ export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: U
         ) as unknown as Plugin,
       )
     },
+    onExecute: ({ args }) => continueCallersTrace(args.contextValue as YogaInitialContext),
   }
 }
 
