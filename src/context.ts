@@ -3,10 +3,11 @@
  * request's loaders, and the record of the upstream calls it made (read by logging, metrics and
  * tracing once the request ends).
  */
-import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
+import type { SeamCaller, SeamClient, UpstreamCall, UpstreamCallObserver } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
 import { withConcurrencyLimit } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
+import type { SeamEndpoint } from './seam/openapi.js'
 
 export interface GatewayContext {
   seam: SeamCaller
@@ -15,6 +16,16 @@ export interface GatewayContext {
   /** Client sessions by identifier, each read at most once per request. */
   clientSessions: ClientSessionLoader
 }
+
+/**
+ * Starts watching one upstream call of the GraphQL context given (tracing: the call's span, a child of
+ * the context's operation span). The context is the very object resolvers get, so its operation is found.
+ */
+export type UpstreamCallTracer = (
+  graphqlContext: object,
+  endpoint: SeamEndpoint,
+  startedAt: number,
+) => UpstreamCallObserver | undefined
 
 /**
  * With a server-held credential every call uses it and the caller's Authorization is ignored;
@@ -27,12 +38,20 @@ export function createContextFactory(
   maxConcurrentCalls: number,
   /** Upstream calls one operation may make. */
   upstreamCallBudget = Infinity,
+  /** Without it (tracing off) nothing is done per call beyond recording it. */
+  traceUpstreamCall?: UpstreamCallTracer,
 ) {
-  return ({ request }: { request: Request }): GatewayContext => {
+  // yoga extends the object it hands the factory into the context resolvers get: the tracer finds the
+  // operation through it.
+  return (initialContext: { request: Request }): GatewayContext => {
+    const { request } = initialContext
     const upstreamCalls: UpstreamCall[] = []
     const seam = withConcurrencyLimit(
       client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
         onCall: (call) => upstreamCalls.push(call),
+        ...(traceUpstreamCall !== undefined && {
+          onCallStart: (endpoint, startedAt) => traceUpstreamCall(initialContext, endpoint, startedAt),
+        }),
         maxCalls: upstreamCallBudget,
         // A client that goes away takes its in-flight upstream calls with it.
         signal: request.signal,

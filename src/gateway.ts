@@ -69,9 +69,10 @@ export interface GatewayOptions {
    */
   metrics?: MetricsOptions | undefined
   /**
-   * OpenTelemetry spans: one per GraphQL operation, with a child per upstream call. Default off. Give
-   * your own `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for
-   * the gateway to export to (it flushes and stops that exporter on `close()`).
+   * OpenTelemetry spans: one per GraphQL operation, continuing the caller's `traceparent`, with a child
+   * per upstream call whose context Seam receives as `traceparent`. Default off. Give your own
+   * `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for the
+   * gateway to export to (it flushes and stops that exporter on `close()`).
    */
   tracing?: TracingOptions | undefined
   /**
@@ -183,6 +184,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       : undefined
   const tracerProvider =
     tracing !== undefined && 'tracerProvider' in tracing ? tracing.tracerProvider : ownTracerProvider
+  const traceUpstreamCall =
+    tracerProvider !== undefined ? observability?.traceUpstreamCalls({ tracerProvider }) : undefined
   const introspection = options.introspection ?? true
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
@@ -196,6 +199,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       options.serverCredential,
       options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
       upstreamCallBudget,
+      traceUpstreamCall,
     ),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one

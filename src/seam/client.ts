@@ -65,10 +65,23 @@ export interface UpstreamCall {
   error: SeamError | undefined
 }
 
+/** What watches one upstream call from its start (tracing): headers to send with it, and its end. */
+export interface UpstreamCallObserver {
+  /** Sent with every attempt of the call, e.g. `traceparent`. */
+  headers: Record<string, string>
+  /** Called once, when the call has ended. */
+  end(call: UpstreamCall): void
+}
+
 /** Per-request hooks of a caller. */
 export interface SeamCallerHooks {
   /** Called once per upstream call, when it has ended, in the async context of the resolver that made it. */
   onCall?: (call: UpstreamCall) => void
+  /**
+   * Called once per upstream call, before anything is sent, with the call's start (`performance.now()`).
+   * Tracing starts the call's span here, so that Seam is told the span's context.
+   */
+  onCallStart?: (endpoint: SeamEndpoint, startedAt: number) => UpstreamCallObserver | undefined
   /**
    * How many calls this caller may make; past it, a call is refused with SeamCallBudgetError before
    * anything is sent. The gateway refuses an operation that would predictably need more before it runs
@@ -147,21 +160,38 @@ export class SeamClient {
     endpoint: SeamEndpoint,
     body: JsonObject,
     credential: SeamCredential,
-    { onCall, signal }: SeamCallerHooks,
+    { onCall, onCallStart, signal }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
+    const observer = onCallStart?.(endpoint, startedAt)
     const budget = new CallBudget(this.#timeoutMs, signal)
     const request = {
       method: 'POST' as const,
       path: endpoint,
-      headers: { ...upstreamHeaders(credential), 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        ...upstreamHeaders(credential),
+        ...observer?.headers,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: JSON.stringify(body),
       signal: budget.signal,
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
-    const report = (status: number | undefined, requestId: string | undefined, error: SeamError | undefined) =>
-      onCall?.({ endpoint, status, startedAt, durationMs: performance.now() - startedAt, attempts, requestId, error })
+    const report = (status: number | undefined, requestId: string | undefined, error: SeamError | undefined) => {
+      const call = {
+        endpoint,
+        status,
+        startedAt,
+        durationMs: performance.now() - startedAt,
+        attempts,
+        requestId,
+        error,
+      }
+      onCall?.(call)
+      observer?.end(call)
+    }
     try {
       for (;;) {
         attempts += 1
