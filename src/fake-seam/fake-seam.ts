@@ -49,7 +49,33 @@ export interface FakeSeamOptions {
    * says `{}`. Both are served so the gateway can be held to either.
    */
   grantAnswer?: 'client_session' | 'empty'
+  /**
+   * How many requests `requests` keeps, the latest ones; by default every one. A long-running demo
+   * bounds it, tests keep them all to assert on.
+   */
+  maxRecordedRequests?: number
+  /**
+   * Whether `requests` keeps the headers that carry a credential (see `credentialHeaders`); by default
+   * it does, for tests that assert what the gateway forwarded. The demo keeps none.
+   */
+  recordCredentials?: boolean
 }
+
+/**
+ * The request headers that authenticate, as Seam's SDK sends them: the bearer token, the client session
+ * token it repeats beside it, the publishable key, and what a browser or proxy might add. Not
+ * `seam-workspace`: a workspace ID names a workspace, it grants nothing without a token.
+ */
+const credentialHeaders = [
+  'authorization',
+  'client-session-token',
+  'seam-publishable-key',
+  'cookie',
+  'proxy-authorization',
+]
+
+const withoutCredentials = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)))
 
 export interface RecordedRequest {
   method: string
@@ -186,6 +212,7 @@ const seededId = (index: number) => `5eed0000-0000-4000-8000-${index.toString(16
 const union = (current: string[], added: unknown) => [...new Set([...current, ...((added as string[]) ?? [])])]
 
 export class FakeSeam {
+  /** What it received, oldest first: every request, or the latest `maxRecordedRequests`. */
   readonly requests: RecordedRequest[] = []
   /** TCP connections accepted so far: with keep-alive, one client that reads its answers needs one. */
   connections = 0
@@ -200,6 +227,7 @@ export class FakeSeam {
   abandonedAnswers = 0
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
+  readonly #maxRecordedRequests: number
   readonly #sessions = new Map<string, FakeClientSession>()
   readonly #revoked = new Set<string>()
   #seeded = 0
@@ -209,6 +237,11 @@ export class FakeSeam {
 
   constructor(options: FakeSeamOptions) {
     this.#options = options
+    const maxRecorded = options.maxRecordedRequests ?? Infinity
+    if (!(maxRecorded >= 0 && (Number.isInteger(maxRecorded) || maxRecorded === Infinity))) {
+      throw new RangeError('maxRecordedRequests must be a whole number, 0 or more')
+    }
+    this.#maxRecordedRequests = maxRecorded
     this.grantAnswer = options.grantAnswer ?? 'client_session'
     for (const session of options.clientSessions ?? []) this.#sessions.set(session.client_session_id, { ...session })
     this.#server = createServer((request, response) => {
@@ -312,10 +345,10 @@ export class FakeSeam {
     })
     const text = await readBody(request)
     const url = new URL(request.url ?? '/', 'http://fake-seam')
-    this.requests.push({
+    this.#record({
       method: request.method ?? '',
       path: url.pathname,
-      headers: request.headers,
+      headers: this.#options.recordCredentials === false ? withoutCredentials(request.headers) : request.headers,
       body: parseJson(text) ?? text,
       receivedAt: performance.now(),
     })
@@ -357,6 +390,12 @@ export class FakeSeam {
         },
       })
     }
+  }
+
+  #record(request: RecordedRequest): void {
+    this.requests.push(request)
+    const excess = this.requests.length - this.#maxRecordedRequests
+    if (excess > 0) this.requests.splice(0, excess)
   }
 
   #route(method: string, url: URL, headers: IncomingHttpHeaders, text: string): Record<string, unknown> {
