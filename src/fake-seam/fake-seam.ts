@@ -27,7 +27,8 @@ export interface FakeClientSession {
   device_count: number
   connected_account_ids: string[]
   connect_webview_ids: string[]
-  // Optional in the contract: Seam may leave them out, or send null.
+  // Optional in the contract, and not nullable: the fake's own sessions leave them out. A test may seed
+  // null here (and in user_identity_ids) to hold the gateway to a Seam that strays from its contract.
   user_identity_id?: string | null
   user_identity_ids: string[] | null
   customer_key?: string | null
@@ -422,7 +423,7 @@ export class FakeSeam {
       }
       case '/client_sessions/list': {
         this.#authenticate(headers, workspaceSchemes)
-        const input = this.#input(method, ['POST'], url, text)
+        const input = this.#input(method, ['GET', 'POST'], url, text)
         validate(input, listRules)
         return { client_sessions: this.#list(input) }
       }
@@ -480,7 +481,8 @@ export class FakeSeam {
 
   #input(method: string, methods: string[], url: URL, text: string): Record<string, unknown> {
     if (!methods.includes(method)) throw new SeamFailure(405, 'method_not_allowed', `Use ${methods.join(' or ')}`)
-    if (method === 'GET') return Object.fromEntries(url.searchParams)
+    // The contract's GET and DELETE take their fields as query parameters, every other method a JSON body.
+    if (method === 'GET' || method === 'DELETE') return Object.fromEntries(url.searchParams)
     const body = parseJson(text)
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new SeamFailure(400, 'invalid_input', 'The body must be a JSON object')
@@ -571,9 +573,10 @@ export class FakeSeam {
       device_count: 0,
       connected_account_ids: union([], input['connected_account_ids']),
       connect_webview_ids: union([], input['connect_webview_ids']),
-      user_identity_id: identityId ?? null,
       user_identity_ids: identityId === undefined ? [] : [identityId],
-      customer_key: (input['customer_key'] as string | undefined) ?? null,
+      // Optional in the contract, and never null: left out when there is none.
+      ...(identityId !== undefined && { user_identity_id: identityId }),
+      ...(typeof input['customer_key'] === 'string' && { customer_key: input['customer_key'] }),
     }
     this.#sessions.set(id, session)
     return session
