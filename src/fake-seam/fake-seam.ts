@@ -177,7 +177,7 @@ const grantRules: Record<string, BodyRule> = {
   user_identity_ids: 'one-string[]',
 }
 
-const getRules: Record<string, BodyRule> = { client_session_id: 'string', user_identifier_key: 'string' }
+const getRules: Record<string, BodyRule> = { client_session_id: 'uuid', user_identifier_key: 'string' }
 
 const listRules: Record<string, BodyRule> = {
   client_session_id: 'string',
