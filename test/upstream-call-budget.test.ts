@@ -117,8 +117,8 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
   })
 })
 
-/** Each operation once, by its root field: none makes more than one call to Seam but grant (see its resolver). */
 const sessionId = '00000000-0000-4000-8000-0000000000c1'
+/** Each operation once, by its root field: none makes more than one call to Seam but grant (see its resolver). */
 const singleCallOperations: [string, string][] = [
   ['clientSession', 'query', `clientSession(clientSessionId: "${sessionId}") { clientSessionId }`],
   ['clientSessions', 'query', 'clientSessions { clientSessionId }'],
@@ -193,7 +193,7 @@ describe('the upstream-call budget of a request, counted as calls are made', () 
   it('stops the call past the budget, in every request anew', async () => {
     harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 3 } })
     const ids = harness.fakeSeam.seedClientSessions(5).map((session) => session.client_session_id)
-    // Counted, the same five revokes are refused before any call.
+    // With its default, the variable is no obstacle: the document is counted, and refused before any call.
     expect(codesOf(await harness.graphql(uncounted(ids), { headers: withApiKey }))).toEqual([
       'UPSTREAM_CALL_BUDGET_EXCEEDED',
     ])
