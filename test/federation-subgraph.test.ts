@@ -17,6 +17,8 @@ const sessions = Array.from({ length: 6 }, (_, index) =>
   }),
 )
 const idOf = (index: number) => sessions[index - 1]!.client_session_id
+/** A UUID, as Seam wants an ID, of no session. */
+const unknownId = '00000000-0000-4000-8000-00000000dead'
 
 const entitiesQuery = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -56,7 +58,7 @@ describe('the subgraph protocol', () => {
     const representations = [
       { __typename: 'ClientSession', clientSessionId: idOf(1) },
       { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
-      { __typename: 'ClientSession', clientSessionId: 'unknown-session' },
+      { __typename: 'ClientSession', clientSessionId: unknownId },
       { __typename: 'ClientSession', clientSessionId: idOf(1) },
       { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
     ]
@@ -77,7 +79,7 @@ describe('the subgraph protocol', () => {
     expect(harness.fakeSeam.requests.map((request) => request.body)).toEqual([
       { client_session_id: idOf(1) },
       { user_identifier_key: 'user_2' },
-      { client_session_id: 'unknown-session' },
+      { client_session_id: unknownId },
     ])
   })
 
