@@ -48,9 +48,10 @@ export function credentialFromToken(token: string, workspaceId?: string): SeamCr
  */
 export type CallerCredential = SeamCredential | SeamCredentialFormatError | undefined
 
+// eslint-disable-next-line no-control-regex -- finding control characters is what it is for
 const controlCharacters = /[\u0000-\u001f\u007f]/
 /** token68 (RFC 9110), the shape of every Seam token, with a bound well above the longest of them. */
-const plausibleToken = /^[A-Za-z0-9._~+/-]{1,4096}=*$/
+const plausibleToken = /^[\w.~+/-]{1,4096}=*$/
 /** Seam's workspace IDs are UUIDs (`workspace_id`, `format: uuid` in the contract). */
 const plausibleWorkspaceId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
