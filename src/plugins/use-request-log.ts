@@ -36,9 +36,9 @@ interface RequestRecord {
   errorCodes: string[]
 }
 
-const plausibleRequestId = /^[A-Za-z0-9._:-]{1,128}$/
+const plausibleRequestId = /^[\w.:-]{1,128}$/
 // A client may send any text as operationName; only a GraphQL name is logged.
-const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/
+const graphqlName = /^[_a-z]\w{0,127}$/i
 
 function requestIdOf(headers: Headers): string {
   const given = headers.get('x-request-id')
