@@ -27,7 +27,7 @@ export interface Config {
   upstreamRetryDelayMs: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
   upstreamRetryMaxDelayMs: number
-  /** How long /ready trusts its last probe of Seam's /health before it probes again. */
+  /** How often /ready's background probe asks Seam's /health. */
   readyCheckIntervalMs: number
   /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownDrainMs: number

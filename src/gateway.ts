@@ -37,7 +37,7 @@ export interface GatewayOptions {
   upstreamRetryDelayMs?: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
   upstreamRetryMaxDelayMs?: number
-  /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
+  /** How often /ready's background probe asks Seam's /health (from the first /ready on). Default 5 s. */
   readyCheckIntervalMs?: number
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
@@ -110,7 +110,10 @@ export interface Gateway {
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
-  /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
+  /**
+   * Stops /ready's probe, closes the upstream connection pool, and flushes the spans of a tracer provider
+   * the gateway made.
+   */
   close(): Promise<void>
 }
 
@@ -189,6 +192,13 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
+  const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
+  const readiness = useReadiness({
+    isShuttingDown: () => shuttingDown,
+    // Bounded by the interval too: /ready's answer is then never more than two intervals old.
+    probeUpstream: (signal) => seamClient.isReachable(Math.min(probeIntervalMs, options.upstreamTimeoutMs), signal),
+    probeIntervalMs,
+  })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -217,11 +227,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // GETs) unless they carry a header only a script can set.
     // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
     plugins: [
-      useReadiness({
-        isShuttingDown: () => shuttingDown,
-        probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
-        probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
-      }),
+      readiness.plugin,
       useCSRFPrevention(),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
@@ -245,6 +251,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       shuttingDown = true
     },
     close: async () => {
+      readiness.stop()
       await seamClient.close()
       await ownTracerProvider?.shutdown()
     },
