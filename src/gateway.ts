@@ -18,6 +18,7 @@ import { useRequestLog } from './plugins/use-request-log.js'
 import { useHiddenSchema } from './plugins/use-hidden-schema.js'
 import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
 import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
+import { useVaryOrigin } from './plugins/use-vary-origin.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
 import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
@@ -135,6 +136,8 @@ function corsFor(origins: readonly string[]) {
       'accept',
       'x-graphql-yoga-csrf',
     ],
+    // Not a header every page may read: without this, a front end could not quote it in a bug report.
+    exposedHeaders: ['x-request-id'],
   }
   if (anyOrigin) {
     const toAnyOrigin = { ...allowed, origin: '*', credentials: false }
@@ -192,6 +195,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
+  const corsOrigins = options.corsOrigins ?? []
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
   const readiness = useReadiness({
     isShuttingDown: () => shuttingDown,
@@ -218,7 +222,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
-    cors: corsFor(options.corsOrigins ?? []),
+    cors: corsFor(corsOrigins),
     batching: batchLimit > 0 && { limit: batchLimit },
     // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
     maxRequestBodySize: false,
@@ -229,6 +233,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     plugins: [
       readiness.plugin,
       useCSRFPrevention(),
+      ...(corsOrigins.length > 0 ? [useVaryOrigin()] : []),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
       ...(introspection ? [] : useHiddenSchema()),
