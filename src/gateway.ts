@@ -194,6 +194,9 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
+  const log =
+    requestLog === false ? undefined : useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {})
+  const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const corsOrigins = options.corsOrigins ?? []
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
@@ -238,17 +241,21 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useUpstreamCallBudget(upstreamCallBudget),
       ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
-      ...(options.metrics !== undefined && observability !== undefined
-        ? [observability.useMetrics(options.metrics)]
-        : []),
+      metrics !== undefined && metrics.plugin,
       ...(tracerProvider !== undefined && observability !== undefined
         ? [observability.useTracing({ tracerProvider })]
         : []),
-      requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
+      log !== undefined && log.plugin,
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes)
+  // yoga never sees what the listener refuses: it is logged and counted here, as yoga would have done.
+  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes, {
+    onRefused: (refused) => {
+      log?.logRefused(refused)
+      metrics?.countRefused(refused)
+    },
+  })
   return {
     yoga,
     requestListener,
