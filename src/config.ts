@@ -2,6 +2,8 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
+import { isIPv4 } from 'node:net'
+
 import { defaultMaxResponseBytes } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import { defaultRetryPolicy } from './seam/retry.js'
@@ -105,7 +107,16 @@ function seamEndpoint(env: Environment): string {
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new ConfigError(`SEAM_ENDPOINT must be an origin without a path, such as ${url.origin}.`)
   }
+  // Every upstream call carries a Seam credential: in clear text only to this machine (a local stand-in).
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ConfigError(`SEAM_ENDPOINT must be https unless its host is loopback, not ${url.origin}.`)
+  }
   return url.origin
+}
+
+/** localhost, 127.0.0.0/8 or [::1], as the URL parser writes them (it turns 127.1 into 127.0.0.1). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'))
 }
 
 function corsOrigins(env: Environment): string[] {

@@ -101,6 +101,19 @@ describe('loadConfig', () => {
     })
   })
 
+  it('takes SEAM_ENDPOINT over https anywhere, over http only on loopback', () => {
+    for (const [given, origin] of [
+      ['https://seam.internal.example:8443/', 'https://seam.internal.example:8443'],
+      ['https://10.0.0.5', 'https://10.0.0.5'],
+      ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+      ['http://127.1.2.3', 'http://127.1.2.3'],
+      ['http://localhost:4010', 'http://localhost:4010'],
+      ['http://[::1]:4010', 'http://[::1]:4010'],
+    ]) {
+      expect(loadConfig({ SEAM_ENDPOINT: given }).seamEndpoint).toBe(origin)
+    }
+  })
+
   it('reads the server-held credentials', () => {
     expect(loadConfig({ SEAM_API_KEY: 'seam_key1_abc' }).serverCredential).toEqual({
       kind: 'api_key',
@@ -120,6 +133,12 @@ describe('loadConfig', () => {
     [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],
+    // A credential goes with every call: in clear text only to this machine.
+    [{ SEAM_ENDPOINT: 'http://connect.getseam.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://10.0.0.5:8080' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://localhost.example.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://127.0.0.1.nip.io' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://[::2]' }, 'SEAM_ENDPOINT'],
     [{ SEAM_API_KEY: 'not-a-key' }, 'SEAM_API_KEY'],
     [{ SEAM_API_KEY: 'seam_at1_pat' }, 'SEAM_API_KEY'],
     [{ SEAM_API_KEY: 'seam_key', SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1' }, 'SEAM_PERSONAL_ACCESS_TOKEN'],
