@@ -10,7 +10,7 @@ import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
-import { defaultDrainMs } from './server.js'
+import { defaultDrainMs, defaultKeepAliveTimeoutMs } from './server.js'
 import type { OperationLimits } from './plugins/use-operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
@@ -33,6 +33,8 @@ export interface Config {
   readyCheckIntervalMs: number
   /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownDrainMs: number
+  /** How long an idle keep-alive connection stays open; above the load balancer's own idle timeout. */
+  keepAliveTimeoutMs: number
   /** One JSON line per request on stdout. */
   requestLog: boolean
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
@@ -214,6 +216,7 @@ export function loadConfig(env: Environment = process.env): Config {
     upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
     readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', gatewayDefaults.readyCheckIntervalMs, 100, 3_600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaultDrainMs, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', defaultKeepAliveTimeoutMs, 1_000, 3_600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),

@@ -6,7 +6,7 @@ import type { GatewayOptions } from '../src/gateway.js'
 describe('loadConfig', () => {
   it('names every setting as createGateway or listen takes it (main.ts hands Config on whole)', () => {
     // GatewayOptions' fields are optional: a Config field under another name would compile, and be ignored.
-    type ListenSettings = 'port' | 'host' | 'shutdownDrainMs'
+    type ListenSettings = 'port' | 'host' | 'shutdownDrainMs' | 'keepAliveTimeoutMs'
     expectTypeOf<Exclude<keyof Config, keyof GatewayOptions | ListenSettings>>().toEqualTypeOf<never>()
     expectTypeOf<Omit<Config, ListenSettings>>().toExtend<GatewayOptions>()
   })
@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       upstreamRetryMaxDelayMs: 2_000,
       readyCheckIntervalMs: 5_000,
       shutdownDrainMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
       requestLog: true,
       corsOrigins: [],
       serverCredential: undefined,
@@ -79,7 +80,7 @@ describe('loadConfig', () => {
     ])
   })
 
-  it('reads the upstream, readiness, shutdown and logging settings', () => {
+  it('reads the upstream, readiness, shutdown, keep-alive and logging settings', () => {
     expect(
       loadConfig({
         SEAM_MAX_RESPONSE_BYTES: '65536',
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
         SEAM_RETRY_MAX_DELAY_MS: '50',
         READY_CHECK_INTERVAL_MS: '1000',
         SHUTDOWN_DRAIN_MS: '0',
+        KEEP_ALIVE_TIMEOUT_MS: '620000',
         LOG_REQUESTS: 'false',
       }),
     ).toMatchObject({
@@ -97,6 +99,7 @@ describe('loadConfig', () => {
       upstreamRetryMaxDelayMs: 50,
       readyCheckIntervalMs: 1_000,
       shutdownDrainMs: 0,
+      keepAliveTimeoutMs: 620_000,
       requestLog: false,
     })
   })
@@ -159,6 +162,9 @@ describe('loadConfig', () => {
     [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
     [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
     [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '999' }, 'KEEP_ALIVE_TIMEOUT_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '3600001' }, 'KEEP_ALIVE_TIMEOUT_MS'],
     [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
