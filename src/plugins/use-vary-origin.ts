@@ -2,8 +2,8 @@
  * `Vary: Origin` on every answer while CORS is on. Its CORS headers then depend on the request's
  * `Origin`: there for an allowed origin, absent for any other and for a request without one. A shared
  * cache that did not know would hand one origin's answer, and its permission, to pages of another.
- * yoga's CORS says it only when it echoes an origin it was given as a list, and ../gateway.ts decides
- * per request, so it never does.
+ * yoga's CORS names it only when it echoes an origin for `*` or from a list; for listed origins,
+ * ../gateway.ts hands it one origin or none, decided per request, so it never does.
  */
 import type { Plugin } from 'graphql-yoga'
 
