@@ -2,13 +2,15 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
+import { isIPv4 } from 'node:net'
+
 import { defaultMaxResponseBytes } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
-import { defaultDrainMs } from './server.js'
+import { defaultDrainMs, defaultKeepAliveTimeoutMs } from './server.js'
 import type { OperationLimits } from './plugins/use-operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
@@ -27,10 +29,12 @@ export interface Config {
   upstreamRetryDelayMs: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
   upstreamRetryMaxDelayMs: number
-  /** How long /ready trusts its last probe of Seam's /health before it probes again. */
+  /** How often /ready's background probe asks Seam's /health. */
   readyCheckIntervalMs: number
   /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownDrainMs: number
+  /** How long an idle keep-alive connection stays open; above the load balancer's own idle timeout. */
+  keepAliveTimeoutMs: number
   /** One JSON line per request on stdout. */
   requestLog: boolean
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
@@ -105,7 +109,16 @@ function seamEndpoint(env: Environment): string {
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new ConfigError(`SEAM_ENDPOINT must be an origin without a path, such as ${url.origin}.`)
   }
+  // Every upstream call carries a Seam credential: in clear text only to this machine (a local stand-in).
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ConfigError(`SEAM_ENDPOINT must be https unless its host is loopback, not ${url.origin}.`)
+  }
   return url.origin
+}
+
+/** localhost, 127.0.0.0/8 or [::1], as the URL parser writes them (it turns 127.1 into 127.0.0.1). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'))
 }
 
 function corsOrigins(env: Environment): string[] {
@@ -210,6 +223,7 @@ export function loadConfig(env: Environment = process.env): Config {
     upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
     readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', gatewayDefaults.readyCheckIntervalMs, 100, 3_600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaultDrainMs, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', defaultKeepAliveTimeoutMs, 1_000, 3_600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),

@@ -18,6 +18,7 @@ import { useRequestLog } from './plugins/use-request-log.js'
 import { useHiddenSchema } from './plugins/use-hidden-schema.js'
 import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
 import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
+import { useVaryOrigin } from './plugins/use-vary-origin.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
 import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
@@ -37,7 +38,7 @@ export interface GatewayOptions {
   upstreamRetryDelayMs?: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
   upstreamRetryMaxDelayMs?: number
-  /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
+  /** How often /ready's background probe asks Seam's /health (from the first /ready on). Default 5 s. */
   readyCheckIntervalMs?: number
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
@@ -111,7 +112,10 @@ export interface Gateway {
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
-  /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
+  /**
+   * Stops /ready's probe, closes the upstream connection pool, and flushes the spans of a tracer provider
+   * the gateway made.
+   */
   close(): Promise<void>
 }
 
@@ -133,6 +137,8 @@ function corsFor(origins: readonly string[]) {
       'accept',
       'x-graphql-yoga-csrf',
     ],
+    // Not a header every page may read: without this, a front end could not quote it in a bug report.
+    exposedHeaders: ['x-request-id'],
   }
   if (anyOrigin) {
     const toAnyOrigin = { ...allowed, origin: '*', credentials: false }
@@ -191,7 +197,18 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
+  const log =
+    requestLog === false ? undefined : useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {})
+  const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
+  const corsOrigins = options.corsOrigins ?? []
+  const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
+  const readiness = useReadiness({
+    isShuttingDown: () => shuttingDown,
+    // Bounded by the interval too: /ready's answer is then never more than two intervals old.
+    probeUpstream: (signal) => seamClient.isReachable(Math.min(probeIntervalMs, options.upstreamTimeoutMs), signal),
+    probeIntervalMs,
+  })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -212,7 +229,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
-    cors: corsFor(options.corsOrigins ?? []),
+    cors: corsFor(corsOrigins),
     batching: batchLimit > 0 && { limit: batchLimit },
     // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
     maxRequestBodySize: false,
@@ -221,27 +238,28 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // GETs) unless they carry a header only a script can set.
     // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
     plugins: [
-      useReadiness({
-        isShuttingDown: () => shuttingDown,
-        probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
-        probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
-      }),
+      readiness.plugin,
       useCSRFPrevention(),
+      ...(corsOrigins.length > 0 ? [useVaryOrigin()] : []),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
       ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
-      ...(options.metrics !== undefined && observability !== undefined
-        ? [observability.useMetrics(options.metrics)]
-        : []),
+      metrics !== undefined && metrics.plugin,
       ...(tracerProvider !== undefined && observability !== undefined
         ? [observability.useTracing({ tracerProvider })]
         : []),
-      requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
+      log !== undefined && log.plugin,
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes)
+  // yoga never sees what the listener refuses: it is logged and counted here, as yoga would have done.
+  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes, {
+    onRefused: (refused) => {
+      log?.logRefused(refused)
+      metrics?.countRefused(refused)
+    },
+  })
   return {
     yoga,
     requestListener,
@@ -249,6 +267,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       shuttingDown = true
     },
     close: async () => {
+      readiness.stop()
       await seamClient.close()
       await ownTracerProvider?.shutdown()
     },

@@ -99,6 +99,8 @@ export interface Fault {
   headers?: Record<string, string>
   /** Cut the connection without answering. */
   reset?: boolean
+  /** Never answer: the request waits until its client gives up or the fake closes. */
+  hang?: boolean
   /** Send the (normal or given) body in this many pieces, `delayMs` apart: slow, yet never idle for long. */
   trickle?: number
   /** Answer 200 with a valid JSON body of about this many bytes, sent as fast as the client reads it. */
@@ -355,6 +357,7 @@ export class FakeSeam {
       receivedAt: performance.now(),
     })
     const fault = this.#nextFault()
+    if (fault?.hang === true) return
     if (fault?.trickle !== undefined) {
       await trickle(response, fault.trickle, fault.delayMs ?? 0)
       return

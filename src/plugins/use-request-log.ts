@@ -9,7 +9,8 @@
  * response echoes it. What a line never holds: a header value other than that id, the query string
  * (a GET carries its document and variables there), the request body, a variable, an answer, a
  * credential or a client session token. An upstream call names its failure by the error code a client
- * would see, never by its message.
+ * would see, never by its message. A request the listener refuses for its body's size, before yoga
+ * sees it, gets its line and its id from `logRefused`.
  *
  * `/health` and `/ready` are not logged: probes would drown the lines that matter.
  */
@@ -20,6 +21,7 @@ import type { ExecutionResult } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
 import type { GatewayContext } from '../context.js'
+import type { RefusedRequest } from '../request-body-limit.js'
 import { seamErrorCode } from '../seam/errors.js'
 
 export interface RequestLogOptions {
@@ -40,9 +42,9 @@ const plausibleRequestId = /^[\w.:-]{1,128}$/
 // A client may send any text as operationName; only a GraphQL name is logged.
 const graphqlName = /^[_a-z]\w{0,127}$/i
 
-function requestIdOf(headers: Headers): string {
-  const given = headers.get('x-request-id')
-  return given !== null && plausibleRequestId.test(given) ? given : randomUUID()
+/** The caller's `x-request-id` when it looks like one, otherwise a new one. */
+function requestIdOf(given: string | null | undefined): string {
+  return given != null && plausibleRequestId.test(given) ? given : randomUUID()
 }
 
 const rounded = (milliseconds: number) => Math.round(milliseconds * 10) / 10
@@ -72,6 +74,27 @@ function pathOf(url: string): string {
   return start === -1 || start >= pathEnd ? '/' : url.slice(start, pathEnd)
 }
 
+/** The path of node:http's request target (`/graphql?query=…`, or absolute from a proxy), without its query. */
+const pathOfTarget = (target: string) =>
+  target.startsWith('/') ? target.slice(0, /[?#]|$/.exec(target)!.index) : pathOf(target)
+
+/** One line: the same shape for every request, whether yoga answered it or the listener refused it. */
+function lineOf(record: RequestRecord, method: string, path: string, status: number): string {
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    level: 'info',
+    msg: 'request',
+    requestId: record.requestId,
+    method,
+    path,
+    status,
+    ...(record.operationName !== undefined && { operationName: record.operationName }),
+    durationMs: rounded(performance.now() - record.startedAt),
+    upstreamCalls: upstreamCallsOf(record.contexts),
+    errorCodes: record.errorCodes,
+  })
+}
+
 /**
  * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
  * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
@@ -89,12 +112,18 @@ const writeToStdout = (line: string) => {
   process.stdout.write(line + '\n', ignoreWriteError)
 }
 
-export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): Plugin<GatewayContext> {
+export interface RequestLog {
+  plugin: Plugin<GatewayContext>
+  /** Logs a request the listener refused before yoga saw it, and gives its answer the request id. */
+  logRefused(refused: RefusedRequest): void
+}
+
+export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): RequestLog {
   const records = new WeakMap<Request, RequestRecord>()
-  return {
+  const plugin: Plugin<GatewayContext> = {
     onRequest({ request }) {
       records.set(request, {
-        requestId: requestIdOf(request.headers),
+        requestId: requestIdOf(request.headers.get('x-request-id')),
         startedAt: performance.now(),
         operationName: undefined,
         contexts: [],
@@ -123,22 +152,22 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
       if (record === undefined) return
       records.delete(request)
       response.headers.set('x-request-id', record.requestId)
-      const path = pathOf(request.url)
-      write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level: 'info',
-          msg: 'request',
-          requestId: record.requestId,
-          method: request.method,
-          path,
-          status: response.status,
-          ...(record.operationName !== undefined && { operationName: record.operationName }),
-          durationMs: rounded(performance.now() - record.startedAt),
-          upstreamCalls: upstreamCallsOf(record.contexts),
-          errorCodes: record.errorCodes,
-        }),
-      )
+      write(lineOf(record, request.method, pathOf(request.url), response.status))
+    },
+  }
+  return {
+    plugin,
+    logRefused({ request, response, startedAt, errorCode }) {
+      const given = request.headers['x-request-id']
+      const record: RequestRecord = {
+        requestId: requestIdOf(typeof given === 'string' ? given : undefined),
+        startedAt,
+        operationName: undefined,
+        contexts: [],
+        errorCodes: [errorCode],
+      }
+      response.setHeader('x-request-id', record.requestId)
+      write(lineOf(record, request.method ?? '', pathOfTarget(request.url ?? '/'), response.statusCode))
     },
   }
 }

@@ -137,9 +137,9 @@ export class SeamClient {
     }
   }
 
-  /** Whether Seam's `/health` answers 2xx within `timeoutMs`. Never throws. */
-  async isReachable(timeoutMs: number): Promise<boolean> {
-    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), undefined)
+  /** Whether Seam's `/health` answers 2xx within `timeoutMs` (false once `signal` aborts). Never throws. */
+  async isReachable(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), signal)
     try {
       const response = await this.#pool.request({ method: 'GET', path: '/health', signal: budget.signal })
       await response.body.dump()
