@@ -3,22 +3,25 @@
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
  * time budget that also ends when the client who asked goes away. Reads are retried as ./retry.ts
- * says; answers larger than a maximum are cut off. Whatever goes wrong becomes one of the typed errors
- * in ./errors.ts; the caller never sees an undici error, an upstream body or a header.
+ * says; answers larger than a maximum are cut off. Whatever goes wrong with Seam or the connection to
+ * it becomes one of the typed errors in ./errors.ts; the caller never sees an upstream body or a header.
+ * Anything else is a fault of the gateway (./network-failure.ts tells them apart): it is thrown as it
+ * is, never retried, and yoga masks it.
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
 import { CallBudget } from './call-budget.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
+  isSeamError,
   type SeamApiErrorBody,
   SeamCallBudgetError,
-  SeamError,
   SeamHttpError,
   SeamInvalidResponseError,
   SeamTimeoutError,
   SeamUnavailableError,
 } from './errors.js'
+import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
 import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
 
@@ -61,8 +64,11 @@ export interface UpstreamCall {
   attempts: number
   /** From `seam-request-id` or the error body. */
   requestId: string | undefined
-  /** `undefined` on success; otherwise the typed error the call ended with. */
-  error: SeamError | undefined
+  /**
+   * `undefined` on success; otherwise the error the call ended with: a SeamError, or for a fault of the
+   * gateway itself (never Seam's), the error as thrown.
+   */
+  error: Error | undefined
 }
 
 /** Per-request hooks of a caller. */
@@ -160,7 +166,7 @@ export class SeamClient {
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
-    const report = (status: number | undefined, requestId: string | undefined, error: SeamError | undefined) =>
+    const report = (status: number | undefined, requestId: string | undefined, error: Error | undefined) =>
       onCall?.({ endpoint, status, startedAt, durationMs: performance.now() - startedAt, attempts, requestId, error })
     try {
       for (;;) {
@@ -170,18 +176,19 @@ export class SeamClient {
           report(answer.status, answer.requestId, undefined)
           return answer
         } catch (error) {
-          const seamError = error as SeamError
-          const delayMs = retried ? retryDelayMs(seamError, attempts - 1, this.#retry) : undefined
-          if (delayMs === undefined || !budget.allows(delayMs)) throw seamError
+          // A fault of the gateway would fail the same way again.
+          if (!isSeamError(error)) throw error
+          const delayMs = retried ? retryDelayMs(error, attempts - 1, this.#retry) : undefined
+          if (delayMs === undefined || !budget.allows(delayMs)) throw error
           await budget.wait(delayMs)
         }
       }
-    } catch (error) {
-      const seamError = error as SeamError
+    } catch (thrown) {
+      const error = thrown as Error
       report(
-        'status' in seamError ? (seamError.status as number) : undefined,
-        'requestId' in seamError ? (seamError.requestId as string | undefined) : undefined,
-        seamError,
+        'status' in error ? (error.status as number) : undefined,
+        'requestId' in error ? (error.requestId as string | undefined) : undefined,
+        error,
       )
       throw error
     } finally {
@@ -189,7 +196,10 @@ export class SeamClient {
     }
   }
 
-  /** One attempt: sends the request once and reads the whole answer, or fails with a SeamError. */
+  /**
+   * One attempt: sends the request once and reads the whole answer, or fails with a SeamError; an
+   * error that is neither Seam's answer nor a network failure is thrown as it is.
+   */
   async #attempt(request: Parameters<Pool['request']>[0], budget: CallBudget): Promise<SeamAnswer> {
     let status: number | undefined
     let requestId: string | undefined
@@ -201,7 +211,7 @@ export class SeamClient {
       const text = await response.body.text()
       return parseAnswer(response.statusCode, response.headers, text)
     } catch (error) {
-      if (error instanceof SeamError) throw error
+      if (isSeamError(error)) throw error
       if (budget.aborted) throw budget.abortError()
       if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
         throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
@@ -209,7 +219,8 @@ export class SeamClient {
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new SeamTimeoutError(this.#timeoutMs)
       }
-      throw new SeamUnavailableError()
+      if (isNetworkFailure(error)) throw new SeamUnavailableError()
+      throw error
     }
   }
 

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'UPSTREAM_CALL_BUDGET_EXCEEDED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL_SERVER_ERROR'
 
 /** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */
 export interface SeamApiErrorBody {
@@ -191,8 +192,12 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
   return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
 }
 
-/** The code a client sees for `error`; logs and metrics name upstream failures by it too. */
-export const seamErrorCode = (error: SeamError): ErrorCode => describeSeamError(error).code
+/**
+ * The code a client sees for `error`; logs, metrics and traces name failed upstream calls by it too.
+ * An error that is not Seam's is a fault of the gateway itself, which yoga masks as INTERNAL_SERVER_ERROR.
+ */
+export const seamErrorCode = (error: Error): ErrorCode =>
+  isSeamError(error) ? describeSeamError(error).code : 'INTERNAL_SERVER_ERROR'
 
 /**
  * A new error at the same place in the operation (path, locations) with the given message and
