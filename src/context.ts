@@ -7,6 +7,7 @@ import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
 import { withConcurrencyLimit } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
+import { SeamServerCredentialError } from './seam/errors.js'
 
 export interface GatewayContext {
   seam: SeamCaller
@@ -16,26 +17,53 @@ export interface GatewayContext {
   clientSessions: ClientSessionLoader
 }
 
-/**
- * With a server-held credential every call uses it and the caller's Authorization is ignored;
- * otherwise each request forwards its own, and a request without one is refused before any call.
- * `maxConcurrentCalls` bounds all the upstream calls of one request, whichever resolver makes them.
- */
+export interface ContextOptions {
+  /**
+   * Used for every call when set, and the caller's Authorization is ignored; otherwise each request
+   * forwards its own, and a request without one is refused before any call.
+   */
+  serverCredential: SeamCredential | undefined
+  /** Upstream calls one request may have in flight at once, whichever resolver makes them. */
+  maxConcurrentCalls: number
+  /** Upstream calls one operation may make. */
+  upstreamCallBudget: number
+  /** Where the operator hears that Seam refused the server-held credential: yoga's logger. */
+  logger: { error(message: string): void }
+}
+
+const serverCredentialNames: Partial<Record<SeamCredential['kind'], string>> = {
+  api_key: 'the API key (SEAM_API_KEY)',
+  personal_access_token: 'the personal access token (SEAM_PERSONAL_ACCESS_TOKEN)',
+}
+
+/** Names the credential by its kind, never by its value. */
+function serverCredentialRefused({ kind }: SeamCredential, { endpoint, status, requestId }: UpstreamCall): string {
+  const name = serverCredentialNames[kind] ?? `the ${kind} credential`
+  const seamRequest = requestId === undefined ? '' : ` (seam-request-id ${requestId})`
+  return (
+    `Seam refused the gateway's server-held credential, ${name}, with HTTP ${status} on ${endpoint}${seamRequest}. ` +
+    'Its callers get UPSTREAM_ERROR until the credential is replaced or given access.'
+  )
+}
+
 export function createContextFactory(
   client: SeamClient,
-  serverCredential: SeamCredential | undefined,
-  maxConcurrentCalls: number,
-  /** Upstream calls one operation may make. */
-  upstreamCallBudget = Infinity,
+  { serverCredential, maxConcurrentCalls, upstreamCallBudget, logger }: ContextOptions,
 ) {
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
     const seam = withConcurrencyLimit(
       client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
-        onCall: (call) => upstreamCalls.push(call),
+        onCall: (call) => {
+          upstreamCalls.push(call)
+          if (serverCredential !== undefined && call.error instanceof SeamServerCredentialError) {
+            logger.error(serverCredentialRefused(serverCredential, call))
+          }
+        },
         maxCalls: upstreamCallBudget,
         // A client that goes away takes its in-flight upstream calls with it.
         signal: request.signal,
+        credentialHeldByServer: serverCredential !== undefined,
       }),
       maxConcurrentCalls,
     )

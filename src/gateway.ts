@@ -191,12 +191,13 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(
-      seamClient,
-      options.serverCredential,
-      options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    context: createContextFactory(seamClient, {
+      serverCredential: options.serverCredential,
+      maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
       upstreamCallBudget,
-    ),
+      // yoga's logger is the one the options set, or yoga's default: the console.
+      logger: { error: (message) => yoga.logger.error(message) },
+    }),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.

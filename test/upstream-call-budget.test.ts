@@ -178,7 +178,12 @@ describe('the upstream-call budget of a request, counted as calls are made', () 
   it('gives every request context a caller with the budget', async () => {
     harness = await startHarness()
     const client = new SeamClient({ endpoint: harness.seamEndpoint, timeoutMs: 2_000 })
-    const createContext = createContextFactory(client, undefined, 8, 1)
+    const createContext = createContextFactory(client, {
+      serverCredential: undefined,
+      maxConcurrentCalls: 8,
+      upstreamCallBudget: 1,
+      logger: console,
+    })
     const request = new Request('http://gateway/graphql', { headers: withApiKey })
     const body = { user_identifier_key: 'user_42' }
     try {

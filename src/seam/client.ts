@@ -18,6 +18,7 @@ import {
   SeamCallBudgetError,
   SeamHttpError,
   SeamInvalidResponseError,
+  SeamServerCredentialError,
   SeamTimeoutError,
   SeamUnavailableError,
 } from './errors.js'
@@ -83,6 +84,11 @@ export interface SeamCallerHooks {
   maxCalls?: number
   /** The request's own signal: when it aborts (the client went away), the request's upstream calls are abandoned. */
   signal?: AbortSignal
+  /**
+   * The credential is the gateway's own, not the caller's: Seam refusing it (401, 403) is then
+   * SeamServerCredentialError, the operator's fault, instead of the caller's UNAUTHENTICATED or FORBIDDEN.
+   */
+  credentialHeldByServer?: boolean
 }
 
 /** The connections of the upstream pool: how many are open, busy and waiting. */
@@ -153,7 +159,7 @@ export class SeamClient {
     endpoint: SeamEndpoint,
     body: JsonObject,
     credential: SeamCredential,
-    { onCall, signal }: SeamCallerHooks,
+    { onCall, signal, credentialHeldByServer = false }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
     const budget = new CallBudget(this.#timeoutMs, signal)
@@ -184,7 +190,10 @@ export class SeamClient {
         }
       }
     } catch (thrown) {
-      const error = thrown as Error
+      const error =
+        credentialHeldByServer && isRefusal(thrown)
+          ? new SeamServerCredentialError(thrown.status, thrown.requestId)
+          : (thrown as Error)
       report(
         'status' in error ? (error.status as number) : undefined,
         'requestId' in error ? (error.requestId as string | undefined) : undefined,
@@ -228,6 +237,10 @@ export class SeamClient {
     return this.#pool.close()
   }
 }
+
+/** Seam refused the credential: not authenticated (401) or not allowed (403). */
+const isRefusal = (error: unknown): error is SeamHttpError =>
+  error instanceof SeamHttpError && (error.status === 401 || error.status === 403)
 
 type ResponseHeaders = Record<string, string | string[] | undefined>
 

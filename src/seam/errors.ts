@@ -102,6 +102,23 @@ export class SeamCancelledError extends SeamError {
   }
 }
 
+/**
+ * Seam refused (401 or 403) the credential the gateway holds itself (SEAM_API_KEY, …): the operator's
+ * to fix, not the caller's, so the caller gets UPSTREAM_ERROR rather than UNAUTHENTICATED or FORBIDDEN.
+ */
+export class SeamServerCredentialError extends SeamError {
+  override readonly name = 'SeamServerCredentialError'
+
+  constructor(
+    readonly status: number,
+    readonly requestId: string | undefined,
+  ) {
+    super(
+      "Seam refused the credential this gateway is configured with: a fault of the gateway's setup, not of this request.",
+    )
+  }
+}
+
 /** The request has no credential, or one that the endpoint does not accept; nothing was sent. */
 export class SeamCredentialError extends SeamError {
   override readonly name = 'SeamCredentialError'
@@ -180,7 +197,7 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
       },
     }
   }
-  if (error instanceof SeamInvalidResponseError) {
+  if (error instanceof SeamInvalidResponseError || error instanceof SeamServerCredentialError) {
     const seam = { status: error.status, ...(error.requestId !== undefined && { requestId: error.requestId }) }
     return { code: 'UPSTREAM_ERROR', extensions: { seam } }
   }
