@@ -1,20 +1,26 @@
 /**
- * What every resolver gets for one request: a Seam caller bound to that request's credential, the
- * request's loaders, and the record of the upstream calls it made (read by logging, metrics and
- * tracing once the request ends).
+ * What every resolver gets for one operation: a Seam caller bound to that request's credential, the
+ * operation's loaders, and the record of the upstream calls it made (read by logging, metrics and
+ * tracing once the operation ends).
  */
 import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
 import { withConcurrencyLimit } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
 import { SeamServerCredentialError } from './seam/errors.js'
+import { OperationCalls } from './seam/operation-calls.js'
 
 export interface GatewayContext {
   seam: SeamCaller
-  /** Every upstream call this request made, in the order they ended. */
+  /** Every upstream call this operation made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
-  /** Client sessions by identifier, each read at most once per request. */
+  /** Client sessions by identifier, each read at most once per operation. */
   clientSessions: ClientSessionLoader
+  /**
+   * Ends the operation's upstream calls once its result is ready (../plugins/use-end-upstream-calls.ts):
+   * none is started any more, those in flight are aborted. Resolves when those are recorded.
+   */
+  endUpstreamCalls(): Promise<void> | undefined
 }
 
 export interface ContextOptions {
@@ -52,21 +58,27 @@ export function createContextFactory(
 ) {
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
+    const calls = new OperationCalls(request.signal)
+    const caller = client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
+      onCall: (call) => {
+        upstreamCalls.push(call)
+        if (serverCredential !== undefined && call.error instanceof SeamServerCredentialError) {
+          logger.error(serverCredentialRefused(serverCredential, call))
+        }
+      },
+      maxCalls: upstreamCallBudget,
+      signal: calls.signal,
+      credentialHeldByServer: serverCredential !== undefined,
+    })
     const seam = withConcurrencyLimit(
-      client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
-        onCall: (call) => {
-          upstreamCalls.push(call)
-          if (serverCredential !== undefined && call.error instanceof SeamServerCredentialError) {
-            logger.error(serverCredentialRefused(serverCredential, call))
-          }
-        },
-        maxCalls: upstreamCallBudget,
-        // A client that goes away takes its in-flight upstream calls with it.
-        signal: request.signal,
-        credentialHeldByServer: serverCredential !== undefined,
-      }),
+      { post: (endpoint, body) => calls.run(() => caller.post(endpoint, body)) },
       maxConcurrentCalls,
     )
-    return { seam, upstreamCalls, clientSessions: createClientSessionLoader(seam) }
+    return {
+      seam,
+      upstreamCalls,
+      clientSessions: createClientSessionLoader(seam),
+      endUpstreamCalls: () => calls.end(),
+    }
   }
 }

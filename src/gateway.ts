@@ -10,6 +10,7 @@ import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInsta
 import { createContextFactory, type GatewayContext } from './context.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { useEndUpstreamCalls } from './plugins/use-end-upstream-calls.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { useReadiness } from './plugins/use-readiness.js'
@@ -226,6 +227,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useCSRFPrevention(),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
+      useEndUpstreamCalls(),
       ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
       ...(options.metrics !== undefined && observability !== undefined

@@ -82,7 +82,10 @@ export interface SeamCallerHooks {
    * (../plugins/use-upstream-call-budget.ts); this is the hard stop for what no prediction sees.
    */
   maxCalls?: number
-  /** The request's own signal: when it aborts (the client went away), the request's upstream calls are abandoned. */
+  /**
+   * Aborts the caller's calls in flight: the client went away, or the operation no longer needs their
+   * answers (../context.ts).
+   */
   signal?: AbortSignal
   /**
    * The credential is the gateway's own, not the caller's: Seam refusing it (401, 403) is then

@@ -91,14 +91,15 @@ export class SeamTimeoutError extends SeamError {
 }
 
 /**
- * The client went away before the answer, so its upstream call was abandoned. Seen in logs only:
+ * Nobody waits for the call's answer any more, so it was abandoned: the client went away, or its
+ * operation's result was ready without it (a non-null field failed beside it). Seen in logs only:
  * there is nobody left to answer.
  */
 export class SeamCancelledError extends SeamError {
   override readonly name = 'SeamCancelledError'
 
   constructor() {
-    super('The client closed the request before Seam answered.')
+    super('The upstream call was abandoned: nobody was waiting for its answer any more.')
   }
 }
 
