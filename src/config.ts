@@ -17,7 +17,7 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
-  /** Most upstream calls one request may have in flight at once. */
+  /** Most upstream calls one request (all its operations) may have in flight at once. */
   maxConcurrentUpstreamCalls: number
   /** The largest upstream answer read; a larger one is cut off with UPSTREAM_ERROR. */
   upstreamMaxResponseBytes: number

@@ -5,7 +5,7 @@
  */
 import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
-import { withConcurrencyLimit } from './seam/concurrency-limit.js'
+import { RequestConcurrencyLimits } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
 import { SeamServerCredentialError } from './seam/errors.js'
 import { OperationCalls } from './seam/operation-calls.js'
@@ -29,7 +29,7 @@ export interface ContextOptions {
    * forwards its own, and a request without one is refused before any call.
    */
   serverCredential: SeamCredential | undefined
-  /** Upstream calls one request may have in flight at once, whichever resolver makes them. */
+  /** Upstream calls one HTTP request may have in flight at once, all its operations together. */
   maxConcurrentCalls: number
   /** Upstream calls one operation may make. */
   upstreamCallBudget: number
@@ -56,6 +56,7 @@ export function createContextFactory(
   client: SeamClient,
   { serverCredential, maxConcurrentCalls, upstreamCallBudget, logger }: ContextOptions,
 ) {
+  const limits = new RequestConcurrencyLimits(maxConcurrentCalls)
   return ({ request }: { request: Request }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
     const calls = new OperationCalls(request.signal)
@@ -70,10 +71,9 @@ export function createContextFactory(
       signal: calls.signal,
       credentialHeldByServer: serverCredential !== undefined,
     })
-    const seam = withConcurrencyLimit(
-      { post: (endpoint, body) => calls.run(() => caller.post(endpoint, body)) },
-      maxConcurrentCalls,
-    )
+    const seam: SeamCaller = {
+      post: (endpoint, body) => limits.of(request)(() => calls.run(() => caller.post(endpoint, body))),
+    }
     return {
       seam,
       upstreamCalls,

@@ -43,8 +43,8 @@ export interface GatewayOptions {
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
   /**
-   * Most upstream calls one request may have in flight at once (a federated query can name many client
-   * sessions); the others wait their turn. Default 8.
+   * Most upstream calls one request may have in flight at once, all the operations of a batch together
+   * (a federated query can name many client sessions); the others wait their turn. Default 8.
    */
   maxConcurrentUpstreamCalls?: number
   /**
