@@ -21,7 +21,7 @@ import { type OperationLimits, useOperationLimits } from './plugins/use-operatio
 import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
-import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
+import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { SeamCredential } from './seam/credentials.js'
 
@@ -47,6 +47,8 @@ export interface GatewayOptions {
    * (a federated query can name many client sessions); the others wait their turn. Default 8.
    */
   maxConcurrentUpstreamCalls?: number
+  /** Most connections to Seam the process keeps open at once; further calls wait for one. Default 128. */
+  upstreamMaxConnections?: number
   /**
    * A credential held by the server and used for every upstream call; the callers' Authorization is
    * then ignored. Without it, each request forwards its own.
@@ -170,6 +172,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       endpoint: options.seamEndpoint,
       timeoutMs: options.upstreamTimeoutMs,
       maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
+      maxConnections: options.upstreamMaxConnections ?? defaultMaxConnections,
       retry: {
         ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
         ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
       maxConcurrentUpstreamCalls: 8,
+      upstreamMaxConnections: 128,
       upstreamMaxResponseBytes: 4 * 1024 * 1024,
       upstreamRetries: 2,
       upstreamRetryDelayMs: 100,
@@ -72,6 +73,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ SEAM_MAX_CONCURRENT_CALLS: '3' }).maxConcurrentUpstreamCalls).toBe(3)
   })
 
+  it('reads SEAM_MAX_CONNECTIONS', () => {
+    expect(loadConfig({ SEAM_MAX_CONNECTIONS: '16' }).upstreamMaxConnections).toBe(16)
+  })
+
   it('reads CORS_ORIGINS as a list of origins', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
       'https://app.example.com',
@@ -117,6 +122,9 @@ describe('loadConfig', () => {
     [{ SEAM_TIMEOUT_MS: '0' }, 'SEAM_TIMEOUT_MS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: '0' }, 'SEAM_MAX_CONCURRENT_CALLS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: 'many' }, 'SEAM_MAX_CONCURRENT_CALLS'],
+    [{ SEAM_MAX_CONNECTIONS: '0' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: '5000' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: 'unlimited' }, 'SEAM_MAX_CONNECTIONS'],
     [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],

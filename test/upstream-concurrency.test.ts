@@ -35,3 +35,17 @@ describe('SEAM_MAX_CONCURRENT_CALLS', () => {
     expect(harness.fakeSeam.peakInFlight).toBe(2)
   })
 })
+
+describe('SEAM_MAX_CONNECTIONS', () => {
+  it('bounds the connections to Seam across concurrent requests; the calls beyond it wait for one', async () => {
+    harness = await startHarness({ gateway: { upstreamMaxConnections: 2 } })
+    const ids = harness.fakeSeam.seedClientSessions(6).map((session) => session.client_session_id)
+    slowAnswers(6)
+    const answers = await Promise.all(ids.map((id) => harness.graphql(reads([id]), { headers: withApiKey })))
+
+    expect(answers.map(codesOf)).toEqual(ids.map(() => []))
+    expect(harness.fakeSeam.requests).toHaveLength(6)
+    expect(harness.fakeSeam.peakInFlight).toBe(2)
+    expect(harness.fakeSeam.connections).toBe(2)
+  })
+})

@@ -35,9 +35,19 @@ export interface SeamClientOptions {
   maxResponseBytes?: number
   /** How reads are retried; see ./retry.ts. */
   retry?: Partial<RetryPolicy>
+  /** Most connections open to Seam at once, for the whole process; further calls wait for one. Default 128. */
+  maxConnections?: number
 }
 
 export const defaultMaxResponseBytes = 4 * 1024 * 1024
+
+/**
+ * SEAM_MAX_CONNECTIONS when unset. The gateway serves about a thousand requests a second per core (see
+ * bench/RESULTS.md); at a Seam latency of 100 ms that needs about a hundred connections. 128 leaves
+ * room for that, while a burst of fan-out (or a slow Seam) queues for a connection instead of opening
+ * hundreds of sockets and TLS handshakes at once.
+ */
+export const defaultMaxConnections = 128
 
 export type JsonObject = Record<string, unknown>
 
@@ -109,11 +119,18 @@ export class SeamClient {
   readonly #maxResponseBytes: number
   readonly #retry: RetryPolicy
 
-  constructor({ endpoint, timeoutMs, maxResponseBytes = defaultMaxResponseBytes, retry = {} }: SeamClientOptions) {
+  constructor({
+    endpoint,
+    timeoutMs,
+    maxResponseBytes = defaultMaxResponseBytes,
+    retry = {},
+    maxConnections = defaultMaxConnections,
+  }: SeamClientOptions) {
     // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
     // default would cut a larger budget short: they get the budget too. undici counts the body's bytes
     // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
     this.#pool = new Pool(endpoint, {
+      connections: maxConnections,
       keepAliveTimeout: 30_000,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
