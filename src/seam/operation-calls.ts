@@ -15,6 +15,7 @@ export class OperationCalls {
   readonly #controller = new AbortController()
   readonly #requestSignal: AbortSignal
   readonly #inFlight = new Set<Promise<unknown>>()
+  #ended = false
 
   constructor(
     /** The HTTP request's signal: aborted when its client goes away. */
@@ -32,7 +33,7 @@ export class OperationCalls {
 
   /** Starts `call`, unless the operation's calls have ended: then it is refused and nothing is sent. */
   run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.signal.aborted) return Promise.reject(new SeamCancelledError())
+    if (this.#ended || this.signal.aborted) return Promise.reject(new SeamCancelledError())
     const promise = call()
     this.#inFlight.add(promise)
     const settled = () => this.#inFlight.delete(promise)
@@ -46,9 +47,12 @@ export class OperationCalls {
    * when nothing was in flight.
    */
   end(): Promise<void> | undefined {
-    this.#abort()
+    this.#ended = true
     this.#requestSignal.removeEventListener('abort', this.#abort)
+    // Aborting costs more than the rest of this class together (it makes a DOMException with a stack):
+    // only when there is a call to abort.
     if (this.#inFlight.size === 0) return undefined
+    this.#abort()
     return Promise.allSettled(this.#inFlight).then(() => undefined)
   }
 
