@@ -34,6 +34,25 @@ describe('SEAM_MAX_CONCURRENT_CALLS', () => {
     expect(harness.fakeSeam.requests).toHaveLength(6)
     expect(harness.fakeSeam.peakInFlight).toBe(2)
   })
+  it('lets more than ten calls of one operation be in flight without a listener-leak warning', async () => {
+    harness = await startHarness({ gateway: { maxConcurrentUpstreamCalls: 16 } })
+    const ids = harness.fakeSeam.seedClientSessions(12).map((session) => session.client_session_id)
+    slowAnswers(12)
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const answer = await harness.graphql(reads(ids), { headers: withApiKey })
+
+      expect(codesOf(answer)).toEqual([])
+      expect(harness.fakeSeam.peakInFlight).toBe(12)
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
 })
 
 describe('SEAM_MAX_CONNECTIONS', () => {

@@ -9,6 +9,8 @@
  * started is never sent, and one in flight is aborted through its time budget (./call-budget.ts) and
  * recorded as cancelled.
  */
+import { setMaxListeners } from 'node:events'
+
 import { SeamCancelledError } from './errors.js'
 
 export class OperationCalls {
@@ -22,6 +24,9 @@ export class OperationCalls {
     requestSignal: AbortSignal,
   ) {
     this.#requestSignal = requestSignal
+    // Each call in flight listens to it, up to SEAM_MAX_CONCURRENT_CALLS (256) of them: past Node's
+    // default of 10, every operation would print a listener-leak warning.
+    setMaxListeners(0, this.#controller.signal)
     if (requestSignal.aborted) this.#controller.abort()
     else requestSignal.addEventListener('abort', this.#abort, { once: true })
   }
