@@ -14,7 +14,12 @@ import type { GatewayContext } from '../context.js'
 export function useEndUpstreamCalls(): Plugin<GatewayContext> {
   return {
     onExecute: () => ({
-      onExecuteDone: ({ args }) => (args.contextValue as Partial<GatewayContext>).endUpstreamCalls?.(),
+      onExecuteDone: ({ args, result }) => {
+        // A streamed result (a subscription, @defer: this schema has neither) is not done yet; its calls
+        // end with its client.
+        if (Symbol.asyncIterator in result) return
+        return (args.contextValue as Partial<GatewayContext>).endUpstreamCalls?.()
+      },
     }),
   }
 }
