@@ -4,7 +4,7 @@
  */
 import { isIPv4 } from 'node:net'
 
-import { defaultMaxResponseBytes } from './seam/client.js'
+import { defaultMaxConnections, defaultMaxResponseBytes } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
@@ -19,8 +19,10 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
-  /** Most upstream calls one request may have in flight at once. */
+  /** Most upstream calls one request (all its operations) may have in flight at once. */
   maxConcurrentUpstreamCalls: number
+  /** Most connections to Seam the process keeps open at once. */
+  upstreamMaxConnections: number
   /** The largest upstream answer read; a larger one is cut off with UPSTREAM_ERROR. */
   upstreamMaxResponseBytes: number
   /** How often a read is sent again after a connection error, 502/503/504 or 429 (0 to 2). */
@@ -217,6 +219,7 @@ export function loadConfig(env: Environment = process.env): Config {
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
     maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
+    upstreamMaxConnections: integer(env, 'SEAM_MAX_CONNECTIONS', defaultMaxConnections, 1, 4096),
     upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', defaultMaxResponseBytes, 1024, 1024 ** 3),
     upstreamRetries: integer(env, 'SEAM_RETRIES', defaultRetryPolicy.retries, 0, 2),
     upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', defaultRetryPolicy.baseDelayMs, 0, 60_000),

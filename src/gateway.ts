@@ -10,6 +10,7 @@ import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInsta
 import { createContextFactory, type GatewayContext } from './context.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { useEndUpstreamCalls } from './plugins/use-end-upstream-calls.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { useReadiness } from './plugins/use-readiness.js'
@@ -21,7 +22,7 @@ import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
 import { useVaryOrigin } from './plugins/use-vary-origin.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
-import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
+import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { SeamCredential } from './seam/credentials.js'
 
@@ -43,10 +44,12 @@ export interface GatewayOptions {
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
   /**
-   * Most upstream calls one request may have in flight at once (a federated query can name many client
-   * sessions); the others wait their turn. Default 8.
+   * Most upstream calls one request may have in flight at once, all the operations of a batch together
+   * (a federated query can name many client sessions); the others wait their turn. Default 8.
    */
   maxConcurrentUpstreamCalls?: number
+  /** Most connections to Seam the process keeps open at once; further calls wait for one. Default 128. */
+  upstreamMaxConnections?: number
   /**
    * A credential held by the server and used for every upstream call; the callers' Authorization is
    * then ignored. Without it, each request forwards its own.
@@ -176,6 +179,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       endpoint: options.seamEndpoint,
       timeoutMs: options.upstreamTimeoutMs,
       maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
+      maxConnections: options.upstreamMaxConnections ?? defaultMaxConnections,
       retry: {
         ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
         ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
@@ -211,13 +215,14 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(
-      seamClient,
-      options.serverCredential,
-      options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    context: createContextFactory(seamClient, {
+      serverCredential: options.serverCredential,
+      maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
       upstreamCallBudget,
+      // yoga's logger is the one the options set, or yoga's default: the console.
+      logger: { error: (message) => yoga.logger.error(message) },
       traceUpstreamCall,
-    ),
+    }),
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.
@@ -243,6 +248,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       ...(corsOrigins.length > 0 ? [useVaryOrigin()] : []),
       ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
       useUpstreamCallBudget(upstreamCallBudget),
+      useEndUpstreamCalls(),
       ...(introspection ? [] : useHiddenSchema()),
       useErrorCodes(),
       metrics !== undefined && metrics.plugin,

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
       maxConcurrentUpstreamCalls: 8,
+      upstreamMaxConnections: 128,
       upstreamMaxResponseBytes: 4 * 1024 * 1024,
       upstreamRetries: 2,
       upstreamRetryDelayMs: 100,
@@ -71,6 +72,10 @@ describe('loadConfig', () => {
 
   it('reads SEAM_MAX_CONCURRENT_CALLS', () => {
     expect(loadConfig({ SEAM_MAX_CONCURRENT_CALLS: '3' }).maxConcurrentUpstreamCalls).toBe(3)
+  })
+
+  it('reads SEAM_MAX_CONNECTIONS', () => {
+    expect(loadConfig({ SEAM_MAX_CONNECTIONS: '16' }).upstreamMaxConnections).toBe(16)
   })
 
   it('reads CORS_ORIGINS as a list of origins', () => {
@@ -133,6 +138,9 @@ describe('loadConfig', () => {
     [{ SEAM_TIMEOUT_MS: '0' }, 'SEAM_TIMEOUT_MS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: '0' }, 'SEAM_MAX_CONCURRENT_CALLS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: 'many' }, 'SEAM_MAX_CONCURRENT_CALLS'],
+    [{ SEAM_MAX_CONNECTIONS: '0' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: '5000' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: 'unlimited' }, 'SEAM_MAX_CONNECTIONS'],
     [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],

@@ -24,7 +24,7 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga'
 
 import type { UpstreamCallTracer } from '../context.js'
 import type { UpstreamCall } from '../seam/client.js'
-import { seamErrorCode } from '../seam/errors.js'
+import { isSeamError, seamErrorCode } from '../seam/errors.js'
 
 export interface UseTracingOptions {
   tracerProvider: TracerProvider
@@ -118,7 +118,11 @@ export function traceUpstreamCalls({
       headers,
       end: (call) => {
         span.setAttributes(attributesOf(call))
-        if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error.message })
+        // A fault of the gateway (not a SeamError) is named by its code: its message is not for export.
+        if (call.error !== undefined) {
+          const message = isSeamError(call.error) ? call.error.message : seamErrorCode(call.error)
+          span.setStatus({ code: SpanStatusCode.ERROR, message })
+        }
         span.end(wallClock(call.startedAt + call.durationMs))
       },
     }
