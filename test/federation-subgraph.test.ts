@@ -104,6 +104,28 @@ describe('the subgraph protocol', () => {
     expect(harness.fakeSeam.requests).toHaveLength(1)
   })
 
+  it('refuses a representation of a type that is not its entity on its own, without echoing or logging it', async () => {
+    harness.fakeSeam.requests.length = 0
+    harness.logs.length = 0
+    const hostileName = `Nope${'x'.repeat(50_000)}`
+    const foreign = [{ __typename: hostileName, clientSessionId: idOf(1) }, { __typename: 'Query' }, 'not an object']
+
+    const answer = await harness.graphql(entitiesQuery, {
+      variables: { representations: [{ __typename: 'ClientSession', clientSessionId: idOf(2) }, ...foreign] },
+      headers: withApiKey,
+    })
+
+    expect(answer.body.data).toEqual({
+      _entities: [{ clientSessionId: idOf(2), userIdentifierKey: 'user_2' }, null, null, null],
+    })
+    expect(answer.body.errors?.map(({ path, extensions }) => ({ path, code: extensions['code'] }))).toEqual(
+      [1, 2, 3].map((index) => ({ path: ['_entities', index], code: 'BAD_USER_INPUT' })),
+    )
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expect(answer.text).not.toContain('xxxxxxxxxx')
+    expect(harness.logs.join('\n')).not.toContain('xxxxxxxxxx')
+  })
+
   it('holds the configured cap over every upstream call of a request, whichever field makes it', async () => {
     harness.fakeSeam.requests.length = 0
     harness.fakeSeam.peakInFlight = 0
