@@ -1,21 +1,31 @@
 /**
- * `npm run bench`: the upstream stub, the raw proxy baseline and the built gateway, each in its own
- * process, loaded in turn by autocannon. Prints the machine, each run as it ends, and the tables that go
- * into bench/RESULTS.md. Runs compiled, from dist/bench/; the knobs are in ./settings.ts.
+ * `npm run bench`: the upstream stub, the raw proxy baseline, the Mercurius peer and the built gateway,
+ * each in its own process, loaded in turn by autocannon. Prints the machine, each run as it ends, and the
+ * tables that go into bench/RESULTS.md. Runs compiled, from dist/bench/; the knobs are in ./settings.ts.
  */
 import { runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
-import { machineLines, type Measurement, type NotMeasured, runLine, table } from './report.js'
-import { clientHeaders, growthScenarios, mainScenarios, requestFor, type Scenario, type Server } from './scenarios.js'
+import { machineLines, type NotMeasured, runLine, table } from './report.js'
+import {
+  clientHeaders,
+  growthScenarios,
+  mainScenarios,
+  peer,
+  requestFor,
+  type Scenario,
+  type Server,
+} from './scenarios.js'
 import {
   gatewaySettings,
   type RunningServer,
   startGateway,
+  startMercuriusPeer,
   startRawProxy,
   startUpstreamStub,
   stopAll,
 } from './servers.js'
 import { readSettings } from './settings.js'
+import type { Measurement } from './statistics.js'
 
 const settings = readSettings()
 const chosen = (scenarios: Scenario[]) =>
@@ -23,7 +33,7 @@ const chosen = (scenarios: Scenario[]) =>
     ? scenarios
     : scenarios.filter((scenario) => settings.scenarios!.some((name) => scenario.name.includes(name)))
 const pinning = choosePinning()
-const servers: Server[] = ['raw proxy', 'gateway']
+const servers: Server[] = ['raw proxy', peer, 'gateway']
 /** The scenario that also runs on the gateway with metrics and tracing on, to show what they cost. */
 const instrumentedScenario = mainScenarios[0]!
 const serversOf = (scenario: Scenario): Server[] =>
@@ -41,7 +51,7 @@ async function problemWith(scenario: Scenario, server: Server, origin: string): 
   try {
     answer = JSON.parse(text) as typeof answer
   } catch {
-    return `failed: the gateway answered ${response.status} without JSON`
+    return `failed: ${server} answered ${response.status} without JSON`
   }
   const error = answer.errors?.[0]?.message
   // A schema without federation lacks `_Any` as well as `_entities`, and graphql-js names the type first.
@@ -49,10 +59,10 @@ async function problemWith(scenario: Scenario, server: Server, origin: string): 
   if (scenario.needs !== undefined && lacking.some((message) => error?.includes(message))) {
     return `skipped: schema has no ${scenario.needs}`
   }
-  if (error !== undefined) return `failed: the gateway answered "${error}"`
-  if (answer.data == null) return 'failed: no data in the answer'
+  if (error !== undefined) return `failed: ${server} answered "${error}"`
+  if (answer.data == null) return `failed: no data in the answer of ${server}`
   const problem = scenario.problemWith(answer.data)
-  return problem === undefined ? undefined : `failed: ${problem}`
+  return problem === undefined ? undefined : `failed: ${server}: ${problem}`
 }
 
 for (const line of machineLines()) console.log(line)
@@ -67,30 +77,24 @@ console.log(
 try {
   const stub = await startUpstreamStub(pinning)
   const rawProxy = await startRawProxy(pinning, stub)
-  const gateway = await startGateway({
-    pinning,
-    upstream: stub,
-    credential: settings.credential,
-    firstRequest: mainScenarios[0]!,
-  })
-  const instrumented = await startGateway({
-    pinning,
-    upstream: stub,
-    credential: settings.credential,
-    firstRequest: instrumentedScenario,
-    instrumented: true,
-  })
+  const gatewayStart = { pinning, upstream: stub, credential: settings.credential, firstRequest: instrumentedScenario }
+  const gateway = await startGateway(gatewayStart)
+  const mercurius = await startMercuriusPeer(gatewayStart)
+  const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
   const running: Record<Server, RunningServer> = {
     'raw proxy': rawProxy,
+    [peer]: mercurius,
     gateway,
     'gateway + metrics + tracing': instrumented,
   }
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
+  console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
   console.log(
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
       `(the default 25 would refuse _entities with 100 keys); "${instrumentedScenario.name}" also runs on a ` +
-      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans)\n',
+      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans); ' +
+      `${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 
   /** One table's runs, and the scenarios it could not measure. */
@@ -101,15 +105,19 @@ try {
   const main: Results = { measurements: [], notMeasured: [] }
   const growth: Results = { measurements: [], notMeasured: [] }
 
-  /** Checks a scenario on both servers; false (and a note of why) when it cannot be measured. */
+  /** The stub's list answers hold as many sessions as the scenario asks for: set before each of its runs. */
+  async function prepareStub(scenario: Scenario): Promise<void> {
+    if (scenario.listSize === undefined) return
+    const response = await fetch(`${stub.origin}/_bench/list_size`, {
+      method: 'POST',
+      body: JSON.stringify({ size: scenario.listSize }),
+    })
+    await response.arrayBuffer()
+  }
+
+  /** Checks a scenario on every server; false (and a note of why) when it cannot be measured. */
   async function ready(scenario: Scenario, results: Results): Promise<boolean> {
-    if (scenario.listSize !== undefined) {
-      const response = await fetch(`${stub.origin}/_bench/list_size`, {
-        method: 'POST',
-        body: JSON.stringify({ size: scenario.listSize }),
-      })
-      await response.arrayBuffer()
-    }
+    await prepareStub(scenario)
     for (const server of serversOf(scenario)) {
       const problem = await problemWith(scenario, server, running[server].origin)
       if (problem !== undefined) {
@@ -121,16 +129,18 @@ try {
     return true
   }
 
-  const load = (scenario: Scenario, server: Server, durationS: number, connections: number) =>
-    runLoad(running[server], {
+  async function load(scenario: Scenario, server: Server, durationS: number, connections: number) {
+    await prepareStub(scenario)
+    return runLoad(running[server], {
       ...requestFor(scenario, server),
       headers: clientHeaders,
       connections,
       durationS,
       pinning,
     })
+  }
 
-  /** The baseline, then the gateway: one round of one scenario. */
+  /** Every server, one after the other: one round of one scenario. */
   async function measureRound(
     scenario: Scenario,
     round: number,

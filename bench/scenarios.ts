@@ -11,10 +11,13 @@ const clientSessionFields = 'clientSessionId userIdentifierKey connectWebviewIds
 const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
 
 /**
- * The servers a scenario runs against: the baseline, the gateway as `npm start` runs it (request log
- * on), and the same gateway with metrics and tracing on.
+ * The servers a scenario runs against: the baseline, the best Node peer (./mercurius-peer/), the gateway
+ * as `npm start` runs it (request log on), and the same gateway with metrics and tracing on.
  */
-export type Server = 'raw proxy' | 'gateway' | 'gateway + metrics + tracing'
+export type Server = 'raw proxy' | 'Mercurius + graphql-jit' | 'gateway' | 'gateway + metrics + tracing'
+
+/** The best Node peer: each gateway's req/s is also compared with its req/s in the same round. */
+export const peer = 'Mercurius + graphql-jit' satisfies Server
 
 /** A made-up API key: the stub takes any credential, the gateway wants one shaped like Seam's. */
 export const benchApiKey = 'seam_bench1_0123456789abcdefBENCHKEY'
