@@ -8,7 +8,9 @@ import { choosePinning } from './processes.js'
 import { machineLines, type NotMeasured, runLine, table } from './report.js'
 import {
   clientHeaders,
+  grantScenario,
   growthScenarios,
+  mainPhases,
   mainScenarios,
   peer,
   requestFor,
@@ -34,10 +36,15 @@ const chosen = (scenarios: Scenario[]) =>
     : scenarios.filter((scenario) => settings.scenarios!.some((name) => scenario.name.includes(name)))
 const pinning = choosePinning()
 const servers: Server[] = ['raw proxy', peer, 'gateway']
-/** The scenario that also runs on the gateway with metrics and tracing on, to show what they cost. */
-const instrumentedScenario = mainScenarios[0]!
+/**
+ * The scenario that also runs on a gateway with metrics and tracing on, to show what they cost, and on
+ * one with the lean lane off, to compare the two lanes.
+ */
+const gatewayVariantsScenario = grantScenario
 const serversOf = (scenario: Scenario): Server[] =>
-  scenario === instrumentedScenario ? [...servers, 'gateway + metrics + tracing'] : servers
+  scenario === gatewayVariantsScenario
+    ? [...servers, 'gateway + metrics + tracing', 'gateway, FAST_LANE=false']
+    : servers
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
 
@@ -77,24 +84,26 @@ console.log(
 try {
   const stub = await startUpstreamStub(pinning)
   const rawProxy = await startRawProxy(pinning, stub)
-  const gatewayStart = { pinning, upstream: stub, credential: settings.credential, firstRequest: instrumentedScenario }
+  const gatewayStart = { pinning, upstream: stub, credential: settings.credential, firstRequest: grantScenario }
   const gateway = await startGateway(gatewayStart)
   const mercurius = await startMercuriusPeer(gatewayStart)
   const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
+  const yogaOnly = await startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } })
   const running: Record<Server, RunningServer> = {
     'raw proxy': rawProxy,
     [peer]: mercurius,
     gateway,
     'gateway + metrics + tracing': instrumented,
+    'gateway, FAST_LANE=false': yogaOnly,
   }
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
   console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
   console.log(
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
-      `(the default 25 would refuse _entities with 100 keys); "${instrumentedScenario.name}" also runs on a ` +
-      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans); ' +
-      `${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
+      `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
+      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans), and ' +
+      `on one with FAST_LANE=false; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 
   /** One table's runs, and the scenarios it could not measure. */
@@ -156,14 +165,16 @@ try {
     }
   }
 
-  const measurable: Scenario[] = []
-  for (const scenario of chosen(mainScenarios)) if (await ready(scenario, main)) measurable.push(scenario)
-  for (const scenario of measurable) {
-    for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
-  }
-  for (let round = 1; round <= settings.rounds; round++) {
+  for (const phase of mainPhases) {
+    const measurable: Scenario[] = []
+    for (const scenario of chosen(phase)) if (await ready(scenario, main)) measurable.push(scenario)
     for (const scenario of measurable) {
-      await measureRound(scenario, round, main, settings.durationS, settings.connections)
+      for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
+    }
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const scenario of measurable) {
+        await measureRound(scenario, round, main, settings.durationS, settings.connections)
+      }
     }
   }
   for (const scenario of chosen(growthScenarios)) {
