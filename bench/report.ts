@@ -4,17 +4,8 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os'
 
-import type { LoadResult } from './load-driver.js'
-import type { ProcessUsage } from './process-stats.js'
-import type { Server } from './scenarios.js'
-
-export interface Measurement {
-  scenario: string
-  server: Server
-  round: number
-  load: LoadResult
-  usage: ProcessUsage
-}
+import { peer } from './scenarios.js'
+import { maxOf, type Measurement, median, medianOf, perRoundRatios } from './statistics.js'
 
 /** A scenario that was not measured, and why. */
 export interface NotMeasured {
@@ -43,33 +34,6 @@ export function runLine({ scenario, server, round, load, usage }: Measurement): 
   )
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
-
-function medianOf(values: (number | undefined)[]): number | undefined {
-  const known = values.filter((value) => value !== undefined)
-  return known.length === 0 ? undefined : median(known)
-}
-
-function maxOf(values: (number | undefined)[]): number | undefined {
-  const known = values.filter((value) => value !== undefined)
-  return known.length === 0 ? undefined : Math.max(...known)
-}
-
-/** Each round's req/s of `server` over the baseline's req/s in the same round. */
-function ratios(runs: Measurement[], server: Server): number[] {
-  const gatewayRuns = runs.filter((run) => run.server === server)
-  return gatewayRuns.flatMap((gatewayRun) => {
-    const baseline = runs.find((run) => run.server === 'raw proxy' && run.round === gatewayRun.round)
-    return baseline === undefined || baseline.load.requestsPerSecond === 0
-      ? []
-      : [gatewayRun.load.requestsPerSecond / baseline.load.requestsPerSecond]
-  })
-}
-
 /**
  * The server's CPU time per answered request, in microseconds: what a request costs, and much less
  * sensitive than req/s to other processes taking the server's core (on a loaded machine a server gets
@@ -81,31 +45,31 @@ function cpuPerRequestUs({ load, usage }: Measurement): number | undefined {
 }
 
 const header = [
-  '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU % | CPU µs / request | req/s ÷ raw proxy (per round) |',
-  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU % | CPU µs / request | req/s ÷ raw proxy (per round) | gateway ÷ Mercurius (per round) |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
 ]
+
+/** `**median**` of the per-round ratios, then each round's after it when there are several. */
+function ratioCell(ratios: number[]): string {
+  if (ratios.length === 0) return 'n/a'
+  const each = ratios.length > 1 ? ` (${ratios.map((value) => value.toFixed(2)).join(' ')})` : ''
+  return `**${median(ratios).toFixed(2)}**${each}`
+}
 
 /**
  * One row per scenario and server: medians over the rounds (peak RSS: the largest), and the median of
- * the per-round ratios with each round's ratio after it.
+ * the per-round ratios with each round's ratio after it: to the raw proxy for every server, and to
+ * Mercurius for each gateway (above 1: the gateway is ahead).
  */
 export function table(scenarios: string[], measurements: Measurement[], notMeasured: NotMeasured[]): string {
   const rows = scenarios.flatMap((scenario) => {
     const skipped = notMeasured.find((entry) => entry.scenario === scenario)
-    if (skipped !== undefined) return [`| ${scenario} | ${skipped.reason} | | | | | | | |`]
+    if (skipped !== undefined) return [`| ${scenario} | ${skipped.reason} | | | | | | | | |`]
     const runs = measurements.filter((run) => run.scenario === scenario)
     const servers = [...new Set(runs.map((run) => run.server))]
     return servers.map((server) => {
       const own = runs.filter((run) => run.server === server)
-      const scenarioRatios = ratios(runs, server)
       const failed = own.reduce((sum, run) => sum + run.load.failed, 0)
-      const ratio =
-        server === 'raw proxy'
-          ? '1.00'
-          : scenarioRatios.length === 0
-            ? 'n/a'
-            : `**${median(scenarioRatios).toFixed(2)}**` +
-              (scenarioRatios.length > 1 ? ` (${scenarioRatios.map((value) => value.toFixed(2)).join(' ')})` : '')
       return [
         server === servers[0] ? scenario : '',
         failed > 0 ? `${server} (${failed} failed)` : server,
@@ -115,7 +79,8 @@ export function table(scenarios: string[], measurements: Measurement[], notMeasu
         fixed(maxOf(own.map((run) => run.usage.peakRssMiB)), 0),
         fixed(medianOf(own.map((run) => run.usage.cpuPercent)), 0),
         fixed(medianOf(own.map(cpuPerRequestUs)), 0),
-        ratio,
+        server === 'raw proxy' ? '1.00' : ratioCell(perRoundRatios(runs, server, 'raw proxy')),
+        server.startsWith('gateway') && servers.includes(peer) ? ratioCell(perRoundRatios(runs, server, peer)) : '',
       ]
         .join(' | ')
         .replace(/^/, '| ')

@@ -1,21 +1,35 @@
 /**
- * `npm run bench`: the upstream stub, the raw proxy baseline and the built gateway, each in its own
- * process, loaded in turn by autocannon. Prints the machine, each run as it ends, and the tables that go
- * into bench/RESULTS.md. Runs compiled, from dist/bench/; the knobs are in ./settings.ts.
+ * `npm run bench`: the upstream stub, the raw proxy baseline, the Mercurius peer and the built gateway,
+ * each in its own process, loaded in turn by autocannon. Prints the machine, each run as it ends, the
+ * tables that go into bench/RESULTS.md, and the issue's targets met or missed. Runs compiled, from
+ * dist/bench/; the knobs are in ./settings.ts.
  */
 import { runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
-import { machineLines, type Measurement, type NotMeasured, runLine, table } from './report.js'
-import { clientHeaders, growthScenarios, mainScenarios, requestFor, type Scenario, type Server } from './scenarios.js'
+import { machineLines, type NotMeasured, runLine, table } from './report.js'
+import {
+  clientHeaders,
+  grantScenario,
+  growthScenarios,
+  mainPhases,
+  mainScenarios,
+  peer,
+  requestFor,
+  type Scenario,
+  type Server,
+} from './scenarios.js'
 import {
   gatewaySettings,
   type RunningServer,
   startGateway,
+  startMercuriusPeer,
   startRawProxy,
   startUpstreamStub,
   stopAll,
 } from './servers.js'
 import { readSettings } from './settings.js'
+import type { Measurement } from './statistics.js'
+import { targetsTable } from './targets.js'
 
 const settings = readSettings()
 const chosen = (scenarios: Scenario[]) =>
@@ -23,11 +37,16 @@ const chosen = (scenarios: Scenario[]) =>
     ? scenarios
     : scenarios.filter((scenario) => settings.scenarios!.some((name) => scenario.name.includes(name)))
 const pinning = choosePinning()
-const servers: Server[] = ['raw proxy', 'gateway']
-/** The scenario that also runs on the gateway with metrics and tracing on, to show what they cost. */
-const instrumentedScenario = mainScenarios[0]!
+const servers: Server[] = ['raw proxy', peer, 'gateway']
+/**
+ * The scenario that also runs on a gateway with metrics and tracing on, to show what they cost, and on
+ * one with the lean lane off, to compare the two lanes.
+ */
+const gatewayVariantsScenario = grantScenario
 const serversOf = (scenario: Scenario): Server[] =>
-  scenario === instrumentedScenario ? [...servers, 'gateway + metrics + tracing'] : servers
+  scenario === gatewayVariantsScenario
+    ? [...servers, 'gateway + metrics + tracing', 'gateway, FAST_LANE=false']
+    : servers
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
 
@@ -41,7 +60,7 @@ async function problemWith(scenario: Scenario, server: Server, origin: string): 
   try {
     answer = JSON.parse(text) as typeof answer
   } catch {
-    return `failed: the gateway answered ${response.status} without JSON`
+    return `failed: ${server} answered ${response.status} without JSON`
   }
   const error = answer.errors?.[0]?.message
   // A schema without federation lacks `_Any` as well as `_entities`, and graphql-js names the type first.
@@ -49,10 +68,10 @@ async function problemWith(scenario: Scenario, server: Server, origin: string): 
   if (scenario.needs !== undefined && lacking.some((message) => error?.includes(message))) {
     return `skipped: schema has no ${scenario.needs}`
   }
-  if (error !== undefined) return `failed: the gateway answered "${error}"`
-  if (answer.data == null) return 'failed: no data in the answer'
+  if (error !== undefined) return `failed: ${server} answered "${error}"`
+  if (answer.data == null) return `failed: no data in the answer of ${server}`
   const problem = scenario.problemWith(answer.data)
-  return problem === undefined ? undefined : `failed: ${problem}`
+  return problem === undefined ? undefined : `failed: ${server}: ${problem}`
 }
 
 for (const line of machineLines()) console.log(line)
@@ -67,30 +86,26 @@ console.log(
 try {
   const stub = await startUpstreamStub(pinning)
   const rawProxy = await startRawProxy(pinning, stub)
-  const gateway = await startGateway({
-    pinning,
-    upstream: stub,
-    credential: settings.credential,
-    firstRequest: mainScenarios[0]!,
-  })
-  const instrumented = await startGateway({
-    pinning,
-    upstream: stub,
-    credential: settings.credential,
-    firstRequest: instrumentedScenario,
-    instrumented: true,
-  })
+  const gatewayStart = { pinning, upstream: stub, credential: settings.credential, firstRequest: grantScenario }
+  const gateway = await startGateway(gatewayStart)
+  const mercurius = await startMercuriusPeer(gatewayStart)
+  const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
+  const yogaOnly = await startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } })
   const running: Record<Server, RunningServer> = {
     'raw proxy': rawProxy,
+    [peer]: mercurius,
     gateway,
     'gateway + metrics + tracing': instrumented,
+    'gateway, FAST_LANE=false': yogaOnly,
   }
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
+  console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
   console.log(
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
-      `(the default 25 would refuse _entities with 100 keys); "${instrumentedScenario.name}" also runs on a ` +
-      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans)\n',
+      `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
+      'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans), and ' +
+      `on one with FAST_LANE=false; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 
   /** One table's runs, and the scenarios it could not measure. */
@@ -101,15 +116,19 @@ try {
   const main: Results = { measurements: [], notMeasured: [] }
   const growth: Results = { measurements: [], notMeasured: [] }
 
-  /** Checks a scenario on both servers; false (and a note of why) when it cannot be measured. */
+  /** The stub's list answers hold as many sessions as the scenario asks for: set before each of its runs. */
+  async function prepareStub(scenario: Scenario): Promise<void> {
+    if (scenario.listSize === undefined) return
+    const response = await fetch(`${stub.origin}/_bench/list_size`, {
+      method: 'POST',
+      body: JSON.stringify({ size: scenario.listSize }),
+    })
+    await response.arrayBuffer()
+  }
+
+  /** Checks a scenario on every server; false (and a note of why) when it cannot be measured. */
   async function ready(scenario: Scenario, results: Results): Promise<boolean> {
-    if (scenario.listSize !== undefined) {
-      const response = await fetch(`${stub.origin}/_bench/list_size`, {
-        method: 'POST',
-        body: JSON.stringify({ size: scenario.listSize }),
-      })
-      await response.arrayBuffer()
-    }
+    await prepareStub(scenario)
     for (const server of serversOf(scenario)) {
       const problem = await problemWith(scenario, server, running[server].origin)
       if (problem !== undefined) {
@@ -121,16 +140,18 @@ try {
     return true
   }
 
-  const load = (scenario: Scenario, server: Server, durationS: number, connections: number) =>
-    runLoad(running[server], {
+  async function load(scenario: Scenario, server: Server, durationS: number, connections: number) {
+    await prepareStub(scenario)
+    return runLoad(running[server], {
       ...requestFor(scenario, server),
       headers: clientHeaders,
       connections,
       durationS,
       pinning,
     })
+  }
 
-  /** The baseline, then the gateway: one round of one scenario. */
+  /** Every server, one after the other: one round of one scenario. */
   async function measureRound(
     scenario: Scenario,
     round: number,
@@ -146,14 +167,16 @@ try {
     }
   }
 
-  const measurable: Scenario[] = []
-  for (const scenario of chosen(mainScenarios)) if (await ready(scenario, main)) measurable.push(scenario)
-  for (const scenario of measurable) {
-    for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
-  }
-  for (let round = 1; round <= settings.rounds; round++) {
+  for (const phase of mainPhases) {
+    const measurable: Scenario[] = []
+    for (const scenario of chosen(phase)) if (await ready(scenario, main)) measurable.push(scenario)
     for (const scenario of measurable) {
-      await measureRound(scenario, round, main, settings.durationS, settings.connections)
+      for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
+    }
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const scenario of measurable) {
+        await measureRound(scenario, round, main, settings.durationS, settings.connections)
+      }
     }
   }
   for (const scenario of chosen(growthScenarios)) {
@@ -169,7 +192,8 @@ try {
     `\n## How cost grows (one run of ${settings.growthDurationS} s each, ${settings.growthConnections} connection(s))\n`,
   )
   console.log(table(names(chosen(growthScenarios)), growth.measurements, growth.notMeasured))
-  console.log(`\ngateway start-up to first answer: ${startupMs} ms`)
+  console.log(`\n## Targets (issue 12; from the main table, ${settings.connections} connections)\n`)
+  console.log(targetsTable(main.measurements, gateway.startupMs))
 } finally {
   await stopAll()
 }

@@ -1,6 +1,7 @@
 /**
- * The three servers of a benchmark: the upstream stub (with the load generator's CPUs), and the raw
- * proxy and the gateway (each with the server CPUs). Every process started here is stopped by stopAll.
+ * The servers of a benchmark: the upstream stub (with the load generator's CPUs), and the raw proxy, the
+ * Mercurius peer and the gateways (each with the server CPUs). Every process started here is stopped by
+ * stopAll.
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -48,6 +49,8 @@ export interface GatewayStart {
   nodeOptions?: string[]
   /** Metrics on and spans exported to the stub: what observability costs. */
   instrumented?: boolean
+  /** Settings beyond the benchmark's own, e.g. `FAST_LANE: 'false'` (a setting the gateway lacks is ignored). */
+  env?: Record<string, string>
 }
 
 /**
@@ -57,22 +60,57 @@ export interface GatewayStart {
  */
 export const gatewaySettings = { SEAM_CALL_BUDGET: '200' }
 
+export type StartedServer = RunningServer & { startupMs: number }
+
+/** Long enough for a loaded machine; a server that answers only with errors would otherwise stall the run. */
+const startupLimitMs = 30_000
+
 /**
- * Starts the built gateway (`dist/main.js`, as `npm start` runs it) and measures the time from spawning
- * it to its first successful answer.
+ * Spawns `node <args>` with PORT set, its stdout (a request log) to /dev/null, and measures the time from
+ * spawning it to its first successful answer to `firstRequest`.
  */
-export async function startGateway(options: GatewayStart): Promise<RunningServer & { startupMs: number }> {
-  const main = fileURLToPath(new URL(`../${options.entry ?? 'main.js'}`, import.meta.url))
-  if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first')
+async function startUntilAnswered(
+  what: string,
+  args: string[],
+  { pinning, firstRequest, env }: { pinning: Pinning; firstRequest: Scenario; env: Record<string, string> },
+): Promise<StartedServer> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const { path, body } = requestFor(options.firstRequest, 'gateway')
+  const { path, body } = requestFor(firstRequest, 'gateway')
   const spawnedAt = performance.now()
-  const started = startNode([...(options.nodeOptions ?? []), main], {
-    cpus: options.pinning.serverCpus,
+  const started = startNode(args, {
+    cpus: pinning.serverCpus,
+    env: { PORT: String(port), ...env },
+    // A request log (one line per request, on as in production) goes to /dev/null: a pipe read by this
+    // process would cost CPU on the load generator's core and could stall the server if full.
+    stdout: 'ignore',
+  })
+  children.push(started)
+  for (;;) {
+    if (started.child.exitCode !== null) throw new Error(`${what} exited: ${started.stderrTail()}`)
+    if (performance.now() - spawnedAt > startupLimitMs) {
+      throw new Error(
+        `${what} did not answer within ${startupLimitMs / 1000} s: ${started.stderrTail() || 'no message'}`,
+      )
+    }
+    const answered = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body }).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (answered) return { origin, pid: started.pid, startupMs: performance.now() - spawnedAt }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Starts the built gateway (`dist/main.js`, as `npm start` runs it). */
+export function startGateway(options: GatewayStart): Promise<StartedServer> {
+  const main = fileURLToPath(new URL(`../${options.entry ?? 'main.js'}`, import.meta.url))
+  if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first')
+  return startUntilAnswered('the gateway', [...(options.nodeOptions ?? []), main], {
+    pinning: options.pinning,
+    firstRequest: options.firstRequest,
     env: {
       NODE_ENV: 'production',
-      PORT: String(port),
       HOST: '127.0.0.1',
       SEAM_ENDPOINT: options.upstream.origin,
       ...gatewaySettings,
@@ -81,19 +119,22 @@ export async function startGateway(options: GatewayStart): Promise<RunningServer
         METRICS_ENABLED: 'true',
         OTEL_EXPORTER_OTLP_ENDPOINT: options.upstream.origin,
       }),
+      ...options.env,
     },
-    // Its request log (one line per request, on as in production) goes to /dev/null: a pipe read by
-    // this process would cost CPU on the load generator's core and could stall the gateway if full.
-    stdout: 'ignore',
   })
-  children.push(started)
-  for (;;) {
-    if (started.child.exitCode !== null) throw new Error(`the gateway exited: ${started.stderrTail()}`)
-    const answered = await fetch(origin + path, { method: 'POST', headers: clientHeaders, body }).then(
-      (response) => response.ok,
-      () => false,
-    )
-    if (answered) return { origin, pid: started.pid, startupMs: performance.now() - spawnedAt }
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
+}
+
+/** Starts the Mercurius peer (./mercurius-peer/server.ts), holding the key or passing the caller's on as the gateway does. */
+export function startMercuriusPeer(
+  options: Pick<GatewayStart, 'pinning' | 'upstream' | 'credential' | 'firstRequest'>,
+): Promise<StartedServer> {
+  return startUntilAnswered('the Mercurius peer', scriptArgs('./mercurius-peer/server.js'), {
+    pinning: options.pinning,
+    firstRequest: options.firstRequest,
+    env: {
+      NODE_ENV: 'production',
+      UPSTREAM: options.upstream.origin,
+      ...(options.credential === 'server' && { SEAM_API_KEY: benchApiKey }),
+    },
+  })
 }
