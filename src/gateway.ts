@@ -14,10 +14,10 @@ import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
+import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useRequestLog } from './plugins/use-request-log.js'
-import { useHiddenSchema } from './plugins/use-hidden-schema.js'
-import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
-import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
+import type { OperationLimits } from './prepared/operation-limits.js'
+import { PreparedOperations } from './prepared/prepared-operations.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
 import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
@@ -91,6 +91,11 @@ export interface GatewayOptions {
   batchLimit?: number
   /** Largest request body, in bytes; a larger one gets 413 and PAYLOAD_TOO_LARGE. Default 102400 (100 KiB). */
   maxRequestBodyBytes?: number
+  /**
+   * How many documents are kept parsed, validated and compiled, the least recently used forgotten first.
+   * Default 1000.
+   */
+  documentCacheSize?: number
 }
 
 /** What the gateway allows when not told otherwise. */
@@ -100,6 +105,7 @@ export const gatewayDefaults = {
   batchLimit: 0,
   maxRequestBodyBytes: 100 * 1024,
   readyCheckIntervalMs: 5_000,
+  documentCacheSize: 1000,
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
@@ -189,6 +195,13 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   let shuttingDown = false
   const requestLog = options.requestLog ?? true
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
+  const preparedOperations = new PreparedOperations({
+    schema,
+    limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
+    introspection,
+    upstreamCallBudget,
+    cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
+  })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(
@@ -212,7 +225,10 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     batching: batchLimit > 0 && { limit: batchLimit },
     // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
     maxRequestBodySize: false,
-    // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
+    // The prepared operations cache parsing and validation, and more.
+    parserAndValidationCache: false,
+    // Documents, limits, the upstream-call budget and the codes of what execution raises: the prepared
+    // operations, which the lean lane runs too. Anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
     // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
@@ -223,9 +239,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
       }),
       useCSRFPrevention(),
-      ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
-      useUpstreamCallBudget(upstreamCallBudget),
-      ...(introspection ? [] : useHiddenSchema()),
+      usePreparedOperations(preparedOperations),
       useErrorCodes(),
       ...(options.metrics !== undefined && observability !== undefined
         ? [observability.useMetrics(options.metrics)]

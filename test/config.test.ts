@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       upstreamCallBudget: 25,
       batchLimit: 0,
       maxRequestBodyBytes: 102_400,
+      documentCacheSize: 1000,
     })
   })
 
@@ -59,12 +60,14 @@ describe('loadConfig', () => {
         SEAM_CALL_BUDGET: '10',
         BATCH_LIMIT: '5',
         MAX_REQUEST_BODY_BYTES: '2048',
+        DOCUMENT_CACHE_SIZE: '50',
       }),
     ).toMatchObject({
       operationLimits: { aliases: 3, depth: 4, tokens: 500, cost: 100, directives: 5 },
       upstreamCallBudget: 10,
       batchLimit: 5,
       maxRequestBodyBytes: 2048,
+      documentCacheSize: 50,
     })
   })
 
@@ -137,6 +140,8 @@ describe('loadConfig', () => {
     [{ SEAM_CALL_BUDGET: '0' }, 'SEAM_CALL_BUDGET'],
     [{ BATCH_LIMIT: '101' }, 'BATCH_LIMIT'],
     [{ MAX_REQUEST_BODY_BYTES: '100' }, 'MAX_REQUEST_BODY_BYTES'],
+    [{ DOCUMENT_CACHE_SIZE: '0' }, 'DOCUMENT_CACHE_SIZE'],
+    [{ DOCUMENT_CACHE_SIZE: 'lots' }, 'DOCUMENT_CACHE_SIZE'],
     [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
     [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
     [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
