@@ -52,6 +52,8 @@ export interface Config {
   maxRequestBodyBytes: number
   /** How many documents are kept parsed, validated and compiled. */
   documentCacheSize: number
+  /** JSON POSTs of one operation served on the lean lane (without metrics and tracing). */
+  fastLane: boolean
 }
 
 export class ConfigError extends Error {
@@ -223,5 +225,6 @@ export function loadConfig(env: Environment = process.env): Config {
       100 * 1024 * 1024,
     ),
     documentCacheSize: integer(env, 'DOCUMENT_CACHE_SIZE', gatewayDefaults.documentCacheSize, 1, 100_000),
+    fastLane: boolean(env, 'FAST_LANE', true),
   }
 }

@@ -16,6 +16,12 @@ export interface GatewayContext {
   clientSessions: ClientSessionLoader
 }
 
+/** What the context takes from the request: its headers, and a signal that aborts when its client goes away. */
+export interface ContextRequest {
+  headers: Pick<Headers, 'get'>
+  signal: AbortSignal
+}
+
 /**
  * With a server-held credential every call uses it and the caller's Authorization is ignored;
  * otherwise each request forwards its own, and a request without one is refused before any call.
@@ -28,7 +34,7 @@ export function createContextFactory(
   /** Upstream calls one operation may make. */
   upstreamCallBudget = Infinity,
 ) {
-  return ({ request }: { request: Request }): GatewayContext => {
+  return ({ request }: { request: ContextRequest }): GatewayContext => {
     const upstreamCalls: UpstreamCall[] = []
     const seam = withConcurrencyLimit(
       client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {

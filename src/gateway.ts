@@ -5,17 +5,21 @@ import type { RequestListener } from 'node:http'
 
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
 import type { TracerProvider } from '@opentelemetry/api'
-import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
+import type { GraphQLError } from 'graphql'
+import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
+import { corsPolicy } from './cors.js'
+import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { useCors } from './plugins/use-cors.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
+import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
-import { usePreparedOperations } from './plugins/use-prepared-operations.js'
-import { useRequestLog } from './plugins/use-request-log.js'
+import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import { limitRequestBody } from './request-body-limit.js'
@@ -96,6 +100,12 @@ export interface GatewayOptions {
    * Default 1000.
    */
   documentCacheSize?: number
+  /**
+   * Serve JSON POSTs of one operation on the lean lane, straight on node:http, rather than through yoga's
+   * fetch adapter and plugin chain; the answers are the same. Default true. Without metrics and tracing
+   * only: with either on, yoga serves every request.
+   */
+  fastLane?: boolean
 }
 
 /** What the gateway allows when not told otherwise. */
@@ -112,41 +122,12 @@ export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOpt
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
-  /** yoga behind the request body limit: what a node:http server serves. */
+  /** The lean lane and yoga behind the request body limit: what a node:http server serves. */
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
   /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
   close(): Promise<void>
-}
-
-/**
- * yoga's default CORS reflects any Origin and allows credentials; this one allows only what is
- * configured. Decided per request: given a list, yoga would answer an origin not on it (such as the
- * `null` of a sandboxed page) with `Access-Control-Allow-Origin: null` and credentials.
- */
-function corsFor(origins: readonly string[]) {
-  if (origins.length === 0) return false
-  const anyOrigin = origins.includes('*')
-  const allowed = {
-    methods: ['GET', 'POST'],
-    allowedHeaders: [
-      'authorization',
-      'seam-workspace',
-      'seam-publishable-key',
-      'content-type',
-      'accept',
-      'x-graphql-yoga-csrf',
-    ],
-  }
-  if (anyOrigin) {
-    const toAnyOrigin = { ...allowed, origin: '*', credentials: false }
-    return () => toAnyOrigin
-  }
-  return (request: Request) => {
-    const origin = request.headers.get('origin')
-    return origin !== null && origins.includes(origin) ? { ...allowed, origin, credentials: true } : false
-  }
 }
 
 /** Parts a host application or a test may supply instead of the defaults. */
@@ -193,7 +174,10 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
+  const isShuttingDown = () => shuttingDown
   const requestLog = options.requestLog ?? true
+  const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
+  const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const preparedOperations = new PreparedOperations({
     schema,
@@ -202,14 +186,15 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
   })
+  const createContext = createContextFactory(
+    seamClient,
+    options.serverCredential,
+    options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    upstreamCallBudget,
+  )
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(
-      seamClient,
-      options.serverCredential,
-      options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
-      upstreamCallBudget,
-    ),
+    context: createContext,
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.
@@ -221,7 +206,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
-    cors: corsFor(options.corsOrigins ?? []),
+    // useCors instead: the one policy both lanes follow.
+    cors: false,
     batching: batchLimit > 0 && { limit: batchLimit },
     // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
     maxRequestBodySize: false,
@@ -233,8 +219,10 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // GETs) unless they carry a header only a script can set.
     // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
     plugins: [
+      // First, as yoga's own CORS would be: a preflight to any path is answered here.
+      cors !== undefined && useCors(cors),
       useReadiness({
-        isShuttingDown: () => shuttingDown,
+        isShuttingDown,
         probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
         probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
       }),
@@ -247,11 +235,29 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       ...(tracerProvider !== undefined && observability !== undefined
         ? [observability.useTracing({ tracerProvider })]
         : []),
-      requestLog !== false && useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {}),
+      writeRequestLog !== undefined && useRequestLog({ write: writeRequestLog }),
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes)
+  // Metrics and tracing are yoga plugins: with either on, yoga serves every request, so that all are seen.
+  const fastLane = (options.fastLane ?? true) && options.metrics === undefined && tracerProvider === undefined
+  const listener = fastLane
+    ? withLeanLane(yoga, {
+        endpoint: yoga.graphqlEndpoint,
+        operations: preparedOperations,
+        createContext,
+        // yoga's own masking, logged through yoga's logger as yoga logs what it masks.
+        maskError: (error) => {
+          const masked = maskError(error, 'Unexpected error.') as GraphQLError
+          if (masked !== error) yoga.logger.error(error)
+          return masked
+        },
+        cors,
+        requestLog: writeRequestLog,
+        isShuttingDown,
+      })
+    : yoga
+  const requestListener = limitRequestBody(listener, maxRequestBodyBytes)
   return {
     yoga,
     requestListener,

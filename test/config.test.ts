@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       batchLimit: 0,
       maxRequestBodyBytes: 102_400,
       documentCacheSize: 1000,
+      fastLane: true,
     })
   })
 
@@ -82,7 +83,7 @@ describe('loadConfig', () => {
     ])
   })
 
-  it('reads the upstream, readiness, shutdown and logging settings', () => {
+  it('reads the upstream, readiness, shutdown, logging and lane settings', () => {
     expect(
       loadConfig({
         SEAM_MAX_RESPONSE_BYTES: '65536',
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
         READY_CHECK_INTERVAL_MS: '1000',
         SHUTDOWN_DRAIN_MS: '0',
         LOG_REQUESTS: 'false',
+        FAST_LANE: 'false',
       }),
     ).toMatchObject({
       upstreamMaxResponseBytes: 65_536,
@@ -101,6 +103,7 @@ describe('loadConfig', () => {
       readyCheckIntervalMs: 1_000,
       shutdownDrainMs: 0,
       requestLog: false,
+      fastLane: false,
     })
   })
 
@@ -146,6 +149,7 @@ describe('loadConfig', () => {
     [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
     [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
     [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
+    [{ FAST_LANE: 'off' }, 'FAST_LANE'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

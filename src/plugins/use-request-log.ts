@@ -27,7 +27,8 @@ export interface RequestLogOptions {
   write?: (line: string) => void
 }
 
-interface RequestRecord {
+/** What the log line of one request says, gathered while it is served (by yoga, or the lean lane). */
+export interface RequestRecord {
   requestId: string
   startedAt: number
   operationName: string | undefined
@@ -40,14 +41,19 @@ const plausibleRequestId = /^[A-Za-z0-9._:-]{1,128}$/
 // A client may send any text as operationName; only a GraphQL name is logged.
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/
 
-function requestIdOf(headers: Headers): string {
-  const given = headers.get('x-request-id')
-  return given !== null && plausibleRequestId.test(given) ? given : randomUUID()
+/** The caller's `x-request-id` when it looks like one, otherwise a new UUID. */
+export function requestIdFrom(given: string | null | undefined): string {
+  return given != null && plausibleRequestId.test(given) ? given : randomUUID()
+}
+
+/** The `operationName` a request sent, when it is a GraphQL name; nothing else a client sends is logged. */
+export function loggableOperationName(name: unknown): string | undefined {
+  return typeof name === 'string' && graphqlName.test(name) ? name : undefined
 }
 
 const rounded = (milliseconds: number) => Math.round(milliseconds * 10) / 10
 
-function errorCodesOf(result: ExecutionResult): string[] {
+export function errorCodesOf(result: ExecutionResult): string[] {
   return (result.errors ?? []).map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'))
 }
 
@@ -85,8 +91,25 @@ const ignoreWriteError = (error: Error | null | undefined) => {
  * Straight to stdout: console.log formats its arguments and goes through the Console's stream handling
  * on every call (2.6 % of busy time under load); a string needs none of it.
  */
-const writeToStdout = (line: string) => {
+export const writeToStdout = (line: string) => {
   process.stdout.write(line + '\n', ignoreWriteError)
+}
+
+/** The log line of a request answered with `status`. */
+export function requestLogLine(record: RequestRecord, method: string, path: string, status: number): string {
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    level: 'info',
+    msg: 'request',
+    requestId: record.requestId,
+    method,
+    path,
+    status,
+    ...(record.operationName !== undefined && { operationName: record.operationName }),
+    durationMs: rounded(performance.now() - record.startedAt),
+    upstreamCalls: upstreamCallsOf(record.contexts),
+    errorCodes: record.errorCodes,
+  })
 }
 
 export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): Plugin<GatewayContext> {
@@ -94,7 +117,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
   return {
     onRequest({ request }) {
       records.set(request, {
-        requestId: requestIdOf(request.headers),
+        requestId: requestIdFrom(request.headers.get('x-request-id')),
         startedAt: performance.now(),
         operationName: undefined,
         contexts: [],
@@ -103,8 +126,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
     },
     onParams({ params, request }) {
       const record = records.get(request)
-      const name = params.operationName
-      if (record !== undefined && typeof name === 'string' && graphqlName.test(name)) record.operationName ??= name
+      if (record !== undefined) record.operationName ??= loggableOperationName(params.operationName)
     },
     onExecute({ args }) {
       const context = args.contextValue
@@ -123,22 +145,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
       if (record === undefined) return
       records.delete(request)
       response.headers.set('x-request-id', record.requestId)
-      const path = pathOf(request.url)
-      write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level: 'info',
-          msg: 'request',
-          requestId: record.requestId,
-          method: request.method,
-          path,
-          status: response.status,
-          ...(record.operationName !== undefined && { operationName: record.operationName }),
-          durationMs: rounded(performance.now() - record.startedAt),
-          upstreamCalls: upstreamCallsOf(record.contexts),
-          errorCodes: record.errorCodes,
-        }),
-      )
+      write(requestLogLine(record, request.method, pathOf(request.url), response.status))
     },
   }
 }
