@@ -13,6 +13,14 @@
  * - `errors` come before `data`, as graphql-js puts them.
  * Then the codes: variables that do not coerce are BAD_USER_INPUT (HTTP 400: the operation never ran),
  * and upstream failures get theirs from ../seam/errors.ts.
+ *
+ * Left as graphql-jit has them: the wording of its errors for a resolver that breaks the schema (an
+ * abstract type that resolves to no object type, a list field that returns no list), which this
+ * schema's resolvers never do; and the order of errors when a nullable and a non-null field both fail
+ * after waiting (graphql-js lists them as they happen, graphql-jit the nullable field's first), which
+ * in graphql-js depends on timing anyway. And a list whose items are promises, one of which rejects:
+ * graphql-jit puts its null at the end of the list instead of in its place, so such a resolver must
+ * answer a failed item with its Error instead (as `_entities` does, ../schema/client-session-entity.ts).
  */
 import {
   type DocumentNode,
