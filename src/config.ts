@@ -2,13 +2,15 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
-import { defaultMaxResponseBytes } from './seam/client.js'
+import { isIPv4 } from 'node:net'
+
+import { defaultMaxConnections, defaultMaxResponseBytes } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import { defaultRetryPolicy } from './seam/retry.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
-import { defaultDrainMs } from './server.js'
+import { defaultDrainMs, defaultKeepAliveTimeoutMs } from './server.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
@@ -17,8 +19,10 @@ export interface Config {
   host: string
   seamEndpoint: string
   upstreamTimeoutMs: number
-  /** Most upstream calls one request may have in flight at once. */
+  /** Most upstream calls one request (all its operations) may have in flight at once. */
   maxConcurrentUpstreamCalls: number
+  /** Most connections to Seam the process keeps open at once. */
+  upstreamMaxConnections: number
   /** The largest upstream answer read; a larger one is cut off with UPSTREAM_ERROR. */
   upstreamMaxResponseBytes: number
   /** How often a read is sent again after a connection error, 502/503/504 or 429 (0 to 2). */
@@ -27,10 +31,12 @@ export interface Config {
   upstreamRetryDelayMs: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client instead. */
   upstreamRetryMaxDelayMs: number
-  /** How long /ready trusts its last probe of Seam's /health before it probes again. */
+  /** How often /ready's background probe asks Seam's /health. */
   readyCheckIntervalMs: number
   /** After SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownDrainMs: number
+  /** How long an idle keep-alive connection stays open; above the load balancer's own idle timeout. */
+  keepAliveTimeoutMs: number
   /** One JSON line per request on stdout. */
   requestLog: boolean
   /** Origins whose browser pages may call the gateway; empty: same-origin only. */
@@ -109,7 +115,16 @@ function seamEndpoint(env: Environment): string {
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new ConfigError(`SEAM_ENDPOINT must be an origin without a path, such as ${url.origin}.`)
   }
+  // Every upstream call carries a Seam credential: in clear text only to this machine (a local stand-in).
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ConfigError(`SEAM_ENDPOINT must be https unless its host is loopback, not ${url.origin}.`)
+  }
   return url.origin
+}
+
+/** localhost, 127.0.0.0/8 or [::1], as the URL parser writes them (it turns 127.1 into 127.0.0.1). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'))
 }
 
 function corsOrigins(env: Environment): string[] {
@@ -177,6 +192,13 @@ function httpUrl(name: string, value: string): string {
   return value
 }
 
+/** Scanned: `/\/+$/` takes quadratic time on a long run of slashes that something else follows. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length
+  while (url[end - 1] === '/') end--
+  return url.slice(0, end)
+}
+
 /** As the OpenTelemetry spec has it: the traces URL as given, or `/v1/traces` under the general one. */
 function tracing(env: Environment): OtlpTracingOptions | undefined {
   const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
@@ -186,7 +208,7 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
     return { otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint), serviceName }
   }
   if (endpoint !== undefined) {
-    const base = httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint).replace(/\/+$/, '')
+    const base = withoutTrailingSlashes(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
     return { otlpTracesEndpoint: `${base}/v1/traces`, serviceName }
   }
   return undefined
@@ -201,12 +223,14 @@ export function loadConfig(env: Environment = process.env): Config {
     seamEndpoint: seamEndpoint(env),
     upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
     maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
+    upstreamMaxConnections: integer(env, 'SEAM_MAX_CONNECTIONS', defaultMaxConnections, 1, 4096),
     upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', defaultMaxResponseBytes, 1024, 1024 ** 3),
     upstreamRetries: integer(env, 'SEAM_RETRIES', defaultRetryPolicy.retries, 0, 2),
     upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', defaultRetryPolicy.baseDelayMs, 0, 60_000),
     upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
     readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', gatewayDefaults.readyCheckIntervalMs, 100, 3_600_000),
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaultDrainMs, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', defaultKeepAliveTimeoutMs, 1_000, 3_600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', true),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),

@@ -1,19 +1,58 @@
 /**
- * What every resolver gets for one request: a Seam caller bound to that request's credential, the
- * request's loaders, and the record of the upstream calls it made (read by logging, metrics and
- * tracing once the request ends).
+ * What every resolver gets for one operation: a Seam caller bound to that request's credential, the
+ * operation's loaders, and the record of the upstream calls it made (read by logging, metrics and
+ * tracing once the operation ends).
  */
-import type { SeamCaller, SeamClient, UpstreamCall } from './seam/client.js'
+import type { SeamCaller, SeamClient, UpstreamCall, UpstreamCallObserver } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
-import { withConcurrencyLimit } from './seam/concurrency-limit.js'
+import { RequestConcurrencyLimits } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
+import { SeamServerCredentialError } from './seam/errors.js'
+import type { SeamEndpoint } from './seam/openapi.js'
+import { OperationCalls } from './seam/operation-calls.js'
 
 export interface GatewayContext {
   seam: SeamCaller
-  /** Every upstream call this request made, in the order they ended. */
+  /** Every upstream call this operation made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
-  /** Client sessions by identifier, each read at most once per request. */
+  /** Client sessions by identifier, each read at most once per operation. */
   clientSessions: ClientSessionLoader
+  /**
+   * Ends the operation's upstream calls once its result is ready (./prepared/prepared-operations.ts):
+   * none is started any more, those in flight are aborted. Resolves when those are recorded.
+   */
+  endUpstreamCalls(): Promise<void> | undefined
+}
+
+export interface ContextOptions {
+  /**
+   * Used for every call when set, and the caller's Authorization is ignored; otherwise each request
+   * forwards its own, and a request without one is refused before any call.
+   */
+  serverCredential: SeamCredential | undefined
+  /** Upstream calls one HTTP request may have in flight at once, all its operations together. */
+  maxConcurrentCalls: number
+  /** Upstream calls one operation may make. */
+  upstreamCallBudget: number
+  /** Where the operator hears that Seam refused the server-held credential: yoga's logger. */
+  logger: { error(message: string): void }
+  /** Without it (tracing off) nothing is done per call beyond recording it. */
+  traceUpstreamCall?: UpstreamCallTracer | undefined
+}
+
+const serverCredentialNames: Partial<Record<SeamCredential['kind'], string>> = {
+  api_key: 'the API key (SEAM_API_KEY)',
+  personal_access_token: 'the personal access token (SEAM_PERSONAL_ACCESS_TOKEN)',
+}
+
+/** Names the credential by its kind, never by its value. */
+function serverCredentialRefused({ kind }: SeamCredential, { endpoint, status, requestId }: UpstreamCall): string {
+  const name = serverCredentialNames[kind] ?? `the ${kind} credential`
+  const seamRequest = requestId === undefined ? '' : ` (seam-request-id ${requestId})`
+  return (
+    `Seam refused the gateway's server-held credential, ${name}, with HTTP ${status} on ${endpoint}${seamRequest}. ` +
+    'Its callers get UPSTREAM_ERROR until the credential is replaced or given access.'
+  )
 }
 
 /** What the context takes from the request: its headers, and a signal that aborts when its client goes away. */
@@ -23,28 +62,48 @@ export interface ContextRequest {
 }
 
 /**
- * With a server-held credential every call uses it and the caller's Authorization is ignored;
- * otherwise each request forwards its own, and a request without one is refused before any call.
- * `maxConcurrentCalls` bounds all the upstream calls of one request, whichever resolver makes them.
+ * Starts watching one upstream call of the GraphQL context given (tracing: the call's span, a child of
+ * the context's operation span). The context is the very object resolvers get, so its operation is found.
  */
+export type UpstreamCallTracer = (
+  graphqlContext: object,
+  endpoint: SeamEndpoint,
+  startedAt: number,
+) => UpstreamCallObserver | undefined
+
 export function createContextFactory(
   client: SeamClient,
-  serverCredential: SeamCredential | undefined,
-  maxConcurrentCalls: number,
-  /** Upstream calls one operation may make. */
-  upstreamCallBudget = Infinity,
+  { serverCredential, maxConcurrentCalls, upstreamCallBudget, logger, traceUpstreamCall }: ContextOptions,
 ) {
-  return ({ request }: { request: ContextRequest }): GatewayContext => {
+  const limits = new RequestConcurrencyLimits(maxConcurrentCalls)
+  // yoga extends the object it hands the factory into the context resolvers get: the tracer finds the
+  // operation through it.
+  return (initialContext: { request: ContextRequest }): GatewayContext => {
+    const { request } = initialContext
     const upstreamCalls: UpstreamCall[] = []
-    const seam = withConcurrencyLimit(
-      client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
-        onCall: (call) => upstreamCalls.push(call),
-        maxCalls: upstreamCallBudget,
-        // A client that goes away takes its in-flight upstream calls with it.
-        signal: request.signal,
+    const calls = new OperationCalls(request.signal)
+    const caller = client.withCredential(serverCredential ?? credentialFromHeaders(request.headers), {
+      onCall: (call) => {
+        upstreamCalls.push(call)
+        if (serverCredential !== undefined && call.error instanceof SeamServerCredentialError) {
+          logger.error(serverCredentialRefused(serverCredential, call))
+        }
+      },
+      ...(traceUpstreamCall !== undefined && {
+        onCallStart: (endpoint, startedAt) => traceUpstreamCall(initialContext, endpoint, startedAt),
       }),
-      maxConcurrentCalls,
-    )
-    return { seam, upstreamCalls, clientSessions: createClientSessionLoader(seam) }
+      maxCalls: upstreamCallBudget,
+      signal: calls.signal,
+      credentialHeldByServer: serverCredential !== undefined,
+    })
+    const seam: SeamCaller = {
+      post: (endpoint, body) => limits.of(request)(() => calls.run(() => caller.post(endpoint, body))),
+    }
+    return {
+      seam,
+      upstreamCalls,
+      clientSessions: createClientSessionLoader(seam),
+      endUpstreamCalls: () => calls.end(),
+    }
   }
 }

@@ -2,13 +2,12 @@
  * `npm run demo`: the gateway in front of an embedded stand-in for the Seam API, so it can be tried
  * with no Seam account and no network. Prints the URL, the demo credential and an example.
  */
-import { demoApiKey, demoWorkspace } from './fake-seam/demo-data.js'
-import { FakeSeam } from './fake-seam/fake-seam.js'
+import { createDemoFakeSeam, demoApiKey } from './fake-seam/demo-data.js'
 import { createGateway } from './gateway.js'
 import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
-const fakeSeam = new FakeSeam(demoWorkspace)
+const fakeSeam = createDemoFakeSeam()
 const seamEndpoint = await fakeSeam.listen()
 const exampleMutation = `mutation GrantAccess {
   grantClientSessionAccess(input: {

@@ -24,7 +24,7 @@ import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
-import { defaultMaxResponseBytes, SeamClient } from './seam/client.js'
+import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
 import type { SeamCredential } from './seam/credentials.js'
 
@@ -41,15 +41,17 @@ export interface GatewayOptions {
   upstreamRetryDelayMs?: number
   /** The longest wait between attempts; a longer `Retry-After` is passed to the client. Default 2 s. */
   upstreamRetryMaxDelayMs?: number
-  /** How long /ready reuses its last probe of Seam's /health. Default 5 s. */
+  /** How often /ready's background probe asks Seam's /health (from the first /ready on). Default 5 s. */
   readyCheckIntervalMs?: number
   /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
   requestLog?: boolean | ((line: string) => void)
   /**
-   * Most upstream calls one request may have in flight at once (a federated query can name many client
-   * sessions); the others wait their turn. Default 8.
+   * Most upstream calls one request may have in flight at once, all the operations of a batch together
+   * (a federated query can name many client sessions); the others wait their turn. Default 8.
    */
   maxConcurrentUpstreamCalls?: number
+  /** Most connections to Seam the process keeps open at once; further calls wait for one. Default 128. */
+  upstreamMaxConnections?: number
   /**
    * A credential held by the server and used for every upstream call; the callers' Authorization is
    * then ignored. Without it, each request forwards its own.
@@ -73,9 +75,10 @@ export interface GatewayOptions {
    */
   metrics?: MetricsOptions | undefined
   /**
-   * OpenTelemetry spans: one per GraphQL operation, with a child per upstream call. Default off. Give
-   * your own `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for
-   * the gateway to export to (it flushes and stops that exporter on `close()`).
+   * OpenTelemetry spans: one per GraphQL operation, continuing the caller's `traceparent`, with a child
+   * per upstream call whose context Seam receives as `traceparent`. Default off. Give your own
+   * `tracerProvider` (the gateway leaves its lifecycle to you), or an `otlpTracesEndpoint` for the
+   * gateway to export to (it flushes and stops that exporter on `close()`).
    */
   tracing?: TracingOptions | undefined
   /**
@@ -126,7 +129,10 @@ export interface Gateway {
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
-  /** Closes the upstream connection pool, and flushes the spans of a tracer provider the gateway made. */
+  /**
+   * Stops /ready's probe, closes the upstream connection pool, and flushes the spans of a tracer provider
+   * the gateway made.
+   */
   close(): Promise<void>
 }
 
@@ -156,6 +162,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       endpoint: options.seamEndpoint,
       timeoutMs: options.upstreamTimeoutMs,
       maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
+      maxConnections: options.upstreamMaxConnections ?? defaultMaxConnections,
       retry: {
         ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
         ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
@@ -170,6 +177,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       : undefined
   const tracerProvider =
     tracing !== undefined && 'tracerProvider' in tracing ? tracing.tracerProvider : ownTracerProvider
+  const traceUpstreamCall =
+    tracerProvider !== undefined ? observability?.traceUpstreamCalls({ tracerProvider }) : undefined
   const introspection = options.introspection ?? true
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
@@ -177,8 +186,17 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const isShuttingDown = () => shuttingDown
   const requestLog = options.requestLog ?? true
   const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
+  const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
+  const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
+  const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
+  const readiness = useReadiness({
+    isShuttingDown,
+    // Bounded by the interval too: /ready's answer is then never more than two intervals old.
+    probeUpstream: (signal) => seamClient.isReachable(Math.min(probeIntervalMs, options.upstreamTimeoutMs), signal),
+    probeIntervalMs,
+  })
   const preparedOperations = new PreparedOperations({
     schema,
     limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
@@ -186,12 +204,15 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
   })
-  const createContext = createContextFactory(
-    seamClient,
-    options.serverCredential,
-    options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+  // One factory for both lanes.
+  const createContext = createContextFactory(seamClient, {
+    serverCredential: options.serverCredential,
+    maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
     upstreamCallBudget,
-  )
+    // yoga's logger is the one the options set, or yoga's default: the console.
+    logger: { error: (message) => yoga.logger.error(message) },
+    traceUpstreamCall,
+  })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,
@@ -221,21 +242,15 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     plugins: [
       // First, as yoga's own CORS would be: a preflight to any path is answered here.
       cors !== undefined && useCors(cors),
-      useReadiness({
-        isShuttingDown,
-        probeUpstream: () => seamClient.isReachable(options.upstreamTimeoutMs),
-        probeIntervalMs: options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs,
-      }),
+      readiness.plugin,
       useCSRFPrevention(),
       usePreparedOperations(preparedOperations),
       useErrorCodes(),
-      ...(options.metrics !== undefined && observability !== undefined
-        ? [observability.useMetrics(options.metrics)]
-        : []),
+      metrics !== undefined && metrics.plugin,
       ...(tracerProvider !== undefined && observability !== undefined
         ? [observability.useTracing({ tracerProvider })]
         : []),
-      writeRequestLog !== undefined && useRequestLog({ write: writeRequestLog }),
+      log !== undefined && log.plugin,
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
@@ -257,7 +272,13 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         isShuttingDown,
       })
     : yoga
-  const requestListener = limitRequestBody(listener, maxRequestBodyBytes)
+  // Neither lane sees what the listener refuses: it is logged and counted here, as yoga would have done.
+  const requestListener = limitRequestBody(listener, maxRequestBodyBytes, {
+    onRefused: (refused) => {
+      log?.logRefused(refused)
+      metrics?.countRefused(refused)
+    },
+  })
   return {
     yoga,
     requestListener,
@@ -265,6 +286,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       shuttingDown = true
     },
     close: async () => {
+      readiness.stop()
       await seamClient.close()
       await ownTracerProvider?.shutdown()
     },

@@ -5,4 +5,4 @@
  */
 export { createOtlpTracerProvider } from './otlp-tracer-provider.js'
 export { useMetrics } from './plugins/use-metrics.js'
-export { useTracing } from './plugins/use-tracing.js'
+export { traceUpstreamCalls, useTracing } from './plugins/use-tracing.js'

@@ -30,9 +30,13 @@ export async function observabilityFor({ metrics, tracing }: Config): Promise<Ga
   return metrics !== undefined || tracing !== undefined ? { observability: await import('./observability.js') } : {}
 }
 
-export function listenOrExit(gateway: Gateway, { port, host, shutdownDrainMs }: Config): Promise<RunningServer> {
-  return listen(gateway, port, host, { drainMs: shutdownDrainMs }).catch((error: NodeJS.ErrnoException) =>
-    exit(`Cannot listen on HOST=${host} PORT=${port}: ${error.code ?? error.message}`),
+export function listenOrExit(
+  gateway: Gateway,
+  { port, host, shutdownDrainMs, keepAliveTimeoutMs }: Config,
+): Promise<RunningServer> {
+  return listen(gateway, port, host, { drainMs: shutdownDrainMs, keepAliveTimeoutMs }).catch(
+    (error: NodeJS.ErrnoException) =>
+      exit(`Cannot listen on HOST=${host} PORT=${port}: ${error.code ?? error.message}`),
   )
 }
 

@@ -23,8 +23,34 @@ const boundedRequests = new WeakSet<object>()
 export const isBodyBounded = (request: unknown): boolean =>
   typeof request === 'object' && request !== null && boundedRequests.has(request)
 
-function refuse(request: IncomingMessage, response: ServerResponse, maxBytes: number): void {
-  response.writeHead(413, { 'content-type': 'application/json; charset=utf-8' })
+/** A request refused here, before yoga saw it: what the request log and the metrics need of it. */
+export interface RefusedRequest {
+  request: IncomingMessage
+  /** Its 413, not sent yet: a header set on it goes out with it. */
+  response: ServerResponse
+  /** When the listener got the request, in `performance.now()` time. */
+  startedAt: number
+  errorCode: 'PAYLOAD_TOO_LARGE'
+}
+
+export interface RequestBodyLimitOptions {
+  /**
+   * Told of each request refused, just before its answer is sent: yoga, which logs and counts the
+   * others, never sees it.
+   */
+  onRefused?: (refused: RefusedRequest) => void
+}
+
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes: number,
+  startedAt: number,
+  onRefused: RequestBodyLimitOptions['onRefused'],
+): void {
+  response.statusCode = 413
+  response.setHeader('content-type', 'application/json; charset=utf-8')
+  onRefused?.({ request, response, startedAt, errorCode: 'PAYLOAD_TOO_LARGE' })
   response.end(
     JSON.stringify({
       errors: [
@@ -42,10 +68,15 @@ function refuse(request: IncomingMessage, response: ServerResponse, maxBytes: nu
   request.once('close', () => clearTimeout(timer))
 }
 
-export function limitRequestBody(listener: RequestListener, maxBytes: number): RequestListener {
+export function limitRequestBody(
+  listener: RequestListener,
+  maxBytes: number,
+  { onRefused }: RequestBodyLimitOptions = {},
+): RequestListener {
   return (request: RequestWithBody, response) => {
+    const startedAt = performance.now()
     if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
-      refuse(request, response, maxBytes)
+      refuse(request, response, maxBytes, startedAt, onRefused)
       return
     }
     const chunks: Buffer[] = []
@@ -58,7 +89,7 @@ export function limitRequestBody(listener: RequestListener, maxBytes: number): R
       }
       request.off('data', onData)
       request.off('end', onEnd)
-      refuse(request, response, maxBytes)
+      refuse(request, response, maxBytes, startedAt, onRefused)
     }
     const onEnd = () => {
       request.body = Buffer.concat(chunks)

@@ -88,6 +88,51 @@ describe('CORS', () => {
     }
   })
 
+  const varyOf = (response: Response) => response.headers.get('vary')?.split(/,\s*/) ?? []
+  /** An actual request from a page of `origin`, or from no page (no Origin header) when null. */
+  const postFrom = async (origin: string | null) => {
+    const response = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...withApiKey, ...(origin !== null && { origin }) },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    })
+    await response.text()
+    return response
+  }
+
+  it('says Vary: Origin on every answer while origins are listed: a shared cache must not mix them up', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com'] } })
+    const answers = [
+      await postFrom('https://app.example.com'),
+      await postFrom('https://evil.example'),
+      await postFrom(null),
+      await preflight('https://app.example.com'),
+      await preflight('https://evil.example'),
+      await fetch(new URL('/ready', harness.gatewayUrl)),
+    ]
+
+    for (const answer of answers) expect(varyOf(answer).filter((name) => /^origin$/i.test(name))).toHaveLength(1)
+  })
+
+  it('says Vary: Origin with *, too: the allowed origin is echoed, not a literal *', async () => {
+    harness = await startHarness({ gateway: { corsOrigins: ['*'] } })
+
+    for (const answer of [await postFrom('https://anywhere.example'), await postFrom(null)]) {
+      expect(varyOf(answer).filter((name) => /^origin$/i.test(name))).toHaveLength(1)
+    }
+  })
+
+  it.each([
+    ['listed', ['https://app.example.com']],
+    ['*', ['*']],
+  ])('lets an allowed page read x-request-id (origins %s)', async (_, corsOrigins) => {
+    harness = await startHarness({ gateway: { corsOrigins } })
+    const answer = await postFrom('https://app.example.com')
+
+    expect(answer.headers.get('x-request-id')).not.toBeNull()
+    expect(answer.headers.get('access-control-expose-headers')).toBe('x-request-id')
+  })
+
   it('never combines * with credentials', async () => {
     harness = await startHarness({ gateway: { corsOrigins: ['*'] } })
     const response = await preflight('https://anywhere.example')

@@ -33,7 +33,7 @@ describe('clientSession', () => {
           token: clientSession().token,
           userIdentifierKey: 'user_42',
           deviceCount: 2.5,
-          connectedAccountIds: ['acct-1'],
+          connectedAccountIds: ['c35ecf64-474a-466a-95a6-000000000001'],
           connectWebviewIds: [],
           userIdentityId: null,
           userIdentityIds: [],

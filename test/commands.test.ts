@@ -160,6 +160,7 @@ describe.sequential('npm start and npm run demo', () => {
       LOG_REQUESTS: 'false',
       METRICS_ENABLED: 'true',
       CORS_ORIGINS: origin,
+      KEEP_ALIVE_TIMEOUT_MS: '70000',
     })
     const url = await started.graphqlUrl
     const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
@@ -210,6 +211,8 @@ describe.sequential('npm start and npm run demo', () => {
       headers: { origin, 'access-control-request-method': 'POST' },
     })
     expect(preflight.headers.get('access-control-allow-origin')).toBe(origin)
+    // KEEP_ALIVE_TIMEOUT_MS: Node names it, in seconds, in every keep-alive answer.
+    expect(preflight.headers.get('keep-alive')).toBe('timeout=70')
 
     started.child.kill('SIGTERM')
     expect(await started.exited).toBe(0)

@@ -83,11 +83,12 @@ async function run(
   const fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
   const client = new SeamClient({ endpoint: await fakeSeam.listen(), timeoutMs: 2_000, retry: { baseDelayMs: 1 } })
   fakeSeam.failNext(...faults)
-  const context = createContextFactory(
-    client,
-    undefined,
-    8,
-  )({
+  const context = createContextFactory(client, {
+    serverCredential: undefined,
+    maxConcurrentCalls: 8,
+    upstreamCallBudget: Infinity,
+    logger: { error: () => {} },
+  })({
     request: new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${apiKey}` } }),
   })
   const document: DocumentNode = parse(text)

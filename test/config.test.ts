@@ -6,7 +6,7 @@ import type { GatewayOptions } from '../src/gateway.js'
 describe('loadConfig', () => {
   it('names every setting as createGateway or listen takes it (main.ts hands Config on whole)', () => {
     // GatewayOptions' fields are optional: a Config field under another name would compile, and be ignored.
-    type ListenSettings = 'port' | 'host' | 'shutdownDrainMs'
+    type ListenSettings = 'port' | 'host' | 'shutdownDrainMs' | 'keepAliveTimeoutMs'
     expectTypeOf<Exclude<keyof Config, keyof GatewayOptions | ListenSettings>>().toEqualTypeOf<never>()
     expectTypeOf<Omit<Config, ListenSettings>>().toExtend<GatewayOptions>()
   })
@@ -18,12 +18,14 @@ describe('loadConfig', () => {
       seamEndpoint: 'https://connect.getseam.com',
       upstreamTimeoutMs: 10_000,
       maxConcurrentUpstreamCalls: 8,
+      upstreamMaxConnections: 128,
       upstreamMaxResponseBytes: 4 * 1024 * 1024,
       upstreamRetries: 2,
       upstreamRetryDelayMs: 100,
       upstreamRetryMaxDelayMs: 2_000,
       readyCheckIntervalMs: 5_000,
       shutdownDrainMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
       requestLog: true,
       corsOrigins: [],
       serverCredential: undefined,
@@ -76,6 +78,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ SEAM_MAX_CONCURRENT_CALLS: '3' }).maxConcurrentUpstreamCalls).toBe(3)
   })
 
+  it('reads SEAM_MAX_CONNECTIONS', () => {
+    expect(loadConfig({ SEAM_MAX_CONNECTIONS: '16' }).upstreamMaxConnections).toBe(16)
+  })
+
   it('reads CORS_ORIGINS as a list of origins', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).corsOrigins).toEqual([
       'https://app.example.com',
@@ -83,7 +89,7 @@ describe('loadConfig', () => {
     ])
   })
 
-  it('reads the upstream, readiness, shutdown, logging and lane settings', () => {
+  it('reads the upstream, readiness, shutdown, keep-alive, logging and lane settings', () => {
     expect(
       loadConfig({
         SEAM_MAX_RESPONSE_BYTES: '65536',
@@ -92,6 +98,7 @@ describe('loadConfig', () => {
         SEAM_RETRY_MAX_DELAY_MS: '50',
         READY_CHECK_INTERVAL_MS: '1000',
         SHUTDOWN_DRAIN_MS: '0',
+        KEEP_ALIVE_TIMEOUT_MS: '620000',
         LOG_REQUESTS: 'false',
         FAST_LANE: 'false',
       }),
@@ -102,9 +109,23 @@ describe('loadConfig', () => {
       upstreamRetryMaxDelayMs: 50,
       readyCheckIntervalMs: 1_000,
       shutdownDrainMs: 0,
+      keepAliveTimeoutMs: 620_000,
       requestLog: false,
       fastLane: false,
     })
+  })
+
+  it('takes SEAM_ENDPOINT over https anywhere, over http only on loopback', () => {
+    for (const [given, origin] of [
+      ['https://seam.internal.example:8443/', 'https://seam.internal.example:8443'],
+      ['https://10.0.0.5', 'https://10.0.0.5'],
+      ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+      ['http://127.1.2.3', 'http://127.1.2.3'],
+      ['http://localhost:4010', 'http://localhost:4010'],
+      ['http://[::1]:4010', 'http://[::1]:4010'],
+    ]) {
+      expect(loadConfig({ SEAM_ENDPOINT: given }).seamEndpoint).toBe(origin)
+    }
   })
 
   it('reads the server-held credentials', () => {
@@ -123,9 +144,18 @@ describe('loadConfig', () => {
     [{ SEAM_TIMEOUT_MS: '0' }, 'SEAM_TIMEOUT_MS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: '0' }, 'SEAM_MAX_CONCURRENT_CALLS'],
     [{ SEAM_MAX_CONCURRENT_CALLS: 'many' }, 'SEAM_MAX_CONCURRENT_CALLS'],
+    [{ SEAM_MAX_CONNECTIONS: '0' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: '5000' }, 'SEAM_MAX_CONNECTIONS'],
+    [{ SEAM_MAX_CONNECTIONS: 'unlimited' }, 'SEAM_MAX_CONNECTIONS'],
     [{ SEAM_ENDPOINT: 'connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'ftp://connect.getseam.com' }, 'SEAM_ENDPOINT'],
     [{ SEAM_ENDPOINT: 'https://connect.getseam.com/v1' }, 'SEAM_ENDPOINT'],
+    // A credential goes with every call: in clear text only to this machine.
+    [{ SEAM_ENDPOINT: 'http://connect.getseam.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://10.0.0.5:8080' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://localhost.example.com' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://127.0.0.1.nip.io' }, 'SEAM_ENDPOINT'],
+    [{ SEAM_ENDPOINT: 'http://[::2]' }, 'SEAM_ENDPOINT'],
     [{ SEAM_API_KEY: 'not-a-key' }, 'SEAM_API_KEY'],
     [{ SEAM_API_KEY: 'seam_at1_pat' }, 'SEAM_API_KEY'],
     [{ SEAM_API_KEY: 'seam_key', SEAM_PERSONAL_ACCESS_TOKEN: 'seam_at1' }, 'SEAM_PERSONAL_ACCESS_TOKEN'],
@@ -148,6 +178,9 @@ describe('loadConfig', () => {
     [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
     [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
     [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '999' }, 'KEEP_ALIVE_TIMEOUT_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '3600001' }, 'KEEP_ALIVE_TIMEOUT_MS'],
     [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
     [{ FAST_LANE: 'off' }, 'FAST_LANE'],
   ])('refuses %j with a message naming %s', (env, variable) => {

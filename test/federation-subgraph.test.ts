@@ -17,6 +17,8 @@ const sessions = Array.from({ length: 6 }, (_, index) =>
   }),
 )
 const idOf = (index: number) => sessions[index - 1]!.client_session_id
+/** A UUID, as Seam wants an ID, of no session. */
+const unknownId = '00000000-0000-4000-8000-00000000dead'
 
 const entitiesQuery = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -56,7 +58,7 @@ describe('the subgraph protocol', () => {
     const representations = [
       { __typename: 'ClientSession', clientSessionId: idOf(1) },
       { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
-      { __typename: 'ClientSession', clientSessionId: 'unknown-session' },
+      { __typename: 'ClientSession', clientSessionId: unknownId },
       { __typename: 'ClientSession', clientSessionId: idOf(1) },
       { __typename: 'ClientSession', userIdentifierKey: 'user_2' },
     ]
@@ -77,7 +79,7 @@ describe('the subgraph protocol', () => {
     expect(harness.fakeSeam.requests.map((request) => request.body)).toEqual([
       { client_session_id: idOf(1) },
       { user_identifier_key: 'user_2' },
-      { client_session_id: 'unknown-session' },
+      { client_session_id: unknownId },
     ])
   })
 
@@ -120,6 +122,28 @@ describe('the subgraph protocol', () => {
       _entities: [{ clientSessionId: idOf(3) }],
     })
     expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
+  it('refuses a representation of a type that is not its entity on its own, without echoing or logging it', async () => {
+    harness.fakeSeam.requests.length = 0
+    harness.logs.length = 0
+    const hostileName = `Nope${'x'.repeat(50_000)}`
+    const foreign = [{ __typename: hostileName, clientSessionId: idOf(1) }, { __typename: 'Query' }, 'not an object']
+
+    const answer = await harness.graphql(entitiesQuery, {
+      variables: { representations: [{ __typename: 'ClientSession', clientSessionId: idOf(2) }, ...foreign] },
+      headers: withApiKey,
+    })
+
+    expect(answer.body.data).toEqual({
+      _entities: [{ clientSessionId: idOf(2), userIdentifierKey: 'user_2' }, null, null, null],
+    })
+    expect(answer.body.errors?.map(({ path, extensions }) => ({ path, code: extensions['code'] }))).toEqual(
+      [1, 2, 3].map((index) => ({ path: ['_entities', index], code: 'BAD_USER_INPUT' })),
+    )
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expect(answer.text).not.toContain('xxxxxxxxxx')
+    expect(harness.logs.join('\n')).not.toContain('xxxxxxxxxx')
   })
 
   it('holds the configured cap over every upstream call of a request, whichever field makes it', async () => {

@@ -46,7 +46,7 @@ describe('grantClientSessionAccess', () => {
     expect(answer.body.data?.['grantClientSessionAccess'].clientSession).toEqual({
       clientSessionId: sessionId,
       userIdentifierKey: 'user_42',
-      connectedAccountIds: ['acct-1', 'acct-2'],
+      connectedAccountIds: ['c35ecf64-474a-466a-95a6-000000000001', 'acct-2'],
       connectWebviewIds: ['webview-1'],
       userIdentityId: 'identity-1',
       userIdentityIds: ['identity-1'],

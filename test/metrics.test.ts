@@ -121,6 +121,32 @@ describe('/metrics', () => {
     ).toBe(1)
   })
 
+  it('counts a body the listener refuses, before yoga, as yoga counts one it refuses itself', async () => {
+    const harness = await start({ gateway: { metrics: {}, maxRequestBodyBytes: 1024 } })
+    const tooLarge = () =>
+      new Request(harness.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ __typename }${' '.repeat(2048)}` }),
+      })
+    // Over HTTP, the listener refuses it; handed to yoga itself (as an embedding framework would), yoga does.
+    const refusedByListener = await fetch(tooLarge())
+    const refusedByYoga = await harness.gateway.yoga.fetch(tooLarge())
+    expect([refusedByListener.status, refusedByYoga.status]).toEqual([413, 413])
+
+    const samples = await scrape(harness)
+    expect(samplesOf(samples, 'graphql_gateway_requests_total')).toEqual([
+      {
+        name: 'graphql_gateway_requests_total',
+        labels: { operationName: '', operationType: 'none', outcome: 'error' },
+        value: 2,
+      },
+    ])
+    expect(samplesOf(samples, 'graphql_gateway_errors_total')).toEqual([
+      { name: 'graphql_gateway_errors_total', labels: { code: 'PAYLOAD_TOO_LARGE', operationName: '' }, value: 2 },
+    ])
+  })
+
   it('labels by the operations of the document, never by an operationName the request only claims', async () => {
     const harness = await start({ gateway: { metrics: {} } })
     for (const invented of ['Invented1', 'Invented2']) {

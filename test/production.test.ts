@@ -59,6 +59,14 @@ describe('with NODE_ENV=production', () => {
     expect(harness.fakeSeam.requests).toHaveLength(0)
   })
 
+  it('suggests no type names in inline fragments either', async () => {
+    harness = await startHarness({ gateway: configured({ NODE_ENV: 'production' }) })
+    const answer = await harness.graphql('{ _entities(representations: []) { clientSessionId } }')
+
+    expect(codesOf(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED'])
+    expect(answer.body.errors?.[0]?.message).toBe('Cannot query field "clientSessionId" on type "_Entity".')
+  })
+
   it('serves no GraphiQL', async () => {
     harness = await startHarness({ gateway: configured({ NODE_ENV: 'production' }) })
     const page = await openGraphiQL()

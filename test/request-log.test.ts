@@ -126,6 +126,49 @@ describe('the request log', () => {
     expect(lines[0]).not.toContain(apiKey)
   })
 
+  it('logs a body refused by the listener, before yoga, like any other request, and gives it an id', async () => {
+    await start({ gateway: { maxRequestBodyBytes: 1024 } })
+    const tooLarge = JSON.stringify({ query: `{ __typename }${' '.repeat(2048)}` })
+    const post = (headers: Record<string, string>, body: BodyInit) =>
+      fetch(`${harness.gatewayUrl}?query=SECRET_IN_URL`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+    const announced = await post({ 'x-request-id': 'trace-413' }, tooLarge)
+    // Sent in chunks without a length: refused once it has grown past the limit.
+    const chunked = await post(
+      { 'x-request-id': 'x" , "level":"error' },
+      new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < tooLarge.length; at += 256) {
+            controller.enqueue(new TextEncoder().encode(tooLarge.slice(at, at + 256)))
+          }
+          controller.close()
+        },
+      }),
+    )
+
+    expect([announced.status, chunked.status]).toEqual([413, 413])
+    expect(announced.headers.get('x-request-id')).toBe('trace-413')
+    expect(chunked.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const refusedLine = (requestId: string | null) => ({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      level: 'info',
+      msg: 'request',
+      requestId,
+      method: 'POST',
+      path: '/graphql',
+      status: 413,
+      durationMs: expect.any(Number),
+      upstreamCalls: [],
+      errorCodes: ['PAYLOAD_TOO_LARGE'],
+    })
+    expect(entries()).toEqual([refusedLine('trace-413'), refusedLine(chunked.headers.get('x-request-id'))])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
   it('skips /health and /ready, which probes call all day', async () => {
     await start()
     const origin = new URL(harness.gatewayUrl).origin

@@ -1,7 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import { type HrTime, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import {
+  type Context,
+  context,
+  type ContextManager,
+  type HrTime,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -41,6 +51,37 @@ function operationSpan(spans: ReadableSpan[], name: string): ReadableSpan {
 
 const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) =>
   spans.filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId)
+
+// The example of the W3C Trace Context specification: a caller's span, sampled.
+const callerTraceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+const callerSpanId = '00f067aa0ba902b7'
+const callerTrace = {
+  traceparent: `00-${callerTraceId}-${callerSpanId}-01`,
+  tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+}
+
+/** The `traceparent` that names a span, as Seam should receive it. */
+const traceparentOf = (span: ReadableSpan) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`
+
+/** An active context that follows async calls, as a host application's OpenTelemetry setup registers one. */
+class AsyncLocalContextManager implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>()
+  active = () => this.#storage.getStore() ?? ROOT_CONTEXT
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    active: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.#storage.run(active, () => fn.apply(thisArg, args))
+  }
+  bind = <T>(_context: Context, target: T) => target
+  enable = () => this
+  disable = () => {
+    this.#storage.disable()
+    return this
+  }
+}
 
 describe('tracing', () => {
   it('makes a span per operation, and under it a span per upstream call with endpoint, status and request id', async () => {
@@ -128,6 +169,103 @@ describe('tracing', () => {
     expect(calls[0]!.status.code).toBe(SpanStatusCode.UNSET)
     expect(calls[0]!.attributes).toMatchObject({ 'seam.attempts': 2, 'http.response.status_code': 200 })
     expect(calls[0]!.attributes['seam.request_id']).not.toBe('req-503')
+    // Both attempts name the one span, in a trace of the gateway's own (the caller sent none).
+    expect(harness.fakeSeam.requests.map((request) => request.headers['traceparent'])).toEqual([
+      traceparentOf(calls[0]!),
+      traceparentOf(calls[0]!),
+    ])
+  })
+
+  it("continues the caller's trace, and sends Seam each upstream span's context, never the caller's", async () => {
+    const { harness, exporter } = await startTraced()
+    harness.fakeSeam.failNext({ status: 200, body: '{"ok":true}' })
+    const answer = await harness.graphql(grant, { headers: { ...withApiKey, ...callerTrace } })
+    expect(answer.body.errors).toBeUndefined()
+
+    const spans = exporter.getFinishedSpans()
+    const operation = operationSpan(spans, 'mutation.GrantAccess')
+    expect(operation.spanContext().traceId).toBe(callerTraceId)
+    expect(operation.parentSpanContext).toMatchObject({ traceId: callerTraceId, spanId: callerSpanId, isRemote: true })
+
+    const calls = childrenOf(spans, operation)
+    expect(calls.map((span) => span.name)).toEqual(['POST /client_sessions/grant_access', 'POST /client_sessions/get'])
+    const requests = harness.fakeSeam.requests
+    expect(requests.map((request) => request.path)).toEqual(['/client_sessions/grant_access', '/client_sessions/get'])
+    calls.forEach((call, index) => {
+      expect(call.spanContext().traceId).toBe(callerTraceId)
+      expect(requests[index]!.headers['traceparent']).toBe(traceparentOf(call))
+      expect(requests[index]!.headers['tracestate']).toBe(callerTrace.tracestate)
+    })
+  })
+
+  it("follows the caller's decision not to sample: no spans, and Seam is told so in the same trace", async () => {
+    const { harness, exporter } = await startTraced()
+    const traceparent = `00-${callerTraceId}-${callerSpanId}-00`
+    const answer = await harness.graphql(read, { headers: { ...withApiKey, traceparent } })
+    expect(answer.body.errors).toBeUndefined()
+    expect(exporter.getFinishedSpans()).toEqual([])
+    const sent = harness.fakeSeam.requests[0]!.headers['traceparent']
+    expect(sent).toMatch(new RegExp(`^00-${callerTraceId}-[0-9a-f]{16}-00$`))
+    expect(sent).not.toBe(traceparent)
+  })
+
+  it('sends Seam no trace context without tracing, whatever the caller sends', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(read, { headers: { ...withApiKey, ...callerTrace } })
+    expect(answer.body.errors).toBeUndefined()
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    expect(harness.fakeSeam.requests[0]!.headers).not.toHaveProperty('traceparent')
+    expect(harness.fakeSeam.requests[0]!.headers).not.toHaveProperty('tracestate')
+  })
+
+  it('ignores a malformed or oversized traceparent: the operation starts a new trace and answers', async () => {
+    const { harness, exporter } = await startTraced()
+    const malformed = [
+      'garbage',
+      `00-${callerTraceId.toUpperCase()}-${callerSpanId}-01`,
+      `00-${'0'.repeat(32)}-${callerSpanId}-01`,
+      `00-${callerTraceId}-${'0'.repeat(16)}-01`,
+      `ff-${callerTraceId}-${callerSpanId}-01`,
+      `00-${callerTraceId}-${callerSpanId}-01-${'a'.repeat(8_000)}`,
+      `${'-'.repeat(4_000)}00-${callerTraceId}-${callerSpanId}-01`,
+      `${callerTrace.traceparent}, 00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`,
+    ]
+    for (const traceparent of malformed) {
+      const answer = await harness.graphql(read, { headers: { ...withApiKey, traceparent, tracestate: 'congo=t61' } })
+      expect(answer.body.errors, traceparent).toBeUndefined()
+    }
+
+    const operations = exporter.getFinishedSpans().filter((span) => span.name === 'query.Session')
+    expect(operations).toHaveLength(malformed.length)
+    for (const operation of operations) {
+      expect(operation.parentSpanContext).toBeUndefined()
+      expect(operation.spanContext().traceId).not.toBe(callerTraceId)
+    }
+    expect(new Set(operations.map((operation) => operation.spanContext().traceId)).size).toBe(malformed.length)
+    for (const request of harness.fakeSeam.requests) expect(request.headers).not.toHaveProperty('tracestate')
+  })
+
+  it("keeps a host application's active span as the parent when embedded", async () => {
+    const manager = new AsyncLocalContextManager()
+    expect(context.setGlobalContextManager(manager)).toBe(true)
+    try {
+      const { harness, exporter } = await startTraced()
+      const hostSpan = new BasicTracerProvider().getTracer('host').startSpan('host request')
+      const response = await context.with(trace.setSpan(ROOT_CONTEXT, hostSpan), () =>
+        harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...withApiKey, ...callerTrace },
+          body: JSON.stringify({ query: read }),
+        }),
+      )
+      expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined()
+
+      const operation = operationSpan(exporter.getFinishedSpans(), 'query.Session')
+      expect(operation.parentSpanContext?.spanId).toBe(hostSpan.spanContext().spanId)
+      expect(operation.spanContext().traceId).toBe(hostSpan.spanContext().traceId)
+    } finally {
+      context.disable()
+    }
   })
 
   it('exports over OTLP/HTTP when given an endpoint, and flushes on close', async () => {

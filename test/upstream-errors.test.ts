@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
 import { type SeamCaller, SeamClient } from '../src/seam/client.js'
+import { credentialFromToken } from '../src/seam/credentials.js'
 import {
   apiKey,
   clientSession,
@@ -317,6 +318,28 @@ describe('failures that are not Seam’s', () => {
     ])
     expect(answer.text).not.toContain('SECRET_INTERNAL')
     expect(answer.text).not.toContain('/srv/')
+  })
+
+  it('are not taken for an outage when undici refuses the request: masked, logged with the cause, never retried', async () => {
+    const lines: string[] = []
+    // An embedding application that read its key from a file, newline and all: undici refuses the
+    // header value before sending anything, and would every time.
+    harness = await startHarness({
+      gateway: { serverCredential: credentialFromToken(`${apiKey}\n`), requestLog: (line) => lines.push(line) },
+    })
+    const answer = await harness.graphql(read)
+
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+    expect(lines.map((line) => JSON.parse(line).upstreamCalls)).toEqual([
+      [expect.objectContaining({ endpoint: '/client_sessions/get', attempts: 1, error: 'INTERNAL_SERVER_ERROR' })],
+    ])
+    expect(harness.logs.filter((line) => line.startsWith('error '))).toEqual([
+      expect.stringContaining('InvalidArgumentError: invalid authorization header'),
+    ])
+    expectNothingLeaked(answer)
   })
 })
 

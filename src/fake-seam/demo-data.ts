@@ -1,8 +1,8 @@
 /**
  * The workspace `npm run demo` serves: a demo API key and a few client sessions. Fixed IDs, so the
- * README's examples work as printed.
+ * README's examples work as printed. And the stand-in that serves it, as the demo builds it.
  */
-import type { FakeSeamOptions } from './fake-seam.js'
+import { FakeSeam, type FakeSeamOptions } from './fake-seam.js'
 
 export const demoApiKey = 'seam_demo1_0123456789abcdefDEMOKEY'
 export const demoWorkspaceId = '7f3a1c2e-5b4d-4e8f-9a0b-1c2d3e4f5a6b'
@@ -44,3 +44,13 @@ export const demoWorkspace: FakeSeamOptions = {
     },
   ],
 }
+
+/** Enough recent requests to look at in a debugger; the demo may run for days. */
+export const demoRecordedRequests = 100
+
+/**
+ * The stand-in `npm run demo` serves: it keeps only the latest requests, and no credential of theirs,
+ * so a long demo neither grows without bound nor holds the keys people paste into GraphiQL.
+ */
+export const createDemoFakeSeam = () =>
+  new FakeSeam({ ...demoWorkspace, maxRecordedRequests: demoRecordedRequests, recordCredentials: false })

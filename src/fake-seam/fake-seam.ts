@@ -27,7 +27,8 @@ export interface FakeClientSession {
   device_count: number
   connected_account_ids: string[]
   connect_webview_ids: string[]
-  // Optional in the contract: Seam may leave them out, or send null.
+  // Optional in the contract, and not nullable: the fake's own sessions leave them out. A test may seed
+  // null here (and in user_identity_ids) to hold the gateway to a Seam that strays from its contract.
   user_identity_id?: string | null
   user_identity_ids: string[] | null
   customer_key?: string | null
@@ -49,7 +50,33 @@ export interface FakeSeamOptions {
    * says `{}`. Both are served so the gateway can be held to either.
    */
   grantAnswer?: 'client_session' | 'empty'
+  /**
+   * How many requests `requests` keeps, the latest ones; by default every one. A long-running demo
+   * bounds it, tests keep them all to assert on.
+   */
+  maxRecordedRequests?: number
+  /**
+   * Whether `requests` keeps the headers that carry a credential (see `credentialHeaders`); by default
+   * it does, for tests that assert what the gateway forwarded. The demo keeps none.
+   */
+  recordCredentials?: boolean
 }
+
+/**
+ * The request headers that authenticate, as Seam's SDK sends them: the bearer token, the client session
+ * token it repeats beside it, the publishable key, and what a browser or proxy might add. Not
+ * `seam-workspace`: a workspace ID names a workspace, it grants nothing without a token.
+ */
+const credentialHeaders = [
+  'authorization',
+  'client-session-token',
+  'seam-publishable-key',
+  'cookie',
+  'proxy-authorization',
+]
+
+const withoutCredentials = (headers: IncomingHttpHeaders): IncomingHttpHeaders =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)))
 
 export interface RecordedRequest {
   method: string
@@ -72,6 +99,8 @@ export interface Fault {
   headers?: Record<string, string>
   /** Cut the connection without answering. */
   reset?: boolean
+  /** Never answer: the request waits until its client gives up or the fake closes. */
+  hang?: boolean
   /** Send the (normal or given) body in this many pieces, `delayMs` apart: slow, yet never idle for long. */
   trickle?: number
   /** Answer 200 with a valid JSON body of about this many bytes, sent as fast as the client reads it. */
@@ -105,7 +134,8 @@ type BodyRule =
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const isDateTime = (value: string) =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/.test(value) &&
+  !Number.isNaN(Date.parse(value))
 
 function checkString(field: string, value: unknown, rule: BodyRule): void {
   if (typeof value !== 'string') throw invalidInput(field, 'must be a string')
@@ -150,7 +180,7 @@ const grantRules: Record<string, BodyRule> = {
   user_identity_ids: 'one-string[]',
 }
 
-const getRules: Record<string, BodyRule> = { client_session_id: 'string', user_identifier_key: 'string' }
+const getRules: Record<string, BodyRule> = { client_session_id: 'uuid', user_identifier_key: 'string' }
 
 const listRules: Record<string, BodyRule> = {
   client_session_id: 'string',
@@ -186,6 +216,7 @@ const seededId = (index: number) => `5eed0000-0000-4000-8000-${index.toString(16
 const union = (current: string[], added: unknown) => [...new Set([...current, ...((added as string[]) ?? [])])]
 
 export class FakeSeam {
+  /** What it received, oldest first: every request, or the latest `maxRecordedRequests`. */
   readonly requests: RecordedRequest[] = []
   /** TCP connections accepted so far: with keep-alive, one client that reads its answers needs one. */
   connections = 0
@@ -200,6 +231,7 @@ export class FakeSeam {
   abandonedAnswers = 0
   grantAnswer: 'client_session' | 'empty'
   readonly #options: FakeSeamOptions
+  readonly #maxRecordedRequests: number
   readonly #sessions = new Map<string, FakeClientSession>()
   readonly #revoked = new Set<string>()
   #seeded = 0
@@ -209,6 +241,11 @@ export class FakeSeam {
 
   constructor(options: FakeSeamOptions) {
     this.#options = options
+    const maxRecorded = options.maxRecordedRequests ?? Infinity
+    if (!(maxRecorded >= 0 && (Number.isInteger(maxRecorded) || maxRecorded === Infinity))) {
+      throw new RangeError('maxRecordedRequests must be a whole number, 0 or more')
+    }
+    this.#maxRecordedRequests = maxRecorded
     this.grantAnswer = options.grantAnswer ?? 'client_session'
     for (const session of options.clientSessions ?? []) this.#sessions.set(session.client_session_id, { ...session })
     this.#server = createServer((request, response) => {
@@ -312,14 +349,15 @@ export class FakeSeam {
     })
     const text = await readBody(request)
     const url = new URL(request.url ?? '/', 'http://fake-seam')
-    this.requests.push({
+    this.#record({
       method: request.method ?? '',
       path: url.pathname,
-      headers: request.headers,
+      headers: this.#options.recordCredentials === false ? withoutCredentials(request.headers) : request.headers,
       body: parseJson(text) ?? text,
       receivedAt: performance.now(),
     })
     const fault = this.#nextFault()
+    if (fault?.hang === true) return
     if (fault?.trickle !== undefined) {
       await trickle(response, fault.trickle, fault.delayMs ?? 0)
       return
@@ -359,6 +397,12 @@ export class FakeSeam {
     }
   }
 
+  #record(request: RecordedRequest): void {
+    this.requests.push(request)
+    const excess = this.requests.length - this.#maxRecordedRequests
+    if (excess > 0) this.requests.splice(0, excess)
+  }
+
   #route(method: string, url: URL, headers: IncomingHttpHeaders, text: string): Record<string, unknown> {
     switch (url.pathname) {
       case '/health':
@@ -383,7 +427,7 @@ export class FakeSeam {
       }
       case '/client_sessions/list': {
         this.#authenticate(headers, workspaceSchemes)
-        const input = this.#input(method, ['POST'], url, text)
+        const input = this.#input(method, ['GET', 'POST'], url, text)
         validate(input, listRules)
         return { client_sessions: this.#list(input) }
       }
@@ -441,7 +485,8 @@ export class FakeSeam {
 
   #input(method: string, methods: string[], url: URL, text: string): Record<string, unknown> {
     if (!methods.includes(method)) throw new SeamFailure(405, 'method_not_allowed', `Use ${methods.join(' or ')}`)
-    if (method === 'GET') return Object.fromEntries(url.searchParams)
+    // The contract's GET and DELETE take their fields as query parameters, every other method a JSON body.
+    if (method === 'GET' || method === 'DELETE') return Object.fromEntries(url.searchParams)
     const body = parseJson(text)
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new SeamFailure(400, 'invalid_input', 'The body must be a JSON object')
@@ -532,9 +577,10 @@ export class FakeSeam {
       device_count: 0,
       connected_account_ids: union([], input['connected_account_ids']),
       connect_webview_ids: union([], input['connect_webview_ids']),
-      user_identity_id: identityId ?? null,
       user_identity_ids: identityId === undefined ? [] : [identityId],
-      customer_key: (input['customer_key'] as string | undefined) ?? null,
+      // Optional in the contract, and never null: left out when there is none.
+      ...(identityId !== undefined && { user_identity_id: identityId }),
+      ...(typeof input['customer_key'] === 'string' && { customer_key: input['customer_key'] }),
     }
     this.#sessions.set(id, session)
     return session

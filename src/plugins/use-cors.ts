@@ -16,7 +16,6 @@ export function useCors(headersFor: CorsHeaders): Plugin {
     },
     onResponse({ request, response }) {
       const headers = headersFor(request.headers.get('origin') ?? undefined)
-      if (headers === undefined) return
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value)
     },
   }

@@ -11,11 +11,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus'
-import { type ExecutionResult, getOperationAST } from 'graphql'
+import { getOperationAST, type GraphQLError } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 import { Counter, Histogram, Registry } from 'prom-client'
 
 import type { GatewayContext } from '../context.js'
+import type { RefusedRequest } from '../request-body-limit.js'
 import { seamErrorCode } from '../seam/errors.js'
 
 export interface MetricsOptions {
@@ -53,7 +54,17 @@ function tokenMatcher(token: string): (authorization: string | null) => boolean 
   return (authorization) => authorization !== null && timingSafeEqual(digest(authorization), expected)
 }
 
-export function useMetrics({ token, path = '/metrics', registry = new Registry() }: MetricsOptions = {}): Plugin {
+export interface GatewayMetrics {
+  plugin: Plugin
+  /** Counts a request the listener refused before yoga saw it. */
+  countRefused(refused: Pick<RefusedRequest, 'errorCode'>): void
+}
+
+export function useMetrics({
+  token,
+  path = '/metrics',
+  registry = new Registry(),
+}: MetricsOptions = {}): GatewayMetrics {
   const requests = new Counter({
     name: 'graphql_gateway_requests_total',
     help: 'GraphQL requests, by operation and outcome (success: no errors; error: at least one).',
@@ -91,16 +102,16 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
   const counted = new WeakSet<Request>()
   const authorized = token === undefined ? () => true : tokenMatcher(token)
 
-  function count(operation: Operation, result: ExecutionResult): void {
-    const outcome = result.errors === undefined || result.errors.length === 0 ? 'success' : 'error'
-    requests.inc({ ...operation, outcome })
-    for (const error of result.errors ?? []) {
+  /** One answer: its outcome, and each of its errors by code. */
+  function count(operation: Operation, answerErrors: readonly Pick<GraphQLError, 'extensions'>[] = []): void {
+    requests.inc({ ...operation, outcome: answerErrors.length === 0 ? 'success' : 'error' })
+    for (const error of answerErrors) {
       const code = error.extensions?.['code']
       errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN', operationName: operation.operationName })
     }
   }
 
-  return {
+  const plugin: Plugin = {
     onPluginInit: ({ addPlugin }) => {
       addPlugin(
         usePrometheus({
@@ -150,7 +161,7 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
           operationName: operationNameLabel(undefined),
           operationType: 'unknown',
         },
-        result,
+        result.errors,
       )
       // Absent when the request failed before its context was built (a document that does not parse).
       const { upstreamCalls: calls = [] } = context as Partial<GatewayContext>
@@ -165,7 +176,12 @@ export function useMetrics({ token, path = '/metrics', registry = new Registry()
     // Requests refused before any operation ran (malformed, CSRF): they still count, with their codes.
     onResultProcess: ({ request, result }) => {
       if (counted.has(request) || Symbol.asyncIterator in result) return
-      for (const each of Array.isArray(result) ? result : [result]) count(noOperation, each)
+      for (const each of Array.isArray(result) ? result : [result]) count(noOperation, each.errors)
     },
+  }
+  return {
+    plugin,
+    // As a request that yoga refuses before any operation is counted: no operation, one error, its code.
+    countRefused: ({ errorCode }) => count(noOperation, [{ extensions: { code: errorCode } }]),
   }
 }

@@ -6,66 +6,90 @@
  * taking them all out of rotation would turn the gateway's clean `UPSTREAM_UNAVAILABLE` answers into a
  * load balancer's error page. The body says it, for dashboards and alerts.
  *
- * Seam is probed at most once per interval, and only when `/ready` is asked: nothing on the GraphQL
- * path waits for it, and an idle gateway sends Seam nothing. (`/health`, yoga's own, answers 200 for
- * as long as the process runs.)
+ * `/ready` never waits for Seam: it answers with the last result of a probe that runs in the
+ * background, once per interval (`"unknown"` until the first one has finished). A probe waiting on a
+ * Seam that does not answer would otherwise outlast the orchestrator's probe timeout (Kubernetes: 1 s)
+ * and take every replica out of rotation at once. The probing starts with the first `/ready`: a
+ * gateway that nobody probes (embedded, or in a test) sends Seam nothing. Nothing on the GraphQL path
+ * waits for it. (`/health`, yoga's own, answers 200 for as long as the process runs.)
  */
 import type { Plugin } from 'graphql-yoga'
 
 export interface ReadinessOptions {
   /** True once shutdown has begun. */
   isShuttingDown: () => boolean
-  /** Whether Seam answers; must not throw. */
-  probeUpstream: () => Promise<boolean>
-  /** How long a probe's answer is reused, in milliseconds. */
+  /** Whether Seam answers, within at most `probeIntervalMs`; must not throw, and gives up when `signal` aborts. */
+  probeUpstream: (signal: AbortSignal) => Promise<boolean>
+  /** How often Seam is probed, in milliseconds. */
   probeIntervalMs: number
 }
 
-/** A probe that runs at most once per interval; callers during a probe share it. */
-function cachedProbe(probe: () => Promise<boolean>, intervalMs: number): () => Promise<boolean> {
-  let last: { reachable: boolean; at: number } | undefined
-  let running: Promise<boolean> | undefined
-  return () => {
-    if (last !== undefined && performance.now() - last.at < intervalMs) return Promise.resolve(last.reachable)
-    running ??= probe().then((reachable) => {
-      last = { reachable, at: performance.now() }
-      running = undefined
-      return reachable
-    })
-    return running
+export type UpstreamStatus = 'unknown' | 'reachable' | 'unreachable'
+
+export interface Readiness {
+  plugin: Plugin
+  /** Stops the background probe and abandons the one in flight. */
+  stop(): void
+}
+
+/** The last answer of a probe run every `intervalMs` from the first `current()` on, one at a time. */
+function backgroundProbe(probe: (signal: AbortSignal) => Promise<boolean>, intervalMs: number) {
+  let status: UpstreamStatus = 'unknown'
+  let timer: ReturnType<typeof setInterval> | undefined
+  let running: AbortController | undefined
+  let stopped = false
+
+  const run = () => {
+    // A probe is bounded by the interval, but a timer may fire a little early: never two at once.
+    if (running !== undefined) return
+    const controller = new AbortController()
+    running = controller
+    probe(controller.signal)
+      .catch(() => false)
+      .then((reachable) => {
+        running = undefined
+        if (!controller.signal.aborted) status = reachable ? 'reachable' : 'unreachable'
+      })
+  }
+
+  return {
+    current(): UpstreamStatus {
+      if (timer === undefined && !stopped) {
+        run()
+        // Unref'd: the probe never keeps a process alive that has nothing else to do.
+        timer = setInterval(run, intervalMs).unref()
+      }
+      return status
+    },
+    stop(): void {
+      stopped = true
+      clearInterval(timer)
+      running?.abort()
+    },
   }
 }
 
 /** A new object each time: the Response ponyfill writes content-length into the one it is given. */
 const jsonHeaders = () => ({ 'content-type': 'application/json; charset=utf-8' })
 
-export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }: ReadinessOptions): Plugin {
-  const upstreamReachable = cachedProbe(probeUpstream, probeIntervalMs)
+export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }: ReadinessOptions): Readiness {
+  const upstream = backgroundProbe(probeUpstream, probeIntervalMs)
   return {
-    // Not yoga's useReadinessCheck: besides comparing the path, it tests every request against a
-    // URLPattern, which Node 20 does not have; the polyfill cost 1.8 % of the gateway's CPU under load.
-    onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname !== '/ready') return
-      if (isShuttingDown()) {
-        endResponse(
-          new fetchAPI.Response(JSON.stringify({ status: 'shutting_down' }), { status: 503, headers: jsonHeaders() }),
-        )
-        return
-      }
-      return upstreamReachable().then((reachable) =>
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({ status: 'ready', upstream: reachable ? 'reachable' : 'unreachable' }),
-            {
-              headers: jsonHeaders(),
-            },
-          ),
-        ),
-      )
+    plugin: {
+      // Not yoga's useReadinessCheck: besides comparing the path, it tests every request against a
+      // URLPattern, which Node 20 does not have; the polyfill cost 1.8 % of the gateway's CPU under load.
+      onRequest({ url, endResponse, fetchAPI }) {
+        if (url.pathname !== '/ready') return
+        const [status, body] = isShuttingDown()
+          ? [503, { status: 'shutting_down' }]
+          : [200, { status: 'ready', upstream: upstream.current() }]
+        endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: jsonHeaders() }))
+      },
+      // While draining, keep-alive clients are told to take their next request elsewhere.
+      onResponse({ response }) {
+        if (isShuttingDown()) response.headers.set('connection', 'close')
+      },
     },
-    // While draining, keep-alive clients are told to take their next request elsewhere.
-    onResponse({ response }) {
-      if (isShuttingDown()) response.headers.set('connection', 'close')
-    },
+    stop: upstream.stop,
   }
 }

@@ -9,7 +9,8 @@
  * response echoes it. What a line never holds: a header value other than that id, the query string
  * (a GET carries its document and variables there), the request body, a variable, an answer, a
  * credential or a client session token. An upstream call names its failure by the error code a client
- * would see, never by its message.
+ * would see, never by its message. A request the listener refuses for its body's size, before yoga
+ * sees it, gets its line and its id from `logRefused`.
  *
  * `/health` and `/ready` are not logged: probes would drown the lines that matter.
  */
@@ -20,6 +21,7 @@ import type { ExecutionResult } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
 import type { GatewayContext } from '../context.js'
+import type { RefusedRequest } from '../request-body-limit.js'
 import { seamErrorCode } from '../seam/errors.js'
 
 export interface RequestLogOptions {
@@ -37,9 +39,9 @@ export interface RequestRecord {
   errorCodes: string[]
 }
 
-const plausibleRequestId = /^[A-Za-z0-9._:-]{1,128}$/
+const plausibleRequestId = /^[\w.:-]{1,128}$/
 // A client may send any text as operationName; only a GraphQL name is logged.
-const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/
+const graphqlName = /^[_a-z]\w{0,127}$/i
 
 /** The caller's `x-request-id` when it looks like one, otherwise a new UUID. */
 export function requestIdFrom(given: string | null | undefined): string {
@@ -78,6 +80,30 @@ function pathOf(url: string): string {
   return start === -1 || start >= pathEnd ? '/' : url.slice(start, pathEnd)
 }
 
+/** The path of node:http's request target (`/graphql?query=…`, or absolute from a proxy), without its query. */
+const pathOfTarget = (target: string) =>
+  target.startsWith('/') ? target.slice(0, /[?#]|$/.exec(target)!.index) : pathOf(target)
+
+/**
+ * The log line of a request answered with `status`: the same shape for every request, whether yoga or
+ * the lean lane answered it or the listener refused it.
+ */
+export function requestLogLine(record: RequestRecord, method: string, path: string, status: number): string {
+  return JSON.stringify({
+    time: new Date().toISOString(),
+    level: 'info',
+    msg: 'request',
+    requestId: record.requestId,
+    method,
+    path,
+    status,
+    ...(record.operationName !== undefined && { operationName: record.operationName }),
+    durationMs: rounded(performance.now() - record.startedAt),
+    upstreamCalls: upstreamCallsOf(record.contexts),
+    errorCodes: record.errorCodes,
+  })
+}
+
 /**
  * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
  * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
@@ -95,26 +121,15 @@ export const writeToStdout = (line: string) => {
   process.stdout.write(line + '\n', ignoreWriteError)
 }
 
-/** The log line of a request answered with `status`. */
-export function requestLogLine(record: RequestRecord, method: string, path: string, status: number): string {
-  return JSON.stringify({
-    time: new Date().toISOString(),
-    level: 'info',
-    msg: 'request',
-    requestId: record.requestId,
-    method,
-    path,
-    status,
-    ...(record.operationName !== undefined && { operationName: record.operationName }),
-    durationMs: rounded(performance.now() - record.startedAt),
-    upstreamCalls: upstreamCallsOf(record.contexts),
-    errorCodes: record.errorCodes,
-  })
+export interface RequestLog {
+  plugin: Plugin<GatewayContext>
+  /** Logs a request the listener refused before yoga saw it, and gives its answer the request id. */
+  logRefused(refused: RefusedRequest): void
 }
 
-export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): Plugin<GatewayContext> {
+export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): RequestLog {
   const records = new WeakMap<Request, RequestRecord>()
-  return {
+  const plugin: Plugin<GatewayContext> = {
     onRequest({ request }) {
       records.set(request, {
         requestId: requestIdFrom(request.headers.get('x-request-id')),
@@ -146,6 +161,21 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
       records.delete(request)
       response.headers.set('x-request-id', record.requestId)
       write(requestLogLine(record, request.method, pathOf(request.url), response.status))
+    },
+  }
+  return {
+    plugin,
+    logRefused({ request, response, startedAt, errorCode }) {
+      const given = request.headers['x-request-id']
+      const record: RequestRecord = {
+        requestId: requestIdFrom(typeof given === 'string' ? given : undefined),
+        startedAt,
+        operationName: undefined,
+        contexts: [],
+        errorCodes: [errorCode],
+      }
+      response.setHeader('x-request-id', record.requestId)
+      write(requestLogLine(record, request.method ?? '', pathOfTarget(request.url ?? '/'), response.statusCode))
     },
   }
 }

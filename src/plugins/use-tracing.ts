@@ -2,18 +2,29 @@
  * OpenTelemetry tracing: a span per GraphQL operation (from `@envelop/opentelemetry`), and under it a
  * span per call the operation made to Seam, with its endpoint, status, duration and Seam request id.
  *
- * The upstream spans are made from the finished calls the context records (GatewayContext.upstreamCalls),
- * with their own start time and duration, rather than around the call: the Seam client then knows
- * nothing of tracing, and the parent is found through the GraphQL context, so no global context manager
- * has to be registered in a host application's process.
+ * The operation continues the caller's W3C trace context (`traceparent`, `tracestate`), and each call
+ * tells Seam its own span's context in a `traceparent` header, so a router's trace runs through the
+ * gateway to Seam. The parent of every span is found through the GraphQL context, never through an
+ * active context, so no global context manager or propagator has to be registered in a host
+ * application's process.
  */
-import { getCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
-import { type Attributes, SpanKind, SpanStatusCode, type TracerProvider, trace } from '@opentelemetry/api'
-import type { Plugin } from 'graphql-yoga'
+import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
+import {
+  type Attributes,
+  defaultTextMapSetter,
+  isSpanContextValid,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import type { Plugin, YogaInitialContext } from 'graphql-yoga'
 
-import type { GatewayContext } from '../context.js'
+import type { UpstreamCallTracer } from '../context.js'
 import type { UpstreamCall } from '../seam/client.js'
-import { seamErrorCode } from '../seam/errors.js'
+import { isSeamError, seamErrorCode } from '../seam/errors.js'
 
 export interface UseTracingOptions {
   tracerProvider: TracerProvider
@@ -23,14 +34,21 @@ export interface UseTracingOptions {
 
 const tracerNameDefault = 'seam-graphql-gateway'
 
+// Its traceparent pattern is anchored, fixed-length hex up to an optional `-.*` tail: linear in the
+// header, and an invalid one leaves the context as it was (a new trace). tracestate is split on commas
+// and each member checked with bounded patterns; at most 32 members and 512 characters are kept.
+const propagator = new W3CTraceContextPropagator()
+
+const requestHeaders: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+}
+
 /** `performance.now()` times are relative to the time origin; spans want wall-clock milliseconds. */
 const wallClock = (performanceTime: number) => performance.timeOrigin + performanceTime
 
 function attributesOf(call: UpstreamCall): Attributes {
   return {
-    'http.request.method': 'POST',
-    'url.path': call.endpoint,
-    'seam.endpoint': call.endpoint,
     'seam.duration_ms': call.durationMs,
     'seam.attempts': call.attempts,
     ...(call.status !== undefined && { 'http.response.status_code': call.status }),
@@ -39,11 +57,21 @@ function attributesOf(call: UpstreamCall): Attributes {
   }
 }
 
+/**
+ * Makes the operation span a child of the caller's span. Only when no span is active: a host
+ * application whose own instrumentation already continues the caller's trace keeps its span as parent.
+ */
+function continueCallersTrace(graphqlContext: YogaInitialContext): void {
+  const active = getCurrentOtelContext(graphqlContext)
+  const activeSpan = trace.getSpanContext(active)
+  if (activeSpan !== undefined && isSpanContextValid(activeSpan)) return
+  setCurrentOtelContext(graphqlContext, propagator.extract(active, graphqlContext.request.headers, requestHeaders))
+}
+
 export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: UseTracingOptions): Plugin {
-  const tracer = tracerProvider.getTracer(tracerName)
   return {
-    // Added right after this plugin, so this plugin's onExecuteDone runs before the one that ends the
-    // operation span: the upstream spans are recorded while their parent is still open.
+    // Added right after this plugin, so this plugin's onExecute runs first: the operation span is
+    // started under the caller's context set there.
     onPluginInit: ({ addPlugin }) => {
       addPlugin(
         // No variables, results or resolver spans: they may hold personal data and cost a span per field.
@@ -57,21 +85,46 @@ export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: U
         ) as unknown as Plugin,
       )
     },
-    onExecute: () => ({
-      onExecuteDone: ({ args }) => {
-        const context = args.contextValue as Partial<GatewayContext>
-        const parent = getCurrentOtelContext(context)
-        if (trace.getSpan(parent) === undefined) return
-        for (const call of context.upstreamCalls ?? []) {
-          const span = tracer.startSpan(
-            `POST ${call.endpoint}`,
-            { kind: SpanKind.CLIENT, startTime: wallClock(call.startedAt), attributes: attributesOf(call) },
-            parent,
-          )
-          if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error.message })
-          span.end(wallClock(call.startedAt + call.durationMs))
-        }
+    onExecute: ({ args }) => continueCallersTrace(args.contextValue as YogaInitialContext),
+  }
+}
+
+/**
+ * The upstream half of tracing, for the context factory: a CLIENT span per call under the operation's
+ * span, started when the call starts, whose context Seam receives as `traceparent` (the same on every
+ * attempt of a retried read), and ended with what the call did. The caller's own `traceparent` never
+ * reaches Seam: only the gateway's span does.
+ */
+export function traceUpstreamCalls({
+  tracerProvider,
+  tracerName = tracerNameDefault,
+}: UseTracingOptions): UpstreamCallTracer {
+  const tracer = tracerProvider.getTracer(tracerName)
+  return (graphqlContext, endpoint, startedAt) => {
+    const parent = getCurrentOtelContext(graphqlContext)
+    if (trace.getSpan(parent) === undefined) return undefined
+    const span = tracer.startSpan(
+      `POST ${endpoint}`,
+      {
+        kind: SpanKind.CLIENT,
+        startTime: wallClock(startedAt),
+        attributes: { 'http.request.method': 'POST', 'url.path': endpoint, 'seam.endpoint': endpoint },
       },
-    }),
+      parent,
+    )
+    const headers: Record<string, string> = {}
+    propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter)
+    return {
+      headers,
+      end: (call) => {
+        span.setAttributes(attributesOf(call))
+        // A fault of the gateway (not a SeamError) is named by its code: its message is not for export.
+        if (call.error !== undefined) {
+          const message = isSeamError(call.error) ? call.error.message : seamErrorCode(call.error)
+          span.setStatus({ code: SpanStatusCode.ERROR, message })
+        }
+        span.end(wallClock(call.startedAt + call.durationMs))
+      },
+    }
   }
 }

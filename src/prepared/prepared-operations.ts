@@ -132,11 +132,41 @@ export class PreparedOperations {
           : undefined
       },
       execute: (context, variables) => {
-        execute ??= compileExecution(schema, document, definition, { hideSuggestions: !introspection })
-        return execute(context, variables)
+        const compiled = (execute ??= compileExecution(schema, document, definition, {
+          hideSuggestions: !introspection,
+        }))
+        return endingUpstreamCalls(context, () => compiled(context, variables))
       },
     }
   }
+}
+
+/**
+ * The result of `run`, once the operation's upstream calls have ended (../seam/operation-calls.ts): an
+ * answer is ready as soon as a non-null field fails, while its siblings may still have calls queued or in
+ * flight, which would otherwise reach Seam after the answer, unseen by the log, the metrics and the trace.
+ * Here rather than in a yoga hook, so that both lanes end them, before anything reads the calls.
+ */
+function endingUpstreamCalls(
+  context: GatewayContext,
+  run: () => ExecutionResult | Promise<ExecutionResult>,
+): ExecutionResult | Promise<ExecutionResult> {
+  const ended = (result: ExecutionResult) => {
+    const ending = context.endUpstreamCalls()
+    return ending === undefined ? result : ending.then(() => result)
+  }
+  const failed = (error: unknown) => {
+    void context.endUpstreamCalls()
+    throw error
+  }
+  let result: ExecutionResult | Promise<ExecutionResult>
+  try {
+    result = run()
+  } catch (error) {
+    return failed(error)
+  }
+  // A result that is ready at once (no resolver waited) stays synchronous.
+  return result instanceof Promise ? result.then(ended, failed) : ended(result)
 }
 
 /** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */

@@ -3,22 +3,26 @@
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
  * time budget that also ends when the client who asked goes away. Reads are retried as ./retry.ts
- * says; answers larger than a maximum are cut off. Whatever goes wrong becomes one of the typed errors
- * in ./errors.ts; the caller never sees an undici error, an upstream body or a header.
+ * says; answers larger than a maximum are cut off. Whatever goes wrong with Seam or the connection to
+ * it becomes one of the typed errors in ./errors.ts; the caller never sees an upstream body or a header.
+ * Anything else is a fault of the gateway (./network-failure.ts tells them apart): it is thrown as it
+ * is, never retried, and yoga masks it.
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
 import { CallBudget } from './call-budget.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
+  isSeamError,
   type SeamApiErrorBody,
   SeamCallBudgetError,
-  SeamError,
   SeamHttpError,
   SeamInvalidResponseError,
+  SeamServerCredentialError,
   SeamTimeoutError,
   SeamUnavailableError,
 } from './errors.js'
+import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
 import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
 
@@ -31,9 +35,19 @@ export interface SeamClientOptions {
   maxResponseBytes?: number
   /** How reads are retried; see ./retry.ts. */
   retry?: Partial<RetryPolicy>
+  /** Most connections open to Seam at once, for the whole process; further calls wait for one. Default 128. */
+  maxConnections?: number
 }
 
 export const defaultMaxResponseBytes = 4 * 1024 * 1024
+
+/**
+ * SEAM_MAX_CONNECTIONS when unset. The gateway serves about a thousand requests a second per core (see
+ * bench/RESULTS.md); at a Seam latency of 100 ms that needs about a hundred connections. 128 leaves
+ * room for that, while a burst of fan-out (or a slow Seam) queues for a connection instead of opening
+ * hundreds of sockets and TLS handshakes at once.
+ */
+export const defaultMaxConnections = 128
 
 export type JsonObject = Record<string, unknown>
 
@@ -61,8 +75,19 @@ export interface UpstreamCall {
   attempts: number
   /** From `seam-request-id` or the error body. */
   requestId: string | undefined
-  /** `undefined` on success; otherwise the typed error the call ended with. */
-  error: SeamError | undefined
+  /**
+   * `undefined` on success; otherwise the error the call ended with: a SeamError, or for a fault of the
+   * gateway itself (never Seam's), the error as thrown.
+   */
+  error: Error | undefined
+}
+
+/** What watches one upstream call from its start (tracing): headers to send with it, and its end. */
+export interface UpstreamCallObserver {
+  /** Sent with every attempt of the call, e.g. `traceparent`. */
+  headers: Record<string, string>
+  /** Called once, when the call has ended. */
+  end(call: UpstreamCall): void
 }
 
 /** Per-request hooks of a caller. */
@@ -70,13 +95,26 @@ export interface SeamCallerHooks {
   /** Called once per upstream call, when it has ended, in the async context of the resolver that made it. */
   onCall?: (call: UpstreamCall) => void
   /**
+   * Called once per upstream call, before anything is sent, with the call's start (`performance.now()`).
+   * Tracing starts the call's span here, so that Seam is told the span's context.
+   */
+  onCallStart?: (endpoint: SeamEndpoint, startedAt: number) => UpstreamCallObserver | undefined
+  /**
    * How many calls this caller may make; past it, a call is refused with SeamCallBudgetError before
    * anything is sent. The gateway refuses an operation that would predictably need more before it runs
    * (../prepared/upstream-call-prediction.ts); this is the hard stop for what no prediction sees.
    */
   maxCalls?: number
-  /** The request's own signal: when it aborts (the client went away), the request's upstream calls are abandoned. */
+  /**
+   * Aborts the caller's calls in flight: the client went away, or the operation no longer needs their
+   * answers (../context.ts).
+   */
   signal?: AbortSignal
+  /**
+   * The credential is the gateway's own, not the caller's: Seam refusing it (401, 403) is then
+   * SeamServerCredentialError, the operator's fault, instead of the caller's UNAUTHENTICATED or FORBIDDEN.
+   */
+  credentialHeldByServer?: boolean
 }
 
 /** The connections of the upstream pool: how many are open, busy and waiting. */
@@ -94,11 +132,18 @@ export class SeamClient {
   readonly #maxResponseBytes: number
   readonly #retry: RetryPolicy
 
-  constructor({ endpoint, timeoutMs, maxResponseBytes = defaultMaxResponseBytes, retry = {} }: SeamClientOptions) {
+  constructor({
+    endpoint,
+    timeoutMs,
+    maxResponseBytes = defaultMaxResponseBytes,
+    retry = {},
+    maxConnections = defaultMaxConnections,
+  }: SeamClientOptions) {
     // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
     // default would cut a larger budget short: they get the budget too. undici counts the body's bytes
     // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
     this.#pool = new Pool(endpoint, {
+      connections: maxConnections,
       keepAliveTimeout: 30_000,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -124,9 +169,9 @@ export class SeamClient {
     }
   }
 
-  /** Whether Seam's `/health` answers 2xx within `timeoutMs`. Never throws. */
-  async isReachable(timeoutMs: number): Promise<boolean> {
-    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), undefined)
+  /** Whether Seam's `/health` answers 2xx within `timeoutMs` (false once `signal` aborts). Never throws. */
+  async isReachable(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), signal)
     try {
       const response = await this.#pool.request({ method: 'GET', path: '/health', signal: budget.signal })
       await response.body.dump()
@@ -147,21 +192,38 @@ export class SeamClient {
     endpoint: SeamEndpoint,
     body: JsonObject,
     credential: SeamCredential,
-    { onCall, signal }: SeamCallerHooks,
+    { onCall, onCallStart, signal, credentialHeldByServer = false }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
+    const observer = onCallStart?.(endpoint, startedAt)
     const budget = new CallBudget(this.#timeoutMs, signal)
     const request = {
       method: 'POST' as const,
       path: endpoint,
-      headers: { ...upstreamHeaders(credential), 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        ...upstreamHeaders(credential),
+        ...observer?.headers,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: JSON.stringify(body),
       signal: budget.signal,
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
-    const report = (status: number | undefined, requestId: string | undefined, error: SeamError | undefined) =>
-      onCall?.({ endpoint, status, startedAt, durationMs: performance.now() - startedAt, attempts, requestId, error })
+    const report = (status: number | undefined, requestId: string | undefined, error: Error | undefined) => {
+      const call = {
+        endpoint,
+        status,
+        startedAt,
+        durationMs: performance.now() - startedAt,
+        attempts,
+        requestId,
+        error,
+      }
+      onCall?.(call)
+      observer?.end(call)
+    }
     try {
       for (;;) {
         attempts += 1
@@ -170,18 +232,22 @@ export class SeamClient {
           report(answer.status, answer.requestId, undefined)
           return answer
         } catch (error) {
-          const seamError = error as SeamError
-          const delayMs = retried ? retryDelayMs(seamError, attempts - 1, this.#retry) : undefined
-          if (delayMs === undefined || !budget.allows(delayMs)) throw seamError
+          // A fault of the gateway would fail the same way again.
+          if (!isSeamError(error)) throw error
+          const delayMs = retried ? retryDelayMs(error, attempts - 1, this.#retry) : undefined
+          if (delayMs === undefined || !budget.allows(delayMs)) throw error
           await budget.wait(delayMs)
         }
       }
-    } catch (error) {
-      const seamError = error as SeamError
+    } catch (thrown) {
+      const error =
+        credentialHeldByServer && isRefusal(thrown)
+          ? new SeamServerCredentialError(thrown.status, thrown.requestId)
+          : (thrown as Error)
       report(
-        'status' in seamError ? (seamError.status as number) : undefined,
-        'requestId' in seamError ? (seamError.requestId as string | undefined) : undefined,
-        seamError,
+        'status' in error ? (error.status as number) : undefined,
+        'requestId' in error ? (error.requestId as string | undefined) : undefined,
+        error,
       )
       throw error
     } finally {
@@ -189,7 +255,10 @@ export class SeamClient {
     }
   }
 
-  /** One attempt: sends the request once and reads the whole answer, or fails with a SeamError. */
+  /**
+   * One attempt: sends the request once and reads the whole answer, or fails with a SeamError; an
+   * error that is neither Seam's answer nor a network failure is thrown as it is.
+   */
   async #attempt(request: Parameters<Pool['request']>[0], budget: CallBudget): Promise<SeamAnswer> {
     let status: number | undefined
     let requestId: string | undefined
@@ -201,7 +270,7 @@ export class SeamClient {
       const text = await response.body.text()
       return parseAnswer(response.statusCode, response.headers, text)
     } catch (error) {
-      if (error instanceof SeamError) throw error
+      if (isSeamError(error)) throw error
       if (budget.aborted) throw budget.abortError()
       if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
         throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
@@ -209,7 +278,8 @@ export class SeamClient {
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new SeamTimeoutError(this.#timeoutMs)
       }
-      throw new SeamUnavailableError()
+      if (isNetworkFailure(error)) throw new SeamUnavailableError()
+      throw error
     }
   }
 
@@ -217,6 +287,10 @@ export class SeamClient {
     return this.#pool.close()
   }
 }
+
+/** Seam refused the credential: not authenticated (401) or not allowed (403). */
+const isRefusal = (error: unknown): error is SeamHttpError =>
+  error instanceof SeamHttpError && (error.status === 401 || error.status === 403)
 
 type ResponseHeaders = Record<string, string | string[] | undefined>
 

@@ -1,18 +1,35 @@
 /**
- * At most `maxConcurrentCalls` upstream calls of one request in flight at once; the others wait their
- * turn. One federated query can name dozens of client sessions, and without a cap each would open its
- * own connection to Seam at the same moment, which Seam's rate limits answer with 429s.
+ * At most `maxConcurrentCalls` upstream calls of one HTTP request in flight at once; the others wait
+ * their turn. One federated query can name dozens of client sessions, and without a cap each would open
+ * its own connection to Seam at the same moment, which Seam's rate limits answer with 429s.
+ *
+ * The cap is per HTTP request, not per operation: yoga gives each operation of a batched request its own
+ * context, and a batch of ten operations must not get ten times the cap.
  */
-import pLimit from 'p-limit'
-
-import type { SeamCaller } from './client.js'
+import pLimit, { type LimitFunction } from 'p-limit'
 
 /** SEAM_MAX_CONCURRENT_CALLS when unset. */
 export const defaultMaxConcurrentCalls = 8
 
-export function withConcurrencyLimit(caller: SeamCaller, maxConcurrentCalls: number): SeamCaller {
-  // Made on the first call, not with the request: building a limiter was 0.7 % of the gateway's busy
-  // time under load, and requests refused before they run never call.
-  let limit: ReturnType<typeof pLimit> | undefined
-  return { post: (endpoint, body) => (limit ??= pLimit(maxConcurrentCalls))(() => caller.post(endpoint, body)) }
+export type ConcurrencyLimit = <T>(call: () => Promise<T>) => Promise<T>
+
+export class RequestConcurrencyLimits {
+  readonly #limits = new WeakMap<object, LimitFunction>()
+
+  constructor(readonly maxConcurrentCalls: number) {}
+
+  /**
+   * The limit that all the operations of `request` (yoga's Request, or the lean lane's stand-in for it) share.
+   * Made on the first call, not with the request:
+   * building a limiter was 0.7 % of the gateway's busy time under load, and requests refused before
+   * they run never call.
+   */
+  of(request: object): ConcurrencyLimit {
+    let limit = this.#limits.get(request)
+    if (limit === undefined) {
+      limit = pLimit(this.maxConcurrentCalls)
+      this.#limits.set(request, limit)
+    }
+    return limit
+  }
 }

@@ -48,11 +48,25 @@ export function credentialFromToken(token: string, workspaceId?: string): SeamCr
  */
 export type CallerCredential = SeamCredential | SeamCredentialFormatError | undefined
 
+// eslint-disable-next-line no-control-regex -- finding control characters is what it is for
 const controlCharacters = /[\u0000-\u001f\u007f]/
 /** token68 (RFC 9110), the shape of every Seam token, with a bound well above the longest of them. */
-const plausibleToken = /^[A-Za-z0-9._~+/-]{1,4096}=*$/
+const plausibleToken = /^[\w.~+/-]{1,4096}=*$/
 /** Seam's workspace IDs are UUIDs (`workspace_id`, `format: uuid` in the contract). */
 const plausibleWorkspaceId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The token of `Bearer <token>` (scheme in any case, whitespace around either part), or undefined for
+ * another scheme or no token part. Scanned, not matched with a pattern: the header is the client's, and
+ * a pattern with two whitespace runs around a lazy group backtracks quadratically over a long run of
+ * spaces inside it.
+ */
+function bearerToken(authorization: string): string | undefined {
+  const value = authorization.trimStart()
+  const schemeEnd = value.search(/\s/)
+  if (schemeEnd === -1 || value.slice(0, schemeEnd).toLowerCase() !== 'bearer') return undefined
+  return value.slice(schemeEnd).trim()
+}
 
 /**
  * The caller's Seam credential: `Authorization: Bearer …`, plus `seam-workspace` when present, and a
@@ -77,9 +91,9 @@ export function credentialFromHeaders(headers: Pick<Headers, 'get'>): CallerCred
   if (controlCharacters.test(authorization)) {
     return new SeamCredentialFormatError('The Authorization header must not contain control characters.')
   }
-  const [, scheme, token] = authorization.match(/^\s*(\S+)\s+(.*?)\s*$/) ?? []
+  const token = bearerToken(authorization)
   // Another scheme (Basic, …) is no Seam credential at all: UNAUTHENTICATED, as with none.
-  if (scheme?.toLowerCase() !== 'bearer' || token === undefined) return publishableOnly
+  if (token === undefined) return publishableOnly
   if (!plausibleToken.test(token)) {
     return new SeamCredentialFormatError('The Authorization header must be "Bearer" and one Seam token.')
   }

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'UPSTREAM_CALL_BUDGET_EXCEEDED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL_SERVER_ERROR'
 
 /** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */
 export interface SeamApiErrorBody {
@@ -90,14 +91,32 @@ export class SeamTimeoutError extends SeamError {
 }
 
 /**
- * The client went away before the answer, so its upstream call was abandoned. Seen in logs only:
+ * Nobody waits for the call's answer any more, so it was abandoned: the client went away, or its
+ * operation's result was ready without it (a non-null field failed beside it). Seen in logs only:
  * there is nobody left to answer.
  */
 export class SeamCancelledError extends SeamError {
   override readonly name = 'SeamCancelledError'
 
   constructor() {
-    super('The client closed the request before Seam answered.')
+    super('The upstream call was abandoned: nobody was waiting for its answer any more.')
+  }
+}
+
+/**
+ * Seam refused (401 or 403) the credential the gateway holds itself (SEAM_API_KEY, …): the operator's
+ * to fix, not the caller's, so the caller gets UPSTREAM_ERROR rather than UNAUTHENTICATED or FORBIDDEN.
+ */
+export class SeamServerCredentialError extends SeamError {
+  override readonly name = 'SeamServerCredentialError'
+
+  constructor(
+    readonly status: number,
+    readonly requestId: string | undefined,
+  ) {
+    super(
+      "Seam refused the credential this gateway is configured with: a fault of the gateway's setup, not of this request.",
+    )
   }
 }
 
@@ -179,7 +198,7 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
       },
     }
   }
-  if (error instanceof SeamInvalidResponseError) {
+  if (error instanceof SeamInvalidResponseError || error instanceof SeamServerCredentialError) {
     const seam = { status: error.status, ...(error.requestId !== undefined && { requestId: error.requestId }) }
     return { code: 'UPSTREAM_ERROR', extensions: { seam } }
   }
@@ -191,8 +210,12 @@ function describeSeamError(error: SeamError): { code: ErrorCode; extensions: obj
   return { code: 'UPSTREAM_UNAVAILABLE', extensions: {} }
 }
 
-/** The code a client sees for `error`; logs and metrics name upstream failures by it too. */
-export const seamErrorCode = (error: SeamError): ErrorCode => describeSeamError(error).code
+/**
+ * The code a client sees for `error`; logs, metrics and traces name failed upstream calls by it too.
+ * An error that is not Seam's is a fault of the gateway itself, which yoga masks as INTERNAL_SERVER_ERROR.
+ */
+export const seamErrorCode = (error: Error): ErrorCode =>
+  isSeamError(error) ? describeSeamError(error).code : 'INTERNAL_SERVER_ERROR'
 
 /**
  * A new error at the same place in the operation (path, locations) with the given message and

@@ -24,7 +24,7 @@ export function clientSession(overrides: Partial<FakeClientSession> = {}): FakeC
     token: 'seam_cst1_SECRETsessionTOKEN',
     user_identifier_key: 'user_42',
     device_count: 3,
-    connected_account_ids: ['acct-1'],
+    connected_account_ids: ['c35ecf64-474a-466a-95a6-000000000001'],
     connect_webview_ids: [],
     user_identity_ids: [],
     ...overrides,
