@@ -23,6 +23,7 @@ import { type Fault, FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
 import { schema } from '../src/schema/index.js'
 import { SeamClient } from '../src/seam/client.js'
+import { credentialFromToken, type SeamCredential } from '../src/seam/credentials.js'
 import { relocated, toGraphQLError } from '../src/seam/errors.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
 
@@ -74,17 +75,19 @@ interface Case {
   operationName?: string
   faults?: Fault[]
   hideSuggestions?: boolean
+  /** A credential the gateway holds, instead of the caller's API key. */
+  serverCredential?: SeamCredential
 }
 
 async function run(
   engine: Engine,
-  { document: text, variables, operationName, faults = [], hideSuggestions = false }: Case,
+  { document: text, variables, operationName, faults = [], hideSuggestions = false, serverCredential }: Case,
 ) {
   const fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
   const client = new SeamClient({ endpoint: await fakeSeam.listen(), timeoutMs: 2_000, retry: { baseDelayMs: 1 } })
   fakeSeam.failNext(...faults)
   const context = createContextFactory(client, {
-    serverCredential: undefined,
+    serverCredential,
     maxConcurrentCalls: 8,
     upstreamCallBudget: Infinity,
     logger: { error: () => {} },
@@ -92,6 +95,8 @@ async function run(
     request: new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${apiKey}` } }),
   })
   const document: DocumentNode = parse(text)
+  // What Seam received, in the order of its paths: the fields of a query may call in either order.
+  const received = () => fakeSeam.requests.map((request) => request.path).sort()
   try {
     if (engine === 'graphql-js') {
       const args = {
@@ -102,10 +107,14 @@ async function run(
         operationName,
         hideSuggestions,
       }
-      return answerOf(asTheGatewayAnswered(await execute(args)))
+      const result = asTheGatewayAnswered(await execute(args))
+      await context.endUpstreamCalls()
+      return { ...answerOf(result), received: received() }
     }
     const operation = getOperationAST(document, operationName)!
-    return answerOf(await compileExecution(schema, document, operation, { hideSuggestions })(context, variables))
+    const result = await compileExecution(schema, document, operation, { hideSuggestions })(context, variables)
+    await context.endUpstreamCalls()
+    return { ...answerOf(result), received: received() }
   } finally {
     await client.close()
     await fakeSeam.close()
@@ -152,7 +161,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'entities of a type the schema does not have (masked)',
+    name: 'entities of a type the schema does not have',
     document: entities,
     variables: { representations: [{ __typename: 'Nope', id: 1 }] },
   },
@@ -233,6 +242,24 @@ const cases: Case[] = [
     name: 'a creation',
     document:
       'mutation { createClientSession(input: { userIdentifierKey: "maria", expiresAt: "2027-06-30T12:00:00+02:00" }) { clientSession { clientSessionId token expiresAt createdAt userIdentifierKey } } }',
+  },
+  {
+    name: 'a fault of the gateway (a held key with a newline, which undici refuses) masked',
+    document: '{ clientSession(userIdentifierKey: "user_42") { token } }',
+    serverCredential: credentialFromToken(`${apiKey}\n`),
+  },
+  {
+    name: 'three mutations, the second refused: the third never runs',
+    document: `mutation {
+      a: createClientSession(input: { userIdentifierKey: "u" }) { clientSession { userIdentifierKey } }
+      b: revokeClientSession(input: { clientSessionId: "nope" }) { clientSessionId }
+      c: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId }
+    }`,
+  },
+  {
+    name: 'a failed non-null root field beside reads in flight',
+    document: `{ clientSessions { token } a: clientSession(userIdentifierKey: "user_42") { token } b: clientSession(clientSessionId: "${sessionId}") { token } }`,
+    faults: [seamError(403, 'forbidden')],
   },
   {
     name: 'two mutations, the first refused: run one after the other',

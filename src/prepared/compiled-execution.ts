@@ -6,6 +6,9 @@
  * could tell apart; each difference is mended here, so that a client sees what graphql-js answered:
  * - variables are coerced by graphql-js (`getVariableValues`), not by graphql-jit: graphql-jit words
  *   its errors differently and lets some wrong values through (a list where an input object is due);
+ * - a non-null root field that fails decides the answer, and graphql-js runs no root field after it:
+ *   graphql-jit would run them all (../schema/root-field-failures.ts), and the errors of those it
+ *   abandoned are left out;
  * - graphql-jit's errors carry `locations` but not the nodes or source positions graphql-js errors
  *   have, which yoga and `relocated` need to keep the locations: each is made a graphql-js error again;
  * - a null for a non-null field is, in graphql-js, an error with an `Error` behind it, which yoga masks
@@ -34,7 +37,7 @@ import {
 import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
-import { relocated, toGraphQLError } from '../seam/errors.js'
+import { relocated, SeamCancelledError, toGraphQLError } from '../seam/errors.js'
 
 export type Variables = Readonly<Record<string, unknown>> | null | undefined
 
@@ -74,6 +77,9 @@ function graphqlJsErrors(document: DocumentNode) {
   }
 }
 
+/** The error of a root field left when its operation's answer was decided (../schema/root-field-failures.ts). */
+const abandoned = (error: GraphQLError) => error.originalError instanceof SeamCancelledError
+
 /** Variables that do not coerce: the operation never ran. */
 const variableError = (error: GraphQLError) =>
   relocated(error, error.message, { ...error.extensions, http: { status: 400 }, code: 'BAD_USER_INPUT' })
@@ -98,8 +104,10 @@ export function compileExecution(
     if (errors === undefined) return result
     // Without data, graphql-jit refused the variables graphql-js had coerced: never seen, but refused alike.
     if (!('data' in result)) return { errors: errors.map((error) => variableError(asGraphqlJs(error))) }
+    // A failed non-null root field decided the answer: graphql-js never saw the root fields it abandoned.
+    const seen = result.data === null ? errors.filter((error) => !abandoned(error)) : errors
     return {
-      errors: errors.map((error) => {
+      errors: seen.map((error) => {
         const located = asGraphqlJs(error)
         return toGraphQLError(located) ?? located
       }),
