@@ -28,7 +28,7 @@ import {
   requestIdFrom,
   requestLogLine,
 } from './plugins/use-request-log.js'
-import type { Variables } from './prepared/compiled-execution.js'
+import type { Variables } from './prepared/variables.js'
 import type { PreparedDocument, PreparedOperation, PreparedOperations } from './prepared/prepared-operations.js'
 
 export interface LeanLaneOptions {

@@ -327,4 +327,51 @@ describe('compiled execution', () => {
     expect(answerOf(compiled)).toEqual(answerOf(reference))
     expect(answerOf(compiled).masked).toEqual([true])
   })
+
+  it.each<[string, string, Record<string, unknown>]>([
+    [
+      'an argument',
+      `mutation ($input: RevokeClientSessionInput = { clientSessionId: "${sessionId}" }) { revokeClientSession(input: $input) { clientSessionId } }`,
+      { input: null },
+    ],
+    [
+      'an input field',
+      'mutation ($id: ID = "x") { revokeClientSession(input: { clientSessionId: $id }) { clientSessionId } }',
+      { id: null },
+    ],
+    [
+      "a directive's if",
+      'query ($skip: Boolean = true) { clientSession(userIdentifierKey: "user_42") @skip(if: $skip) { token } }',
+      { skip: null },
+    ],
+    [
+      'a fragment of the operation',
+      'query ($skip: Boolean = true) { ...F } fragment F on Query { clientSession(userIdentifierKey: "user_42") @skip(if: $skip) { token } }',
+      { skip: null },
+    ],
+  ])(
+    'refuses, before any call, a null for a variable used where a non-null value is due: %s',
+    async (_, document, variables) => {
+      const { text, received } = await run('compiled', { name: '', document, variables })
+
+      expect(JSON.parse(text)).toEqual({
+        errors: [
+          expect.objectContaining({
+            message: expect.stringContaining('must not be null'),
+            extensions: { code: 'BAD_USER_INPUT' },
+          }),
+        ],
+      })
+      expect(received).toEqual([])
+    },
+  )
+
+  it('runs a null for a variable used where null is allowed, or one left out for its default', async () => {
+    const document = 'query ($key: String = "user_42") { clientSession(userIdentifierKey: $key) { userIdentifierKey } }'
+    const withNull = await run('compiled', { name: '', document, variables: { key: null } })
+    const withDefault = await run('compiled', { name: '', document })
+
+    expect(JSON.parse(withNull.text)).toMatchObject({ data: { clientSession: null } })
+    expect(JSON.parse(withDefault.text)).toEqual({ data: { clientSession: { userIdentifierKey: 'user_42' } } })
+  })
 })

@@ -4,8 +4,9 @@
  *
  * graphql-jit runs the same resolvers much faster than graphql-js, but some of what it answers a client
  * could tell apart; each difference is mended here, so that a client sees what graphql-js answered:
- * - variables are coerced by graphql-js (`getVariableValues`), not by graphql-jit: graphql-jit words
- *   its errors differently and lets some wrong values through (a list where an input object is due);
+ * - variables are coerced by graphql-js (`getVariableValues`, ./variables.ts), not by graphql-jit:
+ *   graphql-jit words its errors differently and lets some wrong values through (a list where an input
+ *   object is due); and a null for a variable used where a non-null value is due is refused there;
  * - a non-null root field that fails decides the answer, and graphql-js runs no root field after it:
  *   graphql-jit would run them all (../schema/root-field-failures.ts), and the errors of those it
  *   abandoned are left out;
@@ -14,7 +15,7 @@
  * - a null for a non-null field is, in graphql-js, an error with an `Error` behind it, which yoga masks
  *   as "Unexpected error." (the gateway answered something its schema forbids); graphql-jit's has none;
  * - `errors` come before `data`, as graphql-js puts them.
- * Then the codes: variables that do not coerce are BAD_USER_INPUT (HTTP 400: the operation never ran),
+ * Then the codes: variables that do not fit are BAD_USER_INPUT (HTTP 400: the operation never ran),
  * and upstream failures get theirs from ../seam/errors.ts.
  *
  * Left as graphql-jit has them: the wording of its errors for a resolver that breaks the schema (an
@@ -28,7 +29,6 @@
 import {
   type DocumentNode,
   type ExecutionResult,
-  getVariableValues,
   GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -37,9 +37,8 @@ import {
 import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
-import { relocated, SeamCancelledError, toGraphQLError } from '../seam/errors.js'
-
-export type Variables = Readonly<Record<string, unknown>> | null | undefined
+import { SeamCancelledError, toGraphQLError } from '../seam/errors.js'
+import { variableCoercion, variableError, type Variables } from './variables.js'
 
 /** Runs the operation for one request. */
 export type Execute = (context: GatewayContext, variables: Variables) => ExecutionResult | Promise<ExecutionResult>
@@ -80,13 +79,6 @@ function graphqlJsErrors(document: DocumentNode) {
 /** The error of a root field left when its operation's answer was decided (../schema/root-field-failures.ts). */
 const abandoned = (error: GraphQLError) => error.originalError instanceof SeamCancelledError
 
-/** Variables that do not coerce: the operation never ran. */
-const variableError = (error: GraphQLError) =>
-  relocated(error, error.message, { ...error.extensions, http: { status: 400 }, code: 'BAD_USER_INPUT' })
-
-/** No declared variables: graphql-js coerces nothing, whatever the request sent. */
-const noVariables: Record<string, unknown> = Object.freeze({})
-
 export function compileExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -96,7 +88,7 @@ export function compileExecution(
   const compiled = compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
   // The document was validated: graphql-jit refusing it is a fault of the gateway, masked as such.
   if (!isCompiledQuery(compiled)) throw new Error(`graphql-jit could not compile the operation.`)
-  const definitions = operation.variableDefinitions ?? []
+  const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const asGraphqlJs = graphqlJsErrors(document)
 
   const answer = (result: ExecutionResult): ExecutionResult => {
@@ -116,13 +108,9 @@ export function compileExecution(
   }
 
   return (context, variables) => {
-    let coerced = noVariables
-    if (definitions.length > 0) {
-      const values = getVariableValues(schema, definitions, variables ?? {}, { maxErrors: 50, hideSuggestions })
-      if (values.errors !== undefined) return { errors: values.errors.map(variableError) }
-      coerced = values.coerced
-    }
-    const result = compiled.query(undefined, context, coerced)
+    const values = coerce(variables)
+    if ('errors' in values) return values
+    const result = compiled.query(undefined, context, values.coerced)
     return result instanceof Promise ? result.then(answer) : answer(result)
   }
 }

@@ -23,11 +23,12 @@ import {
 } from 'graphql'
 
 import type { GatewayContext } from '../context.js'
-import { compileExecution, type Execute, type Variables } from './compiled-execution.js'
+import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { LruCache } from './lru-cache.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
-import { dependsOnVariables, overBudgetError, predictedCalls } from './upstream-call-prediction.js'
+import { dependsOnVariables, overBudgetError, predictedCalls, uncountedError } from './upstream-call-prediction.js'
+import { type CoercedVariables, variableCoercion, type Variables } from './variables.js'
 
 export interface PreparedOperationsOptions {
   schema: GraphQLSchema
@@ -118,18 +119,21 @@ export class PreparedOperations {
     const variablePrediction = dependsOnVariables(document)
     let staticPrediction: number | undefined
     let execute: Execute | undefined
+    let coerce: ((variables: Variables) => CoercedVariables) | undefined
     return {
       type: definition.operation,
       name,
       overBudget: (variables) => {
         if (!variablePrediction && staticPrediction !== undefined && staticPrediction <= upstreamCallBudget) return
         const predicted = predictedCalls(schema, document, name, variables)
+        if (predicted === undefined) {
+          // Variables that do not fit: execution refuses them with BAD_USER_INPUT, as it does for any
+          // operation. Otherwise, what cannot be counted does not run.
+          coerce ??= variableCoercion(schema, document, definition, { hideSuggestions: !introspection })
+          return 'errors' in coerce(variables) ? undefined : uncountedError()
+        }
         if (!variablePrediction) staticPrediction = predicted
-        // A prediction over the budget is made again with the variables: when they do not coerce, execution
-        // refuses them with BAD_USER_INPUT, as it does for any other operation.
-        return predicted !== undefined && predicted > upstreamCallBudget
-          ? overBudgetError(predicted, upstreamCallBudget)
-          : undefined
+        return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {
         const compiled = (execute ??= compileExecution(schema, document, definition, {

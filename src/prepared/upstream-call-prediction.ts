@@ -5,8 +5,10 @@
  * Each field that calls Seam says how many calls it makes at most, as `extensions: { upstreamCalls }`
  * in its definition; graphql-query-complexity adds them up over the operation that will run (through
  * fragments, honouring @skip and @include with the request's variables). Fields without the extension
- * cost nothing; `_entities` counts its distinct keys. What no prediction sees is stopped by the
- * per-request counter in the Seam caller (`maxCalls` in ../seam/client.ts), with the same code.
+ * cost nothing; `_entities` counts its distinct keys. An operation whose calls cannot be counted does
+ * not run: the budget must not depend on the prediction succeeding. A field that makes more calls than
+ * it declares is stopped by the per-operation counter in the Seam caller (`maxCalls` in
+ * ../seam/client.ts), with the same code.
  */
 import { BREAK, type DocumentNode, type GraphQLError, type GraphQLSchema, visit } from 'graphql'
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
@@ -30,7 +32,11 @@ const upstreamCalls: ComplexityEstimator = ({ field, args, childComplexity }) =>
   return (typeof calls === 'number' ? calls : 0) + childComplexity
 }
 
-/** The most upstream calls the operation can make, or undefined when it cannot run at all. */
+/**
+ * The most upstream calls the operation can make, or undefined when they cannot be counted: variables
+ * that do not fit where the operation uses them (./variables.ts refuses those), or anything else
+ * graphql-query-complexity gives up on (then the operation is refused: `uncountedError`).
+ */
 export function predictedCalls(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -46,7 +52,6 @@ export function predictedCalls(
       ...(operationName !== undefined && { operationName }),
     })
   } catch {
-    // Variables that do not coerce: execution refuses these itself, with the right code, before any call.
     return undefined
   }
 }
@@ -69,6 +74,15 @@ export function dependsOnVariables(document: DocumentNode): boolean {
     Field: (field) => (field.name.value === '_entities' ? stop() : undefined),
   })
   return found
+}
+
+/** The refusal of an operation whose upstream calls could not be counted: its budget cannot be kept. */
+export function uncountedError(): GraphQLError {
+  return gatewayError(
+    'The calls this operation could make to the Seam API cannot be counted, so it is not run.',
+    'UPSTREAM_CALL_BUDGET_EXCEEDED',
+    { http: { spec: true, status: 400 } },
+  )
 }
 
 export function overBudgetError(predicted: number, budget: number): GraphQLError {
