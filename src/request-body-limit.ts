@@ -16,6 +16,13 @@ const drainMaxMs = 10_000
 /** What the listener hands on: node:http's request with its body already read (whatwg-node uses it). */
 type RequestWithBody = IncomingMessage & { body?: Buffer }
 
+/**
+ * An empty body, as whatwg-node (yoga's adapter) takes it. It uses the body it finds on the request only
+ * when that has own keys, which an empty Buffer has not (a Buffer's keys are its indexes), and otherwise
+ * reads the request's stream, which has ended here: such a request would never be answered.
+ */
+const emptyBody = (): Buffer => Object.assign(Buffer.alloc(0), { empty: true })
+
 /** The requests whose body this listener has read within the limit: yoga need not bound them again. */
 const boundedRequests = new WeakSet<object>()
 
@@ -92,7 +99,7 @@ export function limitRequestBody(
       refuse(request, response, maxBytes, startedAt, onRefused)
     }
     const onEnd = () => {
-      request.body = Buffer.concat(chunks)
+      request.body = size === 0 ? emptyBody() : Buffer.concat(chunks)
       boundedRequests.add(request)
       void listener(request, response)
     }

@@ -158,3 +158,40 @@ describe('GET', () => {
     expect(harness.fakeSeam.requests).toHaveLength(0)
   })
 })
+
+/** Sends `head` (the request line and headers) and `body` on a socket of its own, and reads the whole answer. */
+function exchangeRaw(head: string, body = ''): Promise<{ status: number; headers: string; body: string }> {
+  const { hostname, port } = new URL(harness.gatewayUrl)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname })
+    let received = ''
+    socket.on('data', (data) => (received += data.toString()))
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const [headers = '', ...rest] = received.split('\r\n\r\n')
+      resolve({ status: Number(headers.split(' ')[1]), headers, body: rest.join('\r\n\r\n') })
+    })
+    socket.end(`${head}\r\nconnection: close\r\n\r\n${body}`)
+  })
+}
+
+describe.each([
+  ['on', true],
+  ['off', false],
+])('malformed requests, lean lane %s', (_, fastLane) => {
+  it.each([
+    ['content-length: 0', 'content-length: 0'],
+    ['no chunks', 'transfer-encoding: chunked'],
+  ])('answers an empty JSON POST (%s) with 400 and BAD_REQUEST', async (__, framing) => {
+    harness = await startHarness({ gateway: { fastLane } })
+    const answer = await exchangeRaw(
+      `POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${framing}`,
+      framing.startsWith('transfer') ? '0\r\n\r\n' : '',
+    )
+
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body)).toMatchObject({
+      errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    })
+  })
+})
