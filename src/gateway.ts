@@ -22,7 +22,8 @@ import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
 import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
-import { limitRequestBody } from './request-body-limit.js'
+import { limitRequestBody, type RefusedRequest } from './request-body-limit.js'
+import { refuseUnparsableTargets } from './request-target.js'
 import { schema } from './schema/index.js'
 import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
@@ -125,7 +126,7 @@ export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOpt
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
-  /** The lean lane and yoga behind the request body limit: what a node:http server serves. */
+  /** The lean lane and yoga behind the check of the request target and the body limit: what a node:http server serves. */
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
@@ -273,11 +274,12 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       })
     : yoga
   // Neither lane sees what the listener refuses: it is logged and counted here, as yoga would have done.
-  const requestListener = limitRequestBody(listener, maxRequestBodyBytes, {
-    onRefused: (refused) => {
-      log?.logRefused(refused)
-      metrics?.countRefused(refused)
-    },
+  const onRefused = (refused: RefusedRequest) => {
+    log?.logRefused(refused)
+    metrics?.countRefused(refused)
+  }
+  const requestListener = refuseUnparsableTargets(limitRequestBody(listener, maxRequestBodyBytes, { onRefused }), {
+    onRefused,
   })
   return {
     yoga,

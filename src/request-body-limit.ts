@@ -30,14 +30,17 @@ const boundedRequests = new WeakSet<object>()
 export const isBodyBounded = (request: unknown): boolean =>
   typeof request === 'object' && request !== null && boundedRequests.has(request)
 
-/** A request refused here, before yoga saw it: what the request log and the metrics need of it. */
+/**
+ * A request refused by the listener, before either lane saw it (here, or by ./request-target.ts): what
+ * the request log and the metrics need of it.
+ */
 export interface RefusedRequest {
   request: IncomingMessage
-  /** Its 413, not sent yet: a header set on it goes out with it. */
+  /** Its answer (413, 400), not sent yet: a header set on it goes out with it. */
   response: ServerResponse
   /** When the listener got the request, in `performance.now()` time. */
   startedAt: number
-  errorCode: 'PAYLOAD_TOO_LARGE'
+  errorCode: 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'
 }
 
 export interface RequestBodyLimitOptions {
