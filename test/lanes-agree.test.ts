@@ -2,16 +2,19 @@
  * One behaviour, two lanes: the same corpus of requests goes to a gateway with the lean lane on and to
  * one with it off (yoga serves everything), each in front of its own fake Seam seeded alike, and every
  * answer must be the same: status and reason, every header but `Date`, the body, the request-log line,
- * and what Seam was sent. Generated values that legitimately differ between two runs (UUIDs, client
+ * what the operator's log says of errors (first lines: stacks differ), and what Seam was sent. Generated values that legitimately differ between two runs (UUIDs, client
  * session tokens and creation times the fake makes up, request ids the gateway makes up, durations) are
  * compared by shape only.
  *
  * The corpus covers every operation, each row of the README's error table, each operation limit and the
  * upstream-call budget, malformed bodies and parameters, variables of the wrong type, unknown operation
  * names, Accept and Content-Type values, listed, unlisted and `null` origins, CSRF shapes, oversized
- * bodies, every kind of caller credential and a server-held one, upstream faults, production mode and
- * the drain. Where a case says which lane must serve it, that is checked too (yoga logs at debug level
- * what it serves; the lane logs nothing), so that a lane that handed everything to yoga would fail.
+ * bodies, empty bodies, Host headers and targets that make no URL, every kind of caller credential and a
+ * server-held one (refused by Seam, or one undici refuses: a fault of the gateway), upstream faults, an
+ * operation's calls left queued when a non-null field fails, production mode and the drain. Where a case
+ * says which lane must serve it, that is checked too (yoga logs at debug level what it serves; the lane
+ * logs nothing), so that a lane that handed everything to yoga would fail; where it says what the answer
+ * must be, that is checked on the lean lane's answer, so that both lanes being wrong alike fails too.
  */
 import { Agent, request as httpRequest } from 'node:http'
 
@@ -51,6 +54,8 @@ interface Probe {
   shutdown?: boolean
   /** Prepares each fake Seam alike first. */
   setUp?: (fakeSeam: FakeSeam) => void
+  /** What the answer must be, beyond being the same on both lanes. */
+  check?: (observed: Observed) => void
 }
 
 /** What a client (and an operator) can observe of one exchange. */
@@ -60,6 +65,8 @@ interface Observed {
   headers: Record<string, string | string[] | undefined>
   body: string
   logLines: unknown[]
+  /** What the gateway logged as errors for an operator (yoga's logger), each by its first line: stacks differ. */
+  errorLog: string[]
   upstream: unknown[]
   servedByYoga: boolean
 }
@@ -105,47 +112,50 @@ async function exchange({ harness, agent, requestLog }: Lane, probe: Probe): Pro
   const { hostname, port } = new URL(harness.gatewayUrl)
   const body =
     probe.body === undefined ? undefined : typeof probe.body === 'string' ? probe.body : JSON.stringify(probe.body)
-  const response = await new Promise<Omit<Observed, 'logLines' | 'upstream' | 'servedByYoga'>>((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: hostname,
-        port,
-        method: probe.method ?? 'POST',
-        path: probe.path ?? '/graphql',
-        headers: {
-          ...probe.headers,
-          ...(body !== undefined && probe.chunked !== true && { 'content-length': Buffer.byteLength(body) }),
+  const response = await new Promise<Omit<Observed, 'logLines' | 'errorLog' | 'upstream' | 'servedByYoga'>>(
+    (resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: hostname,
+          port,
+          method: probe.method ?? 'POST',
+          path: probe.path ?? '/graphql',
+          headers: {
+            ...probe.headers,
+            ...(body !== undefined && probe.chunked !== true && { 'content-length': Buffer.byteLength(body) }),
+          },
+          agent,
         },
-        agent,
-      },
-      (answer) => {
-        const chunks: Buffer[] = []
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
-        answer.on('end', () => {
-          const { date, ...headers } = answer.headers
-          expect(date).toBeDefined()
-          resolve({
-            status: answer.statusCode ?? 0,
-            statusMessage: answer.statusMessage ?? '',
-            headers,
-            body: Buffer.concat(chunks).toString(),
+        (answer) => {
+          const chunks: Buffer[] = []
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+          answer.on('end', () => {
+            const { date, ...headers } = answer.headers
+            expect(date).toBeDefined()
+            resolve({
+              status: answer.statusCode ?? 0,
+              statusMessage: answer.statusMessage ?? '',
+              headers,
+              body: Buffer.concat(chunks).toString(),
+            })
           })
-        })
-        answer.on('error', reject)
-      },
-    )
-    request.on('error', reject)
-    if (body !== undefined && probe.chunked === true) {
-      for (let at = 0; at < body.length; at += 1000) request.write(body.slice(at, at + 1000))
-    }
-    request.end(probe.chunked === true ? undefined : body)
-  })
+          answer.on('error', reject)
+        },
+      )
+      request.on('error', reject)
+      if (body !== undefined && probe.chunked === true) {
+        for (let at = 0; at < body.length; at += 1000) request.write(body.slice(at, at + 1000))
+      }
+      request.end(probe.chunked === true ? undefined : body)
+    },
+  )
   const lines = harness.logs.slice(logged)
   return {
     ...response,
     headers: { ...response.headers, 'x-request-id': normalizedRequestId(probe, response.headers['x-request-id']) },
     body: normalized(response.body),
     logLines: requestLog.slice(requestLogged).map(comparableLogLine),
+    errorLog: lines.filter((line) => line.startsWith('error ')).map((line) => normalized(line.split('\n')[0]!)),
     upstream: harness.fakeSeam.requests
       .slice(sentUpstream)
       .map(({ method, path, headers, body: sent }) =>
@@ -172,6 +182,12 @@ const seamError = (status: number, type: string): Fault => ({
   body: JSON.stringify({ error: { type, message: `Seam says ${type}`, request_id: 'req-1' } }),
   headers: { 'seam-request-id': 'req-1' },
 })
+
+/** The error codes of a JSON answer. */
+const codesIn = ({ body }: Observed) =>
+  (JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors?.map((error) => error.extensions?.code)
+/** The paths Seam was sent, in order. */
+const pathsSent = ({ upstream }: Observed) => upstream.map((call) => (call as { path: string }).path)
 
 /** A JSON POST of `query`, with an API key unless `headers` say otherwise. */
 const post = (name: string, query: string, extra: Omit<Probe, 'name' | 'body'> & { variables?: object } = {}) => {
@@ -398,10 +414,34 @@ const errors: Probe[] = [
     `query ($key: String) { ${Array.from({ length: 5 }, (_, index) => `s${index}: clientSession(userIdentifierKey: $key) { token }`).join(' ')} }`,
     { variables: { key: 1 } },
   ),
-  post('INTERNAL_SERVER_ERROR: an entity type the schema does not have', entities, {
-    variables: { representations: [{ __typename: 'Nope' }] },
+  post('BAD_USER_INPUT: entities of types that are not ClientSession, beside one that is', entities, {
+    variables: {
+      representations: [
+        { __typename: 'ClientSession', userIdentifierKey: 'user_42' },
+        { __typename: 'Nope', clientSessionId: sessionId },
+        { __typename: 'Query' },
+        'not an object',
+      ],
+    },
     lane: true,
+    check: (observed) => {
+      expect(codesIn(observed)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT'])
+      expect(pathsSent(observed)).toEqual(['/client_sessions/get'])
+    },
   }),
+  post(
+    'BAD_USER_INPUT: null for a variable where a non-null input is due',
+    `mutation ($input: RevokeClientSessionInput = { clientSessionId: "${sessionId}" }) {
+      first: revokeClientSession(input: { clientSessionId: "00000000-0000-4000-8000-000000000001" }) { clientSessionId }
+      second: revokeClientSession(input: $input) { clientSessionId } }`,
+    {
+      variables: { input: null },
+      lane: true,
+      check: (observed) => {
+        expect([observed.status, codesIn(observed), observed.upstream]).toEqual([400, ['BAD_USER_INPUT'], []])
+      },
+    },
+  ),
   {
     name: 'OPERATION_RESOLUTION_FAILURE: an unknown operationName',
     headers: withApiKey,
@@ -430,6 +470,14 @@ const errors: Probe[] = [
 /** Bodies and parameters yoga refuses, or takes its own way. */
 const malformed: Probe[] = [
   { name: 'invalid JSON', headers: withApiKey, body: '{"query": ', lane: false },
+  ...[false, true].map((chunked) => ({
+    name: `an empty body${chunked ? ', chunked' : ''}`,
+    headers: withApiKey,
+    body: '',
+    chunked,
+    lane: false,
+    check: (observed: Observed) => expect([observed.status, codesIn(observed)]).toEqual([400, ['BAD_REQUEST']]),
+  })),
   { name: 'a byte order mark before the JSON', headers: withApiKey, body: `\ufeff${JSON.stringify({ query: read })}` },
   { name: 'a batch while batching is off', headers: withApiKey, body: [{ query: read }, { query: read }], lane: false },
   { name: 'a JSON string', headers: withApiKey, body: '"{ __typename }"' },
@@ -599,6 +647,15 @@ const elsewhere: Probe[] = [
   { ...post('a path that ends in /health', read), path: '/graphql?then=/health' },
   { ...post('a trailing slash', read), path: '/graphql/' },
   { ...post('another path', read), path: '/other' },
+  ...[
+    post('a Host that is no host name', read, { headers: { ...withApiKey, host: 'exa mple' } }),
+    post('a Host with a port over 65535', read, { headers: { ...withApiKey, host: 'localhost:99999' } }),
+    { ...post('a target in absolute form', read), path: 'http://gateway.example/graphql' },
+    { name: 'a Host that is no host name, on /ready', method: 'GET', path: '/ready', headers: { host: 'exa mple' } },
+  ].map((probe) => ({
+    ...probe,
+    check: (observed: Observed) => expect([observed.status, codesIn(observed)]).toEqual([400, ['BAD_REQUEST']]),
+  })),
   { name: '/health', method: 'GET', path: '/health' },
   { name: '/ready', method: 'GET', path: '/ready' },
   { name: '/metrics (off)', method: 'GET', path: '/metrics' },
@@ -666,6 +723,7 @@ function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus
       const offLane = await exchange(yoga!, probe)
 
       expect({ ...onLane, servedByYoga: undefined }).toEqual({ ...offLane, servedByYoga: undefined })
+      probe.check?.(onLane)
       // Without the lane, yoga serves everything; with it, what the probe says.
       if (probe.lane !== undefined) expect([onLane.servedByYoga, offLane.servedByYoga]).toEqual([!probe.lane, true])
     })
@@ -736,8 +794,78 @@ describe('the lean lane and yoga answer alike', () => {
         },
       ),
       post('a grant', grant, { variables: { input: { clientSessionId: sessionId } }, headers: json }),
-      post('a fault', read, { headers: json, faults: [seamError(401, 'unauthorized')] }),
+      post('UPSTREAM_ERROR: Seam refuses the held key (401), logged for the operator', read, {
+        headers: json,
+        faults: [seamError(401, 'unauthorized')],
+        lane: true,
+        check: (observed) => {
+          expect(codesIn(observed)).toEqual(['UPSTREAM_ERROR'])
+          expect(observed.errorLog).toEqual([
+            expect.stringContaining("error Seam refused the gateway's server-held credential, the API key"),
+          ])
+        },
+      }),
+      post('UPSTREAM_ERROR: Seam forbids the held key (403), on a mutation', grant, {
+        variables: { input: { clientSessionId: sessionId } },
+        headers: json,
+        faults: [seamError(403, 'forbidden')],
+      }),
       { ...post('a request id the caller sent', read, { headers: { ...json, 'x-request-id': 'abc' } }) },
     ],
   )
+
+  agreeOn(
+    'a held key with a trailing newline, which undici refuses: a fault of the gateway',
+    { ...limits, serverCredential: credentialFromToken(`${apiKey}\n`) },
+    [
+      post('INTERNAL_SERVER_ERROR: a read, masked and logged', read, {
+        headers: json,
+        lane: true,
+        check: (observed) => {
+          expect([codesIn(observed), observed.upstream]).toEqual([['INTERNAL_SERVER_ERROR'], []])
+          expect(observed.errorLog).toEqual([expect.stringContaining('invalid authorization header')])
+        },
+      }),
+      post('INTERNAL_SERVER_ERROR: a mutation', grant, { variables: { input: { clientSessionId: sessionId } } }),
+      post('no call, no fault', '{ __typename }', { headers: json, lane: true }),
+    ],
+  )
+
+  /** The list fails; the reads beside it wait for the one slot. */
+  const listAndReads = `{
+    clientSessions { clientSessionId }
+    first: clientSession(clientSessionId: "${sessionId}") { clientSessionId }
+    second: clientSession(userIdentifierKey: "user_42") { token }
+  }`
+  agreeOn('one upstream call at a time', { ...limits, maxConcurrentUpstreamCalls: 1 }, [
+    post('a list its credential may not call, beside queued reads: none is sent', listAndReads, {
+      headers: { ...json, authorization: `Bearer ${session.token}` },
+      lane: true,
+      check: (observed) => expect([codesIn(observed), observed.upstream]).toEqual([['UNAUTHENTICATED'], []]),
+    }),
+    post('a list Seam fails, beside queued reads: none is sent', listAndReads, {
+      faults: [{ status: 500 }],
+      lane: true,
+      check: (observed) => {
+        expect(codesIn(observed)).toEqual(['UPSTREAM_ERROR'])
+        expect(pathsSent(observed)).toEqual(['/client_sessions/list'])
+      },
+    }),
+    post(
+      'three mutations, the second refused by Seam: the third never runs',
+      `mutation {
+        a: getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) { clientSession { clientSessionId } }
+        b: revokeClientSession(input: { clientSessionId: "not-a-uuid" }) { clientSessionId }
+        c: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId }
+      }`,
+      {
+        lane: true,
+        check: (observed) => {
+          expect(codesIn(observed)).toEqual(['BAD_USER_INPUT'])
+          expect(pathsSent(observed)).toEqual(['/client_sessions/get_or_create', '/client_sessions/revoke'])
+        },
+      },
+    ),
+    post('the session the third mutation would have deleted is still there', read, { lane: true }),
+  ])
 })
