@@ -9,8 +9,8 @@
  * response echoes it. What a line never holds: a header value other than that id, the query string
  * (a GET carries its document and variables there), the request body, a variable, an answer, a
  * credential or a client session token. An upstream call names its failure by the error code a client
- * would see, never by its message. A request the listener refuses for its body's size, before yoga
- * sees it, gets its line and its id from `logRefused`.
+ * would see, never by its message. A request the listener refuses (its body's size, a Host header that
+ * makes no URL), before either lane sees it, gets its line and its id from `logRefused`.
  *
  * `/health` and `/ready` are not logged: probes would drown the lines that matter.
  */
@@ -123,7 +123,7 @@ export const writeToStdout = (line: string) => {
 
 export interface RequestLog {
   plugin: Plugin<GatewayContext>
-  /** Logs a request the listener refused before yoga saw it, and gives its answer the request id. */
+  /** Logs a request the listener refused before either lane saw it, and gives its answer the request id. */
   logRefused(refused: RefusedRequest): void
 }
 
