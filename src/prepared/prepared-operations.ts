@@ -45,8 +45,12 @@ export interface PreparedOperationsOptions {
 export interface PreparedOperation {
   readonly type: OperationTypeNode
   readonly name: string | undefined
-  /** The refusal of an operation that could make more upstream calls than its budget; undefined when it may run. */
+  /**
+   * The refusal of an operation that could make more upstream calls than its budget, or whose calls
+   * cannot be counted; undefined when it may run.
+   */
   overBudget(variables: Variables): GraphQLError | undefined
+  /** Its result, once the upstream calls it made have ended and been recorded. */
   execute(context: GatewayContext, variables: Variables): ExecutionResult | Promise<ExecutionResult>
 }
 
