@@ -11,7 +11,7 @@ import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import { gatewayDefaults } from './gateway.js'
 import { defaultDrainMs, defaultKeepAliveTimeoutMs } from './server.js'
-import type { OperationLimits } from './plugins/use-operation-limits.js'
+import type { OperationLimits } from './prepared/operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -56,6 +56,10 @@ export interface Config {
   /** 0: batched requests are refused. */
   batchLimit: number
   maxRequestBodyBytes: number
+  /** How many documents are kept parsed, validated and compiled. */
+  documentCacheSize: number
+  /** JSON POSTs of one operation served on the lean lane (without metrics and tracing). */
+  fastLane: boolean
 }
 
 export class ConfigError extends Error {
@@ -244,5 +248,7 @@ export function loadConfig(env: Environment = process.env): Config {
       1024,
       100 * 1024 * 1024,
     ),
+    documentCacheSize: integer(env, 'DOCUMENT_CACHE_SIZE', gatewayDefaults.documentCacheSize, 1, 100_000),
+    fastLane: boolean(env, 'FAST_LANE', true),
   }
 }

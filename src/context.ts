@@ -18,7 +18,7 @@ export interface GatewayContext {
   /** Client sessions by identifier, each read at most once per operation. */
   clientSessions: ClientSessionLoader
   /**
-   * Ends the operation's upstream calls once its result is ready (../plugins/use-end-upstream-calls.ts):
+   * Ends the operation's upstream calls once its result is ready (./prepared/prepared-operations.ts):
    * none is started any more, those in flight are aborted. Resolves when those are recorded.
    */
   endUpstreamCalls(): Promise<void> | undefined
@@ -55,6 +55,12 @@ function serverCredentialRefused({ kind }: SeamCredential, { endpoint, status, r
   )
 }
 
+/** What the context takes from the request: its headers, and a signal that aborts when its client goes away. */
+export interface ContextRequest {
+  headers: Pick<Headers, 'get'>
+  signal: AbortSignal
+}
+
 /**
  * Starts watching one upstream call of the GraphQL context given (tracing: the call's span, a child of
  * the context's operation span). The context is the very object resolvers get, so its operation is found.
@@ -72,7 +78,7 @@ export function createContextFactory(
   const limits = new RequestConcurrencyLimits(maxConcurrentCalls)
   // yoga extends the object it hands the factory into the context resolvers get: the tracer finds the
   // operation through it.
-  return (initialContext: { request: Request }): GatewayContext => {
+  return (initialContext: { request: ContextRequest }): GatewayContext => {
     const { request } = initialContext
     const upstreamCalls: UpstreamCall[] = []
     const calls = new OperationCalls(request.signal)

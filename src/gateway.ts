@@ -5,22 +5,25 @@ import type { RequestListener } from 'node:http'
 
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention'
 import type { TracerProvider } from '@opentelemetry/api'
-import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
+import type { GraphQLError } from 'graphql'
+import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
+import { corsPolicy } from './cors.js'
+import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
-import { useEndUpstreamCalls } from './plugins/use-end-upstream-calls.js'
+import { useCors } from './plugins/use-cors.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
+import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
-import { useRequestLog } from './plugins/use-request-log.js'
-import { useHiddenSchema } from './plugins/use-hidden-schema.js'
-import { type OperationLimits, useOperationLimits } from './plugins/use-operation-limits.js'
-import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
-import { useVaryOrigin } from './plugins/use-vary-origin.js'
-import { limitRequestBody } from './request-body-limit.js'
+import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
+import type { OperationLimits } from './prepared/operation-limits.js'
+import { PreparedOperations } from './prepared/prepared-operations.js'
+import { limitRequestBody, type RefusedRequest } from './request-body-limit.js'
+import { refuseUnparsableTargets } from './request-target.js'
 import { schema } from './schema/index.js'
 import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
 import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
@@ -96,6 +99,17 @@ export interface GatewayOptions {
   batchLimit?: number
   /** Largest request body, in bytes; a larger one gets 413 and PAYLOAD_TOO_LARGE. Default 102400 (100 KiB). */
   maxRequestBodyBytes?: number
+  /**
+   * How many documents are kept parsed, validated and compiled, the least recently used forgotten first.
+   * Default 1000.
+   */
+  documentCacheSize?: number
+  /**
+   * Serve JSON POSTs of one operation on the lean lane, straight on node:http, rather than through yoga's
+   * fetch adapter and plugin chain; the answers are the same. Default true. Without metrics and tracing
+   * only: with either on, yoga serves every request.
+   */
+  fastLane?: boolean
 }
 
 /** What the gateway allows when not told otherwise. */
@@ -105,13 +119,14 @@ export const gatewayDefaults = {
   batchLimit: 0,
   maxRequestBodyBytes: 100 * 1024,
   readyCheckIntervalMs: 5_000,
+  documentCacheSize: 1000,
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>
-  /** yoga behind the request body limit: what a node:http server serves. */
+  /** The lean lane and yoga behind the check of the request target and the body limit: what a node:http server serves. */
   requestListener: RequestListener
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
@@ -120,37 +135,6 @@ export interface Gateway {
    * the gateway made.
    */
   close(): Promise<void>
-}
-
-/**
- * yoga's default CORS reflects any Origin and allows credentials; this one allows only what is
- * configured. Decided per request: given a list, yoga would answer an origin not on it (such as the
- * `null` of a sandboxed page) with `Access-Control-Allow-Origin: null` and credentials.
- */
-function corsFor(origins: readonly string[]) {
-  if (origins.length === 0) return false
-  const anyOrigin = origins.includes('*')
-  const allowed = {
-    methods: ['GET', 'POST'],
-    allowedHeaders: [
-      'authorization',
-      'seam-workspace',
-      'seam-publishable-key',
-      'content-type',
-      'accept',
-      'x-graphql-yoga-csrf',
-    ],
-    // Not a header every page may read: without this, a front end could not quote it in a bug report.
-    exposedHeaders: ['x-request-id'],
-  }
-  if (anyOrigin) {
-    const toAnyOrigin = { ...allowed, origin: '*', credentials: false }
-    return () => toAnyOrigin
-  }
-  return (request: Request) => {
-    const origin = request.headers.get('origin')
-    return origin !== null && origins.includes(origin) ? { ...allowed, origin, credentials: true } : false
-  }
 }
 
 /** Parts a host application or a test may supply instead of the defaults. */
@@ -200,29 +184,39 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
+  const isShuttingDown = () => shuttingDown
   const requestLog = options.requestLog ?? true
-  const log =
-    requestLog === false ? undefined : useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {})
+  const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
+  const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
   const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
+  const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
-  const corsOrigins = options.corsOrigins ?? []
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
   const readiness = useReadiness({
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown,
     // Bounded by the interval too: /ready's answer is then never more than two intervals old.
     probeUpstream: (signal) => seamClient.isReachable(Math.min(probeIntervalMs, options.upstreamTimeoutMs), signal),
     probeIntervalMs,
   })
+  const preparedOperations = new PreparedOperations({
+    schema,
+    limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
+    introspection,
+    upstreamCallBudget,
+    cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
+  })
+  // One factory for both lanes.
+  const createContext = createContextFactory(seamClient, {
+    serverCredential: options.serverCredential,
+    maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    upstreamCallBudget,
+    // yoga's logger is the one the options set, or yoga's default: the console.
+    logger: { error: (message) => yoga.logger.error(message) },
+    traceUpstreamCall,
+  })
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(seamClient, {
-      serverCredential: options.serverCredential,
-      maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
-      upstreamCallBudget,
-      // yoga's logger is the one the options set, or yoga's default: the console.
-      logger: { error: (message) => yoga.logger.error(message) },
-      traceUpstreamCall,
-    }),
+    context: createContext,
     graphiql: options.graphiql ?? true,
     // yoga's own page loads GraphiQL from a public CDN and stays on "Loading…" without internet; this one
     // inlines it from the installed package. Loaded on first use: it is 9 MB of script.
@@ -234,22 +228,24 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         ...graphiqlOptions,
       }),
     ...(options.logger !== undefined && { logging: options.logger }),
-    cors: corsFor(corsOrigins),
+    // useCors instead: the one policy both lanes follow.
+    cors: false,
     batching: batchLimit > 0 && { limit: batchLimit },
     // useRequestBodyLimit enforces the limit instead, and only on requests that requestListener has not.
     maxRequestBodySize: false,
-    // Upstream failures get their codes in useErrorCodes; anything else unexpected stays masked.
+    // The prepared operations cache parsing and validation, and more.
+    parserAndValidationCache: false,
+    // Documents, limits, the upstream-call budget and the codes of what execution raises: the prepared
+    // operations, which the lean lane runs too. Anything else unexpected stays masked.
     // CSRF prevention refuses the requests a browser sends cross-site without a preflight (forms, plain
     // GETs) unless they carry a header only a script can set.
     // Metrics and the request log come after useErrorCodes: they count and log the codes it gives.
     plugins: [
+      // First, as yoga's own CORS would be: a preflight to any path is answered here.
+      cors !== undefined && useCors(cors),
       readiness.plugin,
       useCSRFPrevention(),
-      ...(corsOrigins.length > 0 ? [useVaryOrigin()] : []),
-      ...useOperationLimits({ ...gatewayDefaults.operationLimits, ...options.operationLimits }),
-      useUpstreamCallBudget(upstreamCallBudget),
-      useEndUpstreamCalls(),
-      ...(introspection ? [] : useHiddenSchema()),
+      usePreparedOperations(preparedOperations),
       useErrorCodes(),
       metrics !== undefined && metrics.plugin,
       ...(tracerProvider !== undefined && observability !== undefined
@@ -259,12 +255,31 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  // yoga never sees what the listener refuses: it is logged and counted here, as yoga would have done.
-  const requestListener = limitRequestBody(yoga, maxRequestBodyBytes, {
-    onRefused: (refused) => {
-      log?.logRefused(refused)
-      metrics?.countRefused(refused)
-    },
+  // Metrics and tracing are yoga plugins: with either on, yoga serves every request, so that all are seen.
+  const fastLane = (options.fastLane ?? true) && options.metrics === undefined && tracerProvider === undefined
+  const listener = fastLane
+    ? withLeanLane(yoga, {
+        endpoint: yoga.graphqlEndpoint,
+        operations: preparedOperations,
+        createContext,
+        // yoga's own masking, logged through yoga's logger as yoga logs what it masks.
+        maskError: (error) => {
+          const masked = maskError(error, 'Unexpected error.') as GraphQLError
+          if (masked !== error) yoga.logger.error(error)
+          return masked
+        },
+        cors,
+        requestLog: writeRequestLog,
+        isShuttingDown,
+      })
+    : yoga
+  // Neither lane sees what the listener refuses: it is logged and counted here, as yoga would have done.
+  const onRefused = (refused: RefusedRequest) => {
+    log?.logRefused(refused)
+    metrics?.countRefused(refused)
+  }
+  const requestListener = refuseUnparsableTargets(limitRequestBody(listener, maxRequestBodyBytes, { onRefused }), {
+    onRefused,
   })
   return {
     yoga,

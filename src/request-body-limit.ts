@@ -16,6 +16,13 @@ const drainMaxMs = 10_000
 /** What the listener hands on: node:http's request with its body already read (whatwg-node uses it). */
 type RequestWithBody = IncomingMessage & { body?: Buffer }
 
+/**
+ * An empty body, as whatwg-node (yoga's adapter) takes it. It uses the body it finds on the request only
+ * when that has own keys, which an empty Buffer has not (a Buffer's keys are its indexes), and otherwise
+ * reads the request's stream, which has ended here: such a request would never be answered.
+ */
+const emptyBody = (): Buffer => Object.assign(Buffer.alloc(0), { empty: true })
+
 /** The requests whose body this listener has read within the limit: yoga need not bound them again. */
 const boundedRequests = new WeakSet<object>()
 
@@ -23,14 +30,17 @@ const boundedRequests = new WeakSet<object>()
 export const isBodyBounded = (request: unknown): boolean =>
   typeof request === 'object' && request !== null && boundedRequests.has(request)
 
-/** A request refused here, before yoga saw it: what the request log and the metrics need of it. */
+/**
+ * A request refused by the listener, before either lane saw it (here, or by ./request-target.ts): what
+ * the request log and the metrics need of it.
+ */
 export interface RefusedRequest {
   request: IncomingMessage
-  /** Its 413, not sent yet: a header set on it goes out with it. */
+  /** Its answer (413, 400), not sent yet: a header set on it goes out with it. */
   response: ServerResponse
   /** When the listener got the request, in `performance.now()` time. */
   startedAt: number
-  errorCode: 'PAYLOAD_TOO_LARGE'
+  errorCode: 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'
 }
 
 export interface RequestBodyLimitOptions {
@@ -92,7 +102,7 @@ export function limitRequestBody(
       refuse(request, response, maxBytes, startedAt, onRefused)
     }
     const onEnd = () => {
-      request.body = Buffer.concat(chunks)
+      request.body = size === 0 ? emptyBody() : Buffer.concat(chunks)
       boundedRequests.add(request)
       void listener(request, response)
     }

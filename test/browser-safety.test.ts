@@ -15,9 +15,12 @@ const preflight = (origin: string) =>
     },
   })
 
-describe('CORS', () => {
+describe.each([
+  ['on', true],
+  ['off', false],
+])('CORS, lean lane %s', (_lane, fastLane) => {
   it('allows no other origin by default (yoga would reflect any, with credentials)', async () => {
-    harness = await startHarness()
+    harness = await startHarness({ gateway: { fastLane } })
     const response = await preflight('https://evil.example')
 
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
@@ -25,7 +28,9 @@ describe('CORS', () => {
   })
 
   it('allows the configured origins only', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'] } })
+    harness = await startHarness({
+      gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'], fastLane },
+    })
     const allowed = await preflight('https://app.example.com')
     const refused = await preflight('https://evil.example')
 
@@ -58,14 +63,16 @@ describe('CORS', () => {
   }
 
   it('lets no page of another origin read an answer by default', async () => {
-    harness = await startHarness()
+    harness = await startHarness({ gateway: { fastLane } })
 
     expect(await corsHeadersFor('https://evil.example')).toEqual({ origin: null, credentials: null })
     expect(await corsHeadersFor('null')).toEqual({ origin: null, credentials: null })
   })
 
   it('lets only pages of the configured origins read answers, not the null origin of a sandboxed page', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'] } })
+    harness = await startHarness({
+      gateway: { corsOrigins: ['https://app.example.com', 'https://admin.example.com'], fastLane },
+    })
 
     expect(await corsHeadersFor('https://admin.example.com')).toEqual({
       origin: 'https://admin.example.com',
@@ -80,7 +87,7 @@ describe('CORS', () => {
   })
 
   it('never combines * with credentials, on actual requests either, whatever else is listed', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', '*'] } })
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com', '*'], fastLane } })
 
     for (const origin of ['https://app.example.com', 'https://anywhere.example']) {
       expect(await corsHeadersFor(origin)).toEqual({ origin, credentials: null })
@@ -101,7 +108,7 @@ describe('CORS', () => {
   }
 
   it('says Vary: Origin on every answer while origins are listed: a shared cache must not mix them up', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com'] } })
+    harness = await startHarness({ gateway: { corsOrigins: ['https://app.example.com'], fastLane } })
     const answers = [
       await postFrom('https://app.example.com'),
       await postFrom('https://evil.example'),
@@ -115,7 +122,7 @@ describe('CORS', () => {
   })
 
   it('says Vary: Origin with *, too: the allowed origin is echoed, not a literal *', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['*'] } })
+    harness = await startHarness({ gateway: { corsOrigins: ['*'], fastLane } })
 
     for (const answer of [await postFrom('https://anywhere.example'), await postFrom(null)]) {
       expect(varyOf(answer).filter((name) => /^origin$/i.test(name))).toHaveLength(1)
@@ -126,7 +133,7 @@ describe('CORS', () => {
     ['listed', ['https://app.example.com']],
     ['*', ['*']],
   ])('lets an allowed page read x-request-id (origins %s)', async (_, corsOrigins) => {
-    harness = await startHarness({ gateway: { corsOrigins } })
+    harness = await startHarness({ gateway: { corsOrigins, fastLane } })
     const answer = await postFrom('https://app.example.com')
 
     expect(answer.headers.get('x-request-id')).not.toBeNull()
@@ -134,7 +141,7 @@ describe('CORS', () => {
   })
 
   it('never combines * with credentials', async () => {
-    harness = await startHarness({ gateway: { corsOrigins: ['*'] } })
+    harness = await startHarness({ gateway: { corsOrigins: ['*'], fastLane } })
     const response = await preflight('https://anywhere.example')
 
     expect(response.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')

@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       upstreamCallBudget: 25,
       batchLimit: 0,
       maxRequestBodyBytes: 102_400,
+      documentCacheSize: 1000,
+      fastLane: true,
     })
   })
 
@@ -61,12 +63,14 @@ describe('loadConfig', () => {
         SEAM_CALL_BUDGET: '10',
         BATCH_LIMIT: '5',
         MAX_REQUEST_BODY_BYTES: '2048',
+        DOCUMENT_CACHE_SIZE: '50',
       }),
     ).toMatchObject({
       operationLimits: { aliases: 3, depth: 4, tokens: 500, cost: 100, directives: 5 },
       upstreamCallBudget: 10,
       batchLimit: 5,
       maxRequestBodyBytes: 2048,
+      documentCacheSize: 50,
     })
   })
 
@@ -85,7 +89,7 @@ describe('loadConfig', () => {
     ])
   })
 
-  it('reads the upstream, readiness, shutdown, keep-alive and logging settings', () => {
+  it('reads the upstream, readiness, shutdown, keep-alive, logging and lane settings', () => {
     expect(
       loadConfig({
         SEAM_MAX_RESPONSE_BYTES: '65536',
@@ -96,6 +100,7 @@ describe('loadConfig', () => {
         SHUTDOWN_DRAIN_MS: '0',
         KEEP_ALIVE_TIMEOUT_MS: '620000',
         LOG_REQUESTS: 'false',
+        FAST_LANE: 'false',
       }),
     ).toMatchObject({
       upstreamMaxResponseBytes: 65_536,
@@ -106,6 +111,7 @@ describe('loadConfig', () => {
       shutdownDrainMs: 0,
       keepAliveTimeoutMs: 620_000,
       requestLog: false,
+      fastLane: false,
     })
   })
 
@@ -167,6 +173,8 @@ describe('loadConfig', () => {
     [{ SEAM_CALL_BUDGET: '0' }, 'SEAM_CALL_BUDGET'],
     [{ BATCH_LIMIT: '101' }, 'BATCH_LIMIT'],
     [{ MAX_REQUEST_BODY_BYTES: '100' }, 'MAX_REQUEST_BODY_BYTES'],
+    [{ DOCUMENT_CACHE_SIZE: '0' }, 'DOCUMENT_CACHE_SIZE'],
+    [{ DOCUMENT_CACHE_SIZE: 'lots' }, 'DOCUMENT_CACHE_SIZE'],
     [{ SEAM_MAX_RESPONSE_BYTES: '4MB' }, 'SEAM_MAX_RESPONSE_BYTES'],
     [{ SEAM_RETRIES: '3' }, 'SEAM_RETRIES'],
     [{ SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS'],
@@ -174,6 +182,7 @@ describe('loadConfig', () => {
     [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '3600001' }, 'KEEP_ALIVE_TIMEOUT_MS'],
     [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
+    [{ FAST_LANE: 'off' }, 'FAST_LANE'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)

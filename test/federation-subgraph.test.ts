@@ -83,6 +83,26 @@ describe('the subgraph protocol', () => {
     ])
   })
 
+  it('answers a failed reference with null and its error in its own place, first, middle or last', async () => {
+    const keyless = { __typename: 'ClientSession' }
+    const known = { __typename: 'ClientSession', clientSessionId: idOf(1) }
+    for (const representations of [
+      [keyless, known, known],
+      [known, keyless, known],
+      [known, known, keyless],
+    ]) {
+      const failed = representations.indexOf(keyless)
+      const answer = await harness.graphql(entitiesQuery, { variables: { representations }, headers: withApiKey })
+
+      expect(answer.body.data?.['_entities']).toEqual(
+        representations.map((_, index) =>
+          index === failed ? null : { clientSessionId: idOf(1), userIdentifierKey: 'user_1' },
+        ),
+      )
+      expect(answer.body.errors?.map((error) => error.path)).toEqual([['_entities', failed]])
+    }
+  })
+
   it('shares reads between _entities and the clientSession query of one request', async () => {
     harness.fakeSeam.requests.length = 0
 

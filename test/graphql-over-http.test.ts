@@ -49,9 +49,12 @@ const gatewayFor = (env: Record<string, string>) => {
   return { introspection, graphiql }
 }
 
-describe('GraphQL over HTTP (graphql-http audits)', () => {
+describe.each([
+  ['on', true],
+  ['off', false],
+])('GraphQL over HTTP (graphql-http audits), lean lane %s', (_, fastLane) => {
   it('passes every MUST and SHOULD audit in the default configuration', async () => {
-    harness = await startHarness({ gateway: gatewayFor({}) })
+    harness = await startHarness({ gateway: { ...gatewayFor({}), fastLane } })
     const outcomes = await runAudits(harness.gatewayUrl)
 
     expect(outcomes.length).toBeGreaterThan(30)
@@ -60,7 +63,7 @@ describe('GraphQL over HTTP (graphql-http audits)', () => {
   })
 
   it('with NODE_ENV=production, fails only the audits that need introspection', async () => {
-    harness = await startHarness({ gateway: gatewayFor({ NODE_ENV: 'production' }) })
+    harness = await startHarness({ gateway: { ...gatewayFor({ NODE_ENV: 'production' }), fastLane } })
     const outcomes = await runAudits(harness.gatewayUrl)
     const failed = outcomes.filter((outcome) => outcome.status !== 'ok')
     const onlyIntrospection = (outcome: AuditOutcome) =>

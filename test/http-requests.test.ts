@@ -8,6 +8,7 @@ let harness: Harness
 afterEach(() => harness.close())
 
 const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
+const withApiKeyHeader = `authorization: ${withApiKey.authorization}`
 
 const post = (body: string, headers: Record<string, string> = {}) =>
   fetch(harness.gatewayUrl, {
@@ -156,5 +157,81 @@ describe('GET', () => {
       expect((await response.json()).errors[0].extensions.code).toBe('BAD_REQUEST')
     }
     expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+})
+
+/** Sends `head` (the request line and headers) and `body` on a socket of its own, and reads the whole answer. */
+function exchangeRaw(head: string, body = ''): Promise<{ status: number; headers: string; body: string }> {
+  const { hostname, port } = new URL(harness.gatewayUrl)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname })
+    let received = ''
+    socket.on('data', (data) => (received += data.toString()))
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const [headers = '', ...rest] = received.split('\r\n\r\n')
+      resolve({ status: Number(headers.split(' ')[1]), headers, body: rest.join('\r\n\r\n') })
+    })
+    socket.end(`${head}\r\nconnection: close\r\n\r\n${body}`)
+  })
+}
+
+describe.each([
+  ['on', true],
+  ['off', false],
+])('malformed requests, lean lane %s', (_, fastLane) => {
+  it.each([
+    ['content-length: 0', 'content-length: 0'],
+    ['no chunks', 'transfer-encoding: chunked'],
+  ])('answers an empty JSON POST (%s) with 400 and BAD_REQUEST', async (__, framing) => {
+    harness = await startHarness({ gateway: { fastLane } })
+    const answer = await exchangeRaw(
+      `POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${framing}`,
+      framing.startsWith('transfer') ? '0\r\n\r\n' : '',
+    )
+
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body)).toMatchObject({
+      errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    })
+  })
+
+  it.each([
+    ['a Host that is no host name', 'POST /graphql HTTP/1.1\r\nhost: exa mple'],
+    ['a port over 65535', 'POST /graphql HTTP/1.1\r\nhost: localhost:99999'],
+    ['a target in absolute form', 'POST http://gateway.example/graphql HTTP/1.1\r\nhost: gateway.example:4000'],
+    ['a Host that is no host name, on /health', 'GET /health HTTP/1.1\r\nhost: exa mple'],
+  ])('refuses %s with 400 and BAD_REQUEST, no stack trace', async (__, head) => {
+    const lines: string[] = []
+    harness = await startHarness({ gateway: { fastLane, requestLog: (line) => lines.push(line) } })
+    const body = JSON.stringify({ query: read })
+    const answer = await exchangeRaw(
+      `${head}\r\ncontent-type: application/json\r\n${withApiKeyHeader}\r\ncontent-length: ${body.length}`,
+      body,
+    )
+
+    expect(answer.status).toBe(400)
+    expect(JSON.parse(answer.body)).toEqual({
+      errors: [{ message: 'The Host header and the request target make no URL.', extensions: { code: 'BAD_REQUEST' } }],
+    })
+    expect(answer.headers).toMatch(/^x-request-id: [0-9a-f-]{36}$/im)
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ status: 400, errorCodes: ['BAD_REQUEST'] }),
+    ])
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
+  it('serves a Host with a port, and an HTTP/1.0 request without one', async () => {
+    harness = await startHarness({ gateway: { fastLane } })
+    const body = JSON.stringify({ query: '{ __typename }' })
+    for (const head of ['POST /graphql HTTP/1.1\r\nhost: gateway.example:4000', 'POST /graphql HTTP/1.0']) {
+      const answer = await exchangeRaw(
+        `${head}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}`,
+        body,
+      )
+
+      expect(answer.status).toBe(200)
+      expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } })
+    }
   })
 })

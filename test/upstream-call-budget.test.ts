@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
+import { schema } from '../src/schema/index.js'
 import { codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
 
 let harness: Harness
@@ -159,11 +160,13 @@ describe('what each operation declares', () => {
 })
 
 /**
- * Revokes of `ids`, one after another, which no prediction counts: the last field's argument is a
- * variable that is null where a non-null input is due. graphql-query-complexity then gives up on the
- * whole document, while execution (mutations run in order) makes the calls of the fields before it.
+ * Revokes of `ids`, one after another, and a last one whose input is a variable with a default: sent as
+ * null, it is null where a non-null input is due. graphql-query-complexity cannot count such a document,
+ * and graphql-js would run the revokes before it (mutations run in order) before failing at the last.
  */
-const uncounted = (ids: string[]) => `mutation ($unset: RevokeClientSessionInput = { clientSessionId: "${ids[0]}" }) {
+const nullWhereInputIsDue = (
+  ids: string[],
+) => `mutation ($unset: RevokeClientSessionInput = { clientSessionId: "${ids[0]}" }) {
   ${ids.map((id, index) => `r${index}: revokeClientSession(input: { clientSessionId: "${id}" }) { clientSessionId }`).join(' ')}
   unset: revokeClientSession(input: $unset) { clientSessionId }
 }`
@@ -171,9 +174,65 @@ const uncounted = (ids: string[]) => `mutation ($unset: RevokeClientSessionInput
 const revokes = (harness: Harness) =>
   harness.fakeSeam.requests.filter((request) => request.path === '/client_sessions/revoke')
 
-describe('the upstream-call budget of a request, counted as calls are made', () => {
+const revokeField = () => schema.getMutationType()!.getFields()['revokeClientSession']!
+
+/**
+ * Runs `test` while revokeClientSession declares no upstream call: a field that makes more calls than it
+ * declares, which only the runtime counter can stop. Every operation the prediction cannot count is
+ * refused before it runs, so a field that under-declares is the one way left for a GraphQL request to
+ * reach that counter.
+ */
+async function withRevokeDeclaringNoCall(test: () => Promise<void>): Promise<void> {
+  const field = revokeField() as { extensions: Record<string, unknown> }
+  const declared = field.extensions
+  field.extensions = { ...declared, upstreamCalls: 0 }
+  try {
+    await test()
+  } finally {
+    field.extensions = declared
+  }
+}
+
+describe.each([
+  ['on', true],
+  ['off', false],
+])('the upstream-call budget of an operation, counted as calls are made (lean lane %s)', (_, fastLane) => {
+  it('refuses a variable that is null where a non-null input is due, before any call', async () => {
+    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 3, fastLane } })
+    const ids = harness.fakeSeam.seedClientSessions(2).map((session) => session.client_session_id)
+    const answer = await harness.graphql(nullWhereInputIsDue(ids), { headers: withApiKey, variables: { unset: null } })
+
+    expect(answer.status).toBe(400)
+    expect(answer.body.data).toBeUndefined()
+    expect(codesOf(answer)).toEqual(['BAD_USER_INPUT'])
+    expect(answer.body.errors?.[0]?.message).toContain('"$unset" must not be null')
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+    // Left out, the variable takes its default, and the document is counted: 3 calls, within the budget.
+    expect(codesOf(await harness.graphql(nullWhereInputIsDue(ids), { headers: withApiKey }))).toEqual([])
+    expect(revokes(harness)).toHaveLength(3)
+  })
+
+  it('refuses an operation whose calls cannot be counted, before any call', async () => {
+    // graphql-query-complexity gives up past 10,000 fields, which raised limits let through: each fragment
+    // spreads the one before it three times, 3^9 fields in all.
+    const levels = 9
+    const fragments = Array.from(
+      { length: levels },
+      (_, level) => `fragment F${level + 1} on Query { __typename ...F${level} ...F${level} ...F${level} }`,
+    ).join(' ')
+    const document = `{ clientSession(userIdentifierKey: "user_42") { token } ...F${levels} } fragment F0 on Query { __typename } ${fragments}`
+    harness = await startHarness({
+      gateway: { fastLane, operationLimits: { depth: 50, cost: 1e12, tokens: 10_000 } },
+    })
+    const answer = await harness.graphql(document, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(answer.body.errors?.[0]?.message).toContain('cannot be counted')
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
   it('with a budget of 1, runs what needs one call and stops what needs two at the second call', async () => {
-    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 1 } })
+    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 1, fastLane } })
     const [first, second] = harness.fakeSeam.seedClientSessions(100).map((session) => session.client_session_id)
     const list = await harness.graphql('{ clientSessions { clientSessionId } }', { headers: withApiKey })
 
@@ -181,32 +240,45 @@ describe('the upstream-call budget of a request, counted as calls are made', () 
     expect(list.body.data?.['clientSessions']).toHaveLength(100)
     expect(harness.fakeSeam.requests).toHaveLength(1)
 
-    const two = await harness.graphql(uncounted([first!, second!]), { headers: withApiKey, variables: { unset: null } })
+    await withRevokeDeclaringNoCall(async () => {
+      const two = await harness.graphql(
+        `mutation {
+          r0: revokeClientSession(input: { clientSessionId: "${first}" }) { clientSessionId }
+          r1: revokeClientSession(input: { clientSessionId: "${second}" }) { clientSessionId }
+        }`,
+        { headers: withApiKey },
+      )
 
-    expect(two.body.errors?.map(({ path, extensions }) => [path, extensions['code']])).toEqual([
-      [['r1'], 'UPSTREAM_CALL_BUDGET_EXCEEDED'],
-    ])
+      expect(two.body.errors?.map(({ path, extensions }) => [path, extensions['code']])).toEqual([
+        [['r1'], 'UPSTREAM_CALL_BUDGET_EXCEEDED'],
+      ])
+    })
     expect(revokes(harness).map((request) => request.body)).toEqual([{ client_session_id: first }])
     expect(harness.fakeSeam.isRevoked(second!)).toBe(false)
   })
 
   it('stops the call past the budget, in every request anew', async () => {
-    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 3 } })
+    harness = await startHarness({ fake: { clientSessions: [] }, gateway: { upstreamCallBudget: 3, fastLane } })
     const ids = harness.fakeSeam.seedClientSessions(5).map((session) => session.client_session_id)
-    // With its default, the variable is no obstacle: the document is counted, and refused before any call.
-    expect(codesOf(await harness.graphql(uncounted(ids), { headers: withApiKey }))).toEqual([
+    const fiveRevokes = `mutation { ${ids
+      .map((id, index) => `r${index}: revokeClientSession(input: { clientSessionId: "${id}" }) { clientSessionId }`)
+      .join(' ')} }`
+    // As declared, the document is counted, and refused before any call.
+    expect(codesOf(await harness.graphql(fiveRevokes, { headers: withApiKey }))).toEqual([
       'UPSTREAM_CALL_BUDGET_EXCEEDED',
     ])
     expect(harness.fakeSeam.requests).toHaveLength(0)
 
-    for (let request = 1; request <= 2; request += 1) {
-      const answer = await harness.graphql(uncounted(ids), { headers: withApiKey, variables: { unset: null } })
+    await withRevokeDeclaringNoCall(async () => {
+      for (let request = 1; request <= 2; request += 1) {
+        const answer = await harness.graphql(fiveRevokes, { headers: withApiKey })
 
-      expect(answer.body.errors?.map(({ path, extensions }) => [path, extensions['code']])).toEqual([
-        [['r3'], 'UPSTREAM_CALL_BUDGET_EXCEEDED'],
-      ])
-      expect(revokes(harness)).toHaveLength(3 * request)
-    }
+        expect(answer.body.errors?.map(({ path, extensions }) => [path, extensions['code']])).toEqual([
+          [['r3'], 'UPSTREAM_CALL_BUDGET_EXCEEDED'],
+        ])
+        expect(revokes(harness)).toHaveLength(3 * request)
+      }
+    })
     expect(ids.map((id) => harness.fakeSeam.isRevoked(id))).toEqual([true, true, true, false, false])
   })
 })

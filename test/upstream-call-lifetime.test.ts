@@ -35,8 +35,11 @@ const listAndReads = `{
 const requestLogEntry = () => JSON.parse(lines[0]!) as { upstreamCalls: Record<string, unknown>[] }
 
 describe('an operation whose result is ready', () => {
-  it('sends Seam none of the calls its other fields have not started yet', async () => {
-    await start({ maxConcurrentUpstreamCalls: 1 })
+  it.each([
+    ['on', true],
+    ['off', false],
+  ])('sends Seam none of the calls its other fields have not started yet (lean lane %s)', async (_, fastLane) => {
+    await start({ maxConcurrentUpstreamCalls: 1, fastLane })
     // A client session token may read its own session but not list: the list fails before any call,
     // while both reads are still waiting to be sent.
     const answer = await harness.graphql(listAndReads, { headers: { authorization: `Bearer ${own.token}` } })
@@ -51,47 +54,55 @@ describe('an operation whose result is ready', () => {
     expect(requestLogEntry().upstreamCalls).toEqual([])
   })
 
-  it('aborts the call in flight, and records it as cancelled before the log and the trace are written', async () => {
-    const spans = new InMemorySpanExporter()
-    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
-    await start({ maxConcurrentUpstreamCalls: 2, tracing: { tracerProvider } })
-    // A connection to reuse: the list goes out on it at once, the read only once a second one is open,
-    // so the list is the first request the fake sees and gets the first fault.
-    await harness.graphql(`{ clientSession(clientSessionId: "${own.client_session_id}") { clientSessionId } }`, {
-      headers: withApiKey,
-    })
-    harness.fakeSeam.requests.length = 0
-    lines.length = 0
-    spans.reset()
-    harness.fakeSeam.failNext({ status: 500, contentType: 'text/html', body: '<html>down</html>' }, { delayMs: 500 })
-    const answer = await harness.graphql(
-      `{ clientSessions { clientSessionId } first: clientSession(clientSessionId: "${own.client_session_id}") { clientSessionId } }`,
-      { headers: withApiKey },
-    )
-    // Past the read's delay: a read left running would have been answered by now.
-    await sleep(700)
+  // With tracing on, yoga serves every request: the lean lane is seen without it.
+  it.each([
+    ['the lean lane', false],
+    ['yoga, traced', true],
+  ])(
+    'aborts the call in flight, and records it as cancelled before the log and the trace are written (%s)',
+    async (_, traced) => {
+      const spans = new InMemorySpanExporter()
+      const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] })
+      await start({ maxConcurrentUpstreamCalls: 2, ...(traced && { tracing: { tracerProvider } }) })
+      // A connection to reuse: the list goes out on it at once, the read only once a second one is open,
+      // so the list is the first request the fake sees and gets the first fault.
+      await harness.graphql(`{ clientSession(clientSessionId: "${own.client_session_id}") { clientSessionId } }`, {
+        headers: withApiKey,
+      })
+      harness.fakeSeam.requests.length = 0
+      lines.length = 0
+      spans.reset()
+      harness.fakeSeam.failNext({ status: 500, contentType: 'text/html', body: '<html>down</html>' }, { delayMs: 500 })
+      const answer = await harness.graphql(
+        `{ clientSessions { clientSessionId } first: clientSession(clientSessionId: "${own.client_session_id}") { clientSessionId } }`,
+        { headers: withApiKey },
+      )
+      // Past the read's delay: a read left running would have been answered by now.
+      await sleep(700)
 
-    expect(answer.body.data).toBeNull()
-    expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
-    expect(harness.fakeSeam.requests.map((request) => request.path)).toEqual([
-      '/client_sessions/list',
-      '/client_sessions/get',
-    ])
-    expect(harness.fakeSeam.abandonedAnswers).toBe(1)
-    expect(requestLogEntry().upstreamCalls).toEqual([
-      expect.objectContaining({ endpoint: '/client_sessions/list', status: 500, error: 'UPSTREAM_ERROR' }),
-      expect.objectContaining({ endpoint: '/client_sessions/get', status: null, error: 'CLIENT_CLOSED_REQUEST' }),
-    ])
-    expect(
-      spans
-        .getFinishedSpans()
-        .filter((span) => span.name.startsWith('POST '))
-        .map((span) => [span.name, span.attributes['error.type']]),
-    ).toEqual([
-      ['POST /client_sessions/list', 'UPSTREAM_ERROR'],
-      ['POST /client_sessions/get', 'CLIENT_CLOSED_REQUEST'],
-    ])
-  })
+      expect(answer.body.data).toBeNull()
+      expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
+      expect(harness.fakeSeam.requests.map((request) => request.path)).toEqual([
+        '/client_sessions/list',
+        '/client_sessions/get',
+      ])
+      expect(harness.fakeSeam.abandonedAnswers).toBe(1)
+      expect(requestLogEntry().upstreamCalls).toEqual([
+        expect.objectContaining({ endpoint: '/client_sessions/list', status: 500, error: 'UPSTREAM_ERROR' }),
+        expect.objectContaining({ endpoint: '/client_sessions/get', status: null, error: 'CLIENT_CLOSED_REQUEST' }),
+      ])
+      if (!traced) return
+      expect(
+        spans
+          .getFinishedSpans()
+          .filter((span) => span.name.startsWith('POST '))
+          .map((span) => [span.name, span.attributes['error.type']]),
+      ).toEqual([
+        ['POST /client_sessions/list', 'UPSTREAM_ERROR'],
+        ['POST /client_sessions/get', 'CLIENT_CLOSED_REQUEST'],
+      ])
+    },
+  )
 
   it('ends its calls in a batch without ending those of the other operations', async () => {
     await start({ maxConcurrentUpstreamCalls: 4, batchLimit: 2 })

@@ -358,6 +358,12 @@ describe('documents and variables the gateway refuses', () => {
       { input: { connectedAccountIds: [{ id: 1 }] } },
       'BAD_USER_INPUT',
     ],
+    [
+      'a list where an input object is due',
+      'query ($filter: ClientSessionsFilter) { clientSessions(filter: $filter) { token } }',
+      { filter: [] },
+      'BAD_USER_INPUT',
+    ],
   ])('gives %s a code and makes no upstream call', async (_, query, variables, code) => {
     harness = await startHarness()
     const answer = await harness.graphql(query, { variables, headers: withApiKey })

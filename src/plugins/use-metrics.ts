@@ -56,7 +56,7 @@ function tokenMatcher(token: string): (authorization: string | null) => boolean 
 
 export interface GatewayMetrics {
   plugin: Plugin
-  /** Counts a request the listener refused before yoga saw it. */
+  /** Counts a request the listener refused before either lane saw it. */
   countRefused(refused: Pick<RefusedRequest, 'errorCode'>): void
 }
 

@@ -9,8 +9,8 @@
  * response echoes it. What a line never holds: a header value other than that id, the query string
  * (a GET carries its document and variables there), the request body, a variable, an answer, a
  * credential or a client session token. An upstream call names its failure by the error code a client
- * would see, never by its message. A request the listener refuses for its body's size, before yoga
- * sees it, gets its line and its id from `logRefused`.
+ * would see, never by its message. A request the listener refuses (its body's size, a Host header that
+ * makes no URL), before either lane sees it, gets its line and its id from `logRefused`.
  *
  * `/health` and `/ready` are not logged: probes would drown the lines that matter.
  */
@@ -29,7 +29,8 @@ export interface RequestLogOptions {
   write?: (line: string) => void
 }
 
-interface RequestRecord {
+/** What the log line of one request says, gathered while it is served (by yoga, or the lean lane). */
+export interface RequestRecord {
   requestId: string
   startedAt: number
   operationName: string | undefined
@@ -42,14 +43,19 @@ const plausibleRequestId = /^[\w.:-]{1,128}$/
 // A client may send any text as operationName; only a GraphQL name is logged.
 const graphqlName = /^[_a-z]\w{0,127}$/i
 
-/** The caller's `x-request-id` when it looks like one, otherwise a new one. */
-function requestIdOf(given: string | null | undefined): string {
+/** The caller's `x-request-id` when it looks like one, otherwise a new UUID. */
+export function requestIdFrom(given: string | null | undefined): string {
   return given != null && plausibleRequestId.test(given) ? given : randomUUID()
+}
+
+/** The `operationName` a request sent, when it is a GraphQL name; nothing else a client sends is logged. */
+export function loggableOperationName(name: unknown): string | undefined {
+  return typeof name === 'string' && graphqlName.test(name) ? name : undefined
 }
 
 const rounded = (milliseconds: number) => Math.round(milliseconds * 10) / 10
 
-function errorCodesOf(result: ExecutionResult): string[] {
+export function errorCodesOf(result: ExecutionResult): string[] {
   return (result.errors ?? []).map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'))
 }
 
@@ -78,8 +84,11 @@ function pathOf(url: string): string {
 const pathOfTarget = (target: string) =>
   target.startsWith('/') ? target.slice(0, /[?#]|$/.exec(target)!.index) : pathOf(target)
 
-/** One line: the same shape for every request, whether yoga answered it or the listener refused it. */
-function lineOf(record: RequestRecord, method: string, path: string, status: number): string {
+/**
+ * The log line of a request answered with `status`: the same shape for every request, whether yoga or
+ * the lean lane answered it or the listener refused it.
+ */
+export function requestLogLine(record: RequestRecord, method: string, path: string, status: number): string {
   return JSON.stringify({
     time: new Date().toISOString(),
     level: 'info',
@@ -108,13 +117,13 @@ const ignoreWriteError = (error: Error | null | undefined) => {
  * Straight to stdout: console.log formats its arguments and goes through the Console's stream handling
  * on every call (2.6 % of busy time under load); a string needs none of it.
  */
-const writeToStdout = (line: string) => {
+export const writeToStdout = (line: string) => {
   process.stdout.write(line + '\n', ignoreWriteError)
 }
 
 export interface RequestLog {
   plugin: Plugin<GatewayContext>
-  /** Logs a request the listener refused before yoga saw it, and gives its answer the request id. */
+  /** Logs a request the listener refused before either lane saw it, and gives its answer the request id. */
   logRefused(refused: RefusedRequest): void
 }
 
@@ -123,7 +132,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
   const plugin: Plugin<GatewayContext> = {
     onRequest({ request }) {
       records.set(request, {
-        requestId: requestIdOf(request.headers.get('x-request-id')),
+        requestId: requestIdFrom(request.headers.get('x-request-id')),
         startedAt: performance.now(),
         operationName: undefined,
         contexts: [],
@@ -132,8 +141,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
     },
     onParams({ params, request }) {
       const record = records.get(request)
-      const name = params.operationName
-      if (record !== undefined && typeof name === 'string' && graphqlName.test(name)) record.operationName ??= name
+      if (record !== undefined) record.operationName ??= loggableOperationName(params.operationName)
     },
     onExecute({ args }) {
       const context = args.contextValue
@@ -152,7 +160,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
       if (record === undefined) return
       records.delete(request)
       response.headers.set('x-request-id', record.requestId)
-      write(lineOf(record, request.method, pathOf(request.url), response.status))
+      write(requestLogLine(record, request.method, pathOf(request.url), response.status))
     },
   }
   return {
@@ -160,14 +168,14 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
     logRefused({ request, response, startedAt, errorCode }) {
       const given = request.headers['x-request-id']
       const record: RequestRecord = {
-        requestId: requestIdOf(typeof given === 'string' ? given : undefined),
+        requestId: requestIdFrom(typeof given === 'string' ? given : undefined),
         startedAt,
         operationName: undefined,
         contexts: [],
         errorCodes: [errorCode],
       }
       response.setHeader('x-request-id', record.requestId)
-      write(lineOf(record, request.method ?? '', pathOfTarget(request.url ?? '/'), response.statusCode))
+      write(requestLogLine(record, request.method ?? '', pathOfTarget(request.url ?? '/'), response.statusCode))
     },
   }
 }

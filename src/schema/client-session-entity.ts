@@ -17,12 +17,26 @@ function identifierOf({ clientSessionId, userIdentifierKey }: Record<string, unk
   throw gatewayError('A ClientSession reference needs a clientSessionId or a userIdentifierKey.', 'BAD_USER_INPUT')
 }
 
+/** What `load` resolves to, or the Error it failed with, as a value. */
+async function referenceOrError<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    // The Error stands in the list where the session would; the executor reports it there.
+    return (error instanceof Error ? error : new Error(String(error))) as T
+  }
+}
+
 builder.asEntity(ClientSessionRef, {
   key: [
     builder.selection<{ clientSessionId: string }>('clientSessionId'),
     builder.selection<{ userIdentifierKey: string }>('userIdentifierKey'),
   ],
-  // async: a throw must fail only this reference. @apollo/subgraph maps the references synchronously, so a
-  // plain throw would take down the whole `_entities` list, and with it `data`.
-  resolveReference: async (reference, { clientSessions }) => clientSessions.load(identifierOf(reference)),
+  // A failed reference is answered with its Error, in its place in the list, never thrown or rejected:
+  // @apollo/subgraph maps the references synchronously, so a plain throw would take down the whole
+  // `_entities` list, and with it `data`; and graphql-jit (../prepared/compiled-execution.ts) puts the null
+  // of a rejected item at the end of the list instead of in its place. An Error value is that reference's
+  // error, at its index, in graphql-js and graphql-jit alike.
+  resolveReference: (reference, { clientSessions }) =>
+    referenceOrError(() => clientSessions.load(identifierOf(reference))),
 })

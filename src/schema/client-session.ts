@@ -38,7 +38,7 @@ builder.queryField('clientSession', (t) =>
     type: ClientSessionRef,
     nullable: true,
     ...get.operation,
-    // Counted against the operation's budget of upstream calls (../plugins/use-upstream-call-budget.ts).
+    // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
     extensions: { upstreamCalls: 1 },
     args: contractInputFields(t.arg, '/client_sessions/get'),
     resolve: (_, { clientSessionId, userIdentifierKey }, { clientSessions }) => {

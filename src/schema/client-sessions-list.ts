@@ -17,7 +17,7 @@ const ClientSessionsFilter = builder.inputType('ClientSessionsFilter', {
 
 builder.queryField('clientSessions', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: [ClientSessionRef],
     ...list.operation,
     args: {

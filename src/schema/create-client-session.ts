@@ -20,7 +20,7 @@ const CreateClientSessionPayload = clientSessionPayload('CreateClientSessionPayl
 
 builder.mutationField('createClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: CreateClientSessionPayload,
     ...create.operation,
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
@@ -43,7 +43,7 @@ const GetOrCreateClientSessionPayload = clientSessionPayload(
 
 builder.mutationField('getOrCreateClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },

@@ -13,12 +13,14 @@ import { gatewayError } from '../seam/errors.js'
 
 const entityTypeName = 'ClientSession'
 
+/**
+ * The Error itself, in the representation's place, never thrown or rejected: graphql-jit would put the
+ * null of a rejected item at the end of the list (see ./client-session-entity.ts).
+ */
 const notAnEntity = () =>
-  Promise.reject(
-    gatewayError(
-      `A representation's __typename must be ${entityTypeName}, the one entity of this subgraph.`,
-      'BAD_USER_INPUT',
-    ),
+  gatewayError(
+    `A representation's __typename must be ${entityTypeName}, the one entity of this subgraph.`,
+    'BAD_USER_INPUT',
   )
 
 export function checkEntityReferences(schema: GraphQLSchema): GraphQLSchema {

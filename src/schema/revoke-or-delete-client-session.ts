@@ -27,7 +27,7 @@ const RevokeClientSessionPayload = payload('RevokeClientSessionPayload', 'ID of 
 
 builder.mutationField('revokeClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: RevokeClientSessionPayload,
     ...revoke.operation,
     args: { input: t.arg({ type: RevokeClientSessionInput, required: true }) },
@@ -48,7 +48,7 @@ const DeleteClientSessionPayload = payload('DeleteClientSessionPayload', 'ID of 
 
 builder.mutationField('deleteClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../plugins/use-upstream-call-budget.ts
+    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: DeleteClientSessionPayload,
     ...remove.operation,
     args: { input: t.arg({ type: DeleteClientSessionInput, required: true }) },

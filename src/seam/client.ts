@@ -102,7 +102,7 @@ export interface SeamCallerHooks {
   /**
    * How many calls this caller may make; past it, a call is refused with SeamCallBudgetError before
    * anything is sent. The gateway refuses an operation that would predictably need more before it runs
-   * (../plugins/use-upstream-call-budget.ts); this is the hard stop for what no prediction sees.
+   * (../prepared/upstream-call-prediction.ts); this is the hard stop for what no prediction sees.
    */
   maxCalls?: number
   /**

@@ -14,16 +14,17 @@ export const defaultMaxConcurrentCalls = 8
 export type ConcurrencyLimit = <T>(call: () => Promise<T>) => Promise<T>
 
 export class RequestConcurrencyLimits {
-  readonly #limits = new WeakMap<Request, LimitFunction>()
+  readonly #limits = new WeakMap<object, LimitFunction>()
 
   constructor(readonly maxConcurrentCalls: number) {}
 
   /**
-   * The limit that all the operations of `request` share. Made on the first call, not with the request:
+   * The limit that all the operations of `request` (yoga's Request, or the lean lane's stand-in for it) share.
+   * Made on the first call, not with the request:
    * building a limiter was 0.7 % of the gateway's busy time under load, and requests refused before
    * they run never call.
    */
-  of(request: Request): ConcurrencyLimit {
+  of(request: object): ConcurrencyLimit {
     let limit = this.#limits.get(request)
     if (limit === undefined) {
       limit = pLimit(this.maxConcurrentCalls)

@@ -74,7 +74,7 @@ function bearerToken(authorization: string): string | undefined {
  * upstream headers are rebuilt from the checked parts: a value that would make undici throw, or smuggle
  * a header, never gets that far. Which of them goes upstream is decided per endpoint (`assertAccepted`).
  */
-export function credentialFromHeaders(headers: Headers): CallerCredential {
+export function credentialFromHeaders(headers: Pick<Headers, 'get'>): CallerCredential {
   // An empty header names nothing; forwarding it would only earn an upstream error.
   const workspaceId = headers.get('seam-workspace') || undefined
   const publishableKey = headers.get('seam-publishable-key') || undefined

@@ -1,0 +1,211 @@
+/**
+ * The lean lane: nearly all traffic, a JSON `POST /graphql` with one operation, served straight on
+ * node:http: body → JSON.parse → prepared operation → context → execution → JSON → write. No fetch
+ * Request or Response, no URL or Headers object, no plugin chain: only what the request needs.
+ *
+ * It answers exactly as yoga would, and shares with yoga everything that decides an answer: the
+ * prepared operations (what a document may do), the context, yoga's masking of unexpected errors, the
+ * codes, the CORS policy, the request id and log line, the drain's `connection: close`. What is
+ * particular to it is the framing yoga does for such a request (./graphql-over-http.ts).
+ *
+ * Anything else goes to yoga, as it did before there was a lane: another method, path or content type,
+ * a query string, GET, a batch, a body that is not a JSON object of the four GraphQL parameters, an
+ * `Accept` that does not get JSON, an `operationName` that names no operation. So does every request
+ * when metrics or tracing are on: their plugins are yoga's (../gateway.ts).
+ */
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+
+import type { ExecutionResult, GraphQLError } from 'graphql'
+
+import type { ContextRequest, GatewayContext } from './context.js'
+import type { CorsHeaders } from './cors.js'
+import { acceptedJsonMediaType, type JsonMediaType, responseBody, responseInit } from './graphql-over-http.js'
+import { withRequestErrorCodes } from './plugins/use-error-codes.js'
+import {
+  errorCodesOf,
+  loggableOperationName,
+  type RequestRecord,
+  requestIdFrom,
+  requestLogLine,
+} from './plugins/use-request-log.js'
+import type { Variables } from './prepared/variables.js'
+import type { PreparedDocument, PreparedOperation, PreparedOperations } from './prepared/prepared-operations.js'
+
+export interface LeanLaneOptions {
+  /** The GraphQL endpoint's path, `/graphql`. */
+  endpoint: string
+  operations: PreparedOperations
+  createContext: (initial: { request: ContextRequest }) => GatewayContext
+  /** yoga's masking of an unexpected error, logged as yoga logs it. */
+  maskError: (error: unknown) => GraphQLError
+  /** Undefined: no page of another origin may read answers. */
+  cors: CorsHeaders | undefined
+  /** Where the request log's lines go; undefined without a request log (then, as yoga, no `x-request-id`). */
+  requestLog: ((line: string) => void) | undefined
+  isShuttingDown: () => boolean
+}
+
+/** node:http's request, its body read and bounded by ./request-body-limit.ts; `originalUrl` under Express. */
+type BodyReadRequest = IncomingMessage & { body?: Buffer; originalUrl?: string }
+
+/** What the lane takes from a request it serves. */
+interface LaneRequest {
+  mediaType: JsonMediaType
+  query: string
+  variables: Variables
+  operationName: string | undefined
+}
+
+/** The content types yoga parses as a JSON request: the first of a list, as is or with parameters. */
+function isJsonContentType(contentType: string): boolean {
+  const comma = contentType.indexOf(',')
+  const first = comma === -1 ? contentType : contentType.slice(0, comma)
+  return (
+    first === 'application/json' ||
+    first.startsWith('application/json;') ||
+    first === 'application/graphql+json' ||
+    first.startsWith('application/graphql+json;')
+  )
+}
+
+const parameterNames = new Set(['query', 'variables', 'operationName', 'extensions'])
+
+/** `object`, not an array and not null: what yoga accepts for `variables` and `extensions`, besides null. */
+const isObjectOrAbsent = (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value))
+
+/** The request's GraphQL parameters, when they are those yoga serves without objection; undefined otherwise. */
+function graphqlParameters(body: Buffer): Omit<LaneRequest, 'mediaType'> | undefined {
+  let parameters: unknown
+  try {
+    parameters = JSON.parse(body.toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) return undefined
+  const { query, variables, operationName, extensions } = parameters as Record<string, unknown>
+  for (const name in parameters) {
+    if ((parameters as Record<string, unknown>)[name] != null && !parameterNames.has(name)) return undefined
+  }
+  if (typeof query !== 'string' || !isObjectOrAbsent(variables) || !isObjectOrAbsent(extensions)) return undefined
+  if (operationName != null && typeof operationName !== 'string') return undefined
+  return { query, variables: variables as Variables, operationName: operationName ?? undefined }
+}
+
+/** What the lane serves of `request`, or undefined for what goes to yoga. */
+function laneRequest(request: BodyReadRequest, endpoint: string): LaneRequest | undefined {
+  if (request.method !== 'POST' || (request.originalUrl ?? request.url) !== endpoint) return undefined
+  const contentType = request.headers['content-type']
+  if (contentType === undefined || !isJsonContentType(contentType)) return undefined
+  const mediaType = acceptedJsonMediaType(request.headers.accept)
+  if (mediaType === undefined || request.body === undefined) return undefined
+  const parameters = graphqlParameters(request.body)
+  return parameters === undefined ? undefined : { mediaType, ...parameters }
+}
+
+/** The request's headers as the context reads them, without a Headers object. */
+const headerReader = (headers: IncomingHttpHeaders): Pick<Headers, 'get'> => ({
+  get: (name) => {
+    const value = headers[name]
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+  },
+})
+
+/** Aborts when the client goes away before its answer is written, as yoga's request signal does. */
+function clientSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController()
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort()
+  })
+  return controller.signal
+}
+
+export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): RequestListener {
+  const { endpoint, operations, createContext, maskError, cors, requestLog, isShuttingDown } = options
+
+  /** The result of the operation, masked as yoga masks what execution answers. */
+  async function executed(
+    operation: PreparedOperation,
+    context: GatewayContext,
+    variables: Variables,
+  ): Promise<ExecutionResult> {
+    let result: ExecutionResult
+    try {
+      result = await operation.execute(context, variables)
+    } catch (error) {
+      return { errors: [maskError(error)] }
+    }
+    return result.errors === undefined ? result : { ...result, errors: result.errors.map(maskError) }
+  }
+
+  async function answer(
+    request: BodyReadRequest,
+    response: ServerResponse,
+    lane: LaneRequest,
+    prepared: PreparedDocument,
+    operation: PreparedOperation | undefined,
+  ): Promise<void> {
+    const record: RequestRecord | undefined = requestLog && {
+      requestId: requestIdFrom(request.headers['x-request-id'] as string | undefined),
+      startedAt: performance.now(),
+      operationName: loggableOperationName(lane.operationName),
+      contexts: [],
+      errorCodes: [],
+    }
+    let result: ExecutionResult
+    if (operation === undefined || prepared.errors.length > 0) {
+      // A document that does not parse or validate, or is over a limit: it never runs.
+      result = { errors: [...prepared.errors] }
+    } else {
+      const context = createContext({
+        request: { headers: headerReader(request.headers), signal: clientSignal(response) },
+      })
+      const refusal = operation.overBudget(lane.variables)
+      if (refusal !== undefined) {
+        result = { errors: [refusal] }
+      } else {
+        if (record !== undefined) {
+          record.operationName ??= operation.name
+          record.contexts.push(context)
+        }
+        result = await executed(operation, context, lane.variables)
+      }
+    }
+    result = withRequestErrorCodes(result)
+    const { status, headers } = responseInit(result, lane.mediaType)
+    const body = responseBody(result)
+    headers['Content-Length'] = String(Buffer.byteLength(body))
+    const corsHeaders = cors?.(request.headers.origin)
+    if (corsHeaders !== undefined) Object.assign(headers, corsHeaders)
+    if (record !== undefined) headers['x-request-id'] = record.requestId
+    // While draining, keep-alive clients are told to take their next request elsewhere.
+    if (isShuttingDown()) headers['connection'] = 'close'
+    if (!response.destroyed && !response.writableEnded) response.writeHead(status, headers).end(body)
+    if (record !== undefined) {
+      record.errorCodes = errorCodesOf(result)
+      requestLog?.(requestLogLine(record, 'POST', endpoint, status))
+    }
+  }
+
+  return (request: BodyReadRequest, response) => {
+    let lane: LaneRequest | undefined
+    let prepared: PreparedDocument
+    let operation: PreparedOperation | undefined
+    try {
+      lane = laneRequest(request, endpoint)
+      if (lane === undefined) return yoga(request, response)
+      prepared = operations.prepare(lane.query)
+      operation = prepared.operation(lane.operationName)
+    } catch {
+      // Nothing was done for the request yet: yoga answers it, and masks what went wrong as it does.
+      return yoga(request, response)
+    }
+    // yoga refuses an operationName that names nothing (OPERATION_RESOLUTION_FAILURE) before it validates.
+    if (prepared.document !== undefined && operation === undefined) return yoga(request, response)
+    answer(request, response, lane, prepared, operation).catch((error: unknown) => {
+      // A fault of the lane itself, after the operation may have run: answered as yoga answers a fault.
+      maskError(error)
+      if (!response.headersSent) response.writeHead(500).end()
+      else response.destroy()
+    })
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * One operation compiled to JavaScript by graphql-jit, answering as graphql-js would, with the gateway's
+ * error codes.
+ *
+ * graphql-jit runs the same resolvers much faster than graphql-js, but some of what it answers a client
+ * could tell apart; each difference is mended here, so that a client sees what graphql-js answered:
+ * - variables are coerced by graphql-js (`getVariableValues`, ./variables.ts), not by graphql-jit:
+ *   graphql-jit words its errors differently and lets some wrong values through (a list where an input
+ *   object is due); and a null for a variable used where a non-null value is due is refused there;
+ * - a non-null root field that fails decides the answer, and graphql-js runs no root field after it:
+ *   graphql-jit would run them all (../schema/root-field-failures.ts), and the errors of those it
+ *   abandoned are left out;
+ * - graphql-jit's errors carry `locations` but not the nodes or source positions graphql-js errors
+ *   have, which yoga and `relocated` need to keep the locations: each is made a graphql-js error again;
+ * - a null for a non-null field is, in graphql-js, an error with an `Error` behind it, which yoga masks
+ *   as "Unexpected error." (the gateway answered something its schema forbids); graphql-jit's has none;
+ * - `errors` come before `data`, as graphql-js puts them.
+ * Then the codes: variables that do not fit are BAD_USER_INPUT (HTTP 400: the operation never ran),
+ * and upstream failures get theirs from ../seam/errors.ts.
+ *
+ * Left as graphql-jit has them: the wording of its errors for a resolver that breaks the schema (an
+ * abstract type that resolves to no object type, a list field that returns no list), which this
+ * schema's resolvers never do; and the order of errors when a nullable and a non-null field both fail
+ * after waiting (graphql-js lists them as they happen, graphql-jit the nullable field's first), which
+ * in graphql-js depends on timing anyway. And a list whose items are promises, one of which rejects:
+ * graphql-jit puts its null at the end of the list instead of in its place, so such a resolver must
+ * answer a failed item with its Error instead (as `_entities` does, ../schema/client-session-entity.ts).
+ */
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type Source,
+} from 'graphql'
+import { compileQuery, isCompiledQuery } from 'graphql-jit'
+
+import type { GatewayContext } from '../context.js'
+import { SeamCancelledError, toGraphQLError } from '../seam/errors.js'
+import { variableCoercion, variableError, type Variables } from './variables.js'
+
+/** Runs the operation for one request. */
+export type Execute = (context: GatewayContext, variables: Variables) => ExecutionResult | Promise<ExecutionResult>
+
+/** graphql-jit's messages for what graphql-js raises as a plain `Error` (and yoga therefore masks). */
+const faultsOfTheGateway = ['Cannot return null for non-nullable field ', 'Expected a value of type "']
+
+/** Where each line of `source` starts: to turn a line and column back into a position. */
+function lineStarts(source: Source): number[] {
+  const starts = [0]
+  // The line terminators graphql-js counts (`getLocation`).
+  for (const match of source.body.matchAll(/\r\n|[\n\r]/g)) starts.push(match.index + match[0].length)
+  return starts
+}
+
+/** Turns graphql-jit's errors into the graphql-js errors graphql-js would have raised at the same place. */
+function graphqlJsErrors(document: DocumentNode) {
+  const source = document.loc?.source
+  let starts: number[] | undefined
+  const positionOf = ({ line, column }: { line: number; column: number }) => {
+    starts ??= lineStarts(source!)
+    return (starts[line - 1] ?? 0) + column - 1
+  }
+  return (error: GraphQLError): GraphQLError => {
+    const fault =
+      error.originalError === undefined && faultsOfTheGateway.some((prefix) => error.message.startsWith(prefix))
+    const originalError = fault ? new Error(error.message) : error.originalError
+    return new GraphQLError(error.message, {
+      ...(source !== undefined &&
+        error.locations !== undefined && { source, positions: error.locations.map(positionOf) }),
+      ...(error.path !== undefined && { path: error.path }),
+      ...(originalError != null && { originalError }),
+      ...(error.extensions !== undefined && { extensions: error.extensions }),
+    })
+  }
+}
+
+/** The error of a root field left when its operation's answer was decided (../schema/root-field-failures.ts). */
+const abandoned = (error: GraphQLError) => error.originalError instanceof SeamCancelledError
+
+export function compileExecution(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  { hideSuggestions }: { hideSuggestions: boolean },
+): Execute {
+  const compiled = compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
+  // The document was validated: graphql-jit refusing it is a fault of the gateway, masked as such.
+  if (!isCompiledQuery(compiled)) throw new Error(`graphql-jit could not compile the operation.`)
+  const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
+  const asGraphqlJs = graphqlJsErrors(document)
+
+  const answer = (result: ExecutionResult): ExecutionResult => {
+    const { errors } = result
+    if (errors === undefined) return result
+    // Without data, graphql-jit refused the variables graphql-js had coerced: never seen, but refused alike.
+    if (!('data' in result)) return { errors: errors.map((error) => variableError(asGraphqlJs(error))) }
+    // A failed non-null root field decided the answer: graphql-js never saw the root fields it abandoned.
+    const seen = result.data === null ? errors.filter((error) => !abandoned(error)) : errors
+    return {
+      errors: seen.map((error) => {
+        const located = asGraphqlJs(error)
+        return toGraphQLError(located) ?? located
+      }),
+      data: result.data,
+    }
+  }
+
+  return (context, variables) => {
+    const values = coerce(variables)
+    if ('errors' in values) return values
+    const result = compiled.query(undefined, context, values.coerced)
+    return result instanceof Promise ? result.then(answer) : answer(result)
+  }
+}

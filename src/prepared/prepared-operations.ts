@@ -1,0 +1,211 @@
+/**
+ * Everything a document needs before it runs, worked out once per document and kept in a bounded cache
+ * keyed by its text: whether it parses (within the token limit), whether it validates (against the
+ * schema, every operation limit and, when the schema is hidden, without introspection or suggestions),
+ * each operation's type and name, how many upstream calls it may make (when that does not depend on the
+ * variables) and its compiled execution.
+ *
+ * Both ways into the gateway run what is prepared here, yoga (../plugins/use-prepared-operations.ts)
+ * and the lean lane (../lean-lane.ts): what a document may do is decided in this one place.
+ */
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  type OperationDefinitionNode,
+  type OperationTypeNode,
+  specifiedRules,
+  validate,
+  type ValidationRule,
+} from 'graphql'
+
+import type { GatewayContext } from '../context.js'
+import { compileExecution, type Execute } from './compiled-execution.js'
+import { documentError } from './document-errors.js'
+import { LruCache } from './lru-cache.js'
+import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
+import { dependsOnVariables, overBudgetError, predictedCalls, uncountedError } from './upstream-call-prediction.js'
+import { type CoercedVariables, variableCoercion, type Variables } from './variables.js'
+
+export interface PreparedOperationsOptions {
+  schema: GraphQLSchema
+  limits: OperationLimits
+  /** false: refuse introspection and suggest no names in errors (production). */
+  introspection: boolean
+  /** Most upstream calls one operation may make. */
+  upstreamCallBudget: number
+  /** How many documents are kept prepared. */
+  cacheSize: number
+}
+
+/** One operation of a document that may run. */
+export interface PreparedOperation {
+  readonly type: OperationTypeNode
+  readonly name: string | undefined
+  /**
+   * The refusal of an operation that could make more upstream calls than its budget, or whose calls
+   * cannot be counted; undefined when it may run.
+   */
+  overBudget(variables: Variables): GraphQLError | undefined
+  /** Its result, once the upstream calls it made have ended and been recorded. */
+  execute(context: GatewayContext, variables: Variables): ExecutionResult | Promise<ExecutionResult>
+}
+
+export interface PreparedDocument {
+  /** Undefined when the text does not parse. */
+  readonly document: DocumentNode | undefined
+  /** Why it may not run (its parse error, or its validation errors, codes included); empty when it may. */
+  readonly errors: readonly GraphQLError[]
+  /** The operation `operationName` names, as graphql-js's `getOperationAST` finds it; undefined for none. */
+  operation(operationName: unknown): PreparedOperation | undefined
+}
+
+/** No operation in a document that does not parse. */
+const noOperation = () => undefined
+
+export class PreparedOperations {
+  readonly #options: PreparedOperationsOptions
+  readonly #rules: readonly ValidationRule[]
+  readonly #cache: LruCache<string, PreparedDocument>
+  /** The prepared document of each parsed one in the cache, for yoga, which hands on documents, not texts. */
+  readonly #byDocument = new WeakMap<DocumentNode, PreparedDocument>()
+
+  constructor(options: PreparedOperationsOptions) {
+    this.#options = options
+    // In the order graphql-js, the limits and the hidden schema have always reported their errors in.
+    this.#rules = [
+      ...specifiedRules,
+      ...operationLimitRules(options.limits),
+      ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ]
+    this.#cache = new LruCache(options.cacheSize)
+  }
+
+  /** The document `query` is, prepared, from the cache when it is there. */
+  prepare(query: string): PreparedDocument {
+    let prepared = this.#cache.get(query)
+    if (prepared === undefined) {
+      prepared = this.#prepare(query)
+      this.#cache.set(query, prepared)
+      if (prepared.document !== undefined) this.#byDocument.set(prepared.document, prepared)
+    }
+    return prepared
+  }
+
+  /** The prepared document `document` came from (a DocumentNode that `prepare` returned). */
+  preparedFor(document: DocumentNode): PreparedDocument | undefined {
+    return this.#byDocument.get(document)
+  }
+
+  #prepare(query: string): PreparedDocument {
+    const { schema, introspection } = this.#options
+    let document: DocumentNode
+    try {
+      document = parseWithTokenLimit(query, this.#options.limits.tokens)
+    } catch (error) {
+      // Anything else thrown while parsing is a fault of the gateway, and stays unexpected.
+      if (!isGraphQLError(error)) throw error
+      return { document: undefined, errors: [documentError(error, 'GRAPHQL_PARSE_FAILED')], operation: noOperation }
+    }
+    const errors = validate(schema, document, this.#rules, { hideSuggestions: !introspection }).map((error) =>
+      documentError(error, 'GRAPHQL_VALIDATION_FAILED'),
+    )
+    const operations = operationsOf(document, (definition) => this.#operation(document, definition))
+    return { document, errors, operation: operations }
+  }
+
+  #operation(document: DocumentNode, definition: OperationDefinitionNode): PreparedOperation {
+    const { schema, upstreamCallBudget, introspection } = this.#options
+    const name = definition.name?.value
+    const variablePrediction = dependsOnVariables(document)
+    let staticPrediction: number | undefined
+    let execute: Execute | undefined
+    let coerce: ((variables: Variables) => CoercedVariables) | undefined
+    return {
+      type: definition.operation,
+      name,
+      overBudget: (variables) => {
+        if (!variablePrediction && staticPrediction !== undefined && staticPrediction <= upstreamCallBudget) return
+        const predicted = predictedCalls(schema, document, name, variables)
+        if (predicted === undefined) {
+          // Variables that do not fit: execution refuses them with BAD_USER_INPUT, as it does for any
+          // operation. Otherwise, what cannot be counted does not run.
+          coerce ??= variableCoercion(schema, document, definition, { hideSuggestions: !introspection })
+          return 'errors' in coerce(variables) ? undefined : uncountedError()
+        }
+        if (!variablePrediction) staticPrediction = predicted
+        return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
+      },
+      execute: (context, variables) => {
+        const compiled = (execute ??= compileExecution(schema, document, definition, {
+          hideSuggestions: !introspection,
+        }))
+        return endingUpstreamCalls(context, () => compiled(context, variables))
+      },
+    }
+  }
+}
+
+/**
+ * The result of `run`, once the operation's upstream calls have ended (../seam/operation-calls.ts): an
+ * answer is ready as soon as a non-null field fails, while its siblings may still have calls queued or in
+ * flight, which would otherwise reach Seam after the answer, unseen by the log, the metrics and the trace.
+ * Here rather than in a yoga hook, so that both lanes end them, before anything reads the calls.
+ */
+function endingUpstreamCalls(
+  context: GatewayContext,
+  run: () => ExecutionResult | Promise<ExecutionResult>,
+): ExecutionResult | Promise<ExecutionResult> {
+  const ended = (result: ExecutionResult) => {
+    const ending = context.endUpstreamCalls()
+    return ending === undefined ? result : ending.then(() => result)
+  }
+  const failed = (error: unknown) => {
+    void context.endUpstreamCalls()
+    throw error
+  }
+  let result: ExecutionResult | Promise<ExecutionResult>
+  try {
+    result = run()
+  } catch (error) {
+    return failed(error)
+  }
+  // A result that is ready at once (no resolver waited) stays synchronous.
+  return result instanceof Promise ? result.then(ended, failed) : ended(result)
+}
+
+/** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'locations' in error
+}
+
+/**
+ * Finds an operation as `getOperationAST` does: by its name, or the only one when no name is given. Each
+ * is prepared (`prepareOperation`) the first time it is asked for.
+ */
+function operationsOf(
+  document: DocumentNode,
+  prepareOperation: (definition: OperationDefinitionNode) => PreparedOperation,
+): (operationName: unknown) => PreparedOperation | undefined {
+  const definitions = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  )
+  const prepared = new Map<OperationDefinitionNode, PreparedOperation>()
+  const preparedOf = (definition: OperationDefinitionNode | undefined) => {
+    if (definition === undefined) return undefined
+    let operation = prepared.get(definition)
+    if (operation === undefined) {
+      operation = prepareOperation(definition)
+      prepared.set(definition, operation)
+    }
+    return operation
+  }
+  const only = definitions.length === 1 ? definitions[0] : undefined
+  return (operationName) =>
+    preparedOf(
+      operationName == null ? only : definitions.find((definition) => definition.name?.value === operationName),
+    )
+}

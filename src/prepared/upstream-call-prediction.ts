@@ -1,0 +1,95 @@
+/**
+ * How many upstream calls an operation can make at most, to refuse, before it runs, one that would make
+ * more than its budget: one GraphQL request must not fan out into a burst of Seam calls.
+ *
+ * Each field that calls Seam says how many calls it makes at most, as `extensions: { upstreamCalls }`
+ * in its definition; graphql-query-complexity adds them up over the operation that will run (through
+ * fragments, honouring @skip and @include with the request's variables). Fields without the extension
+ * cost nothing; `_entities` counts its distinct keys. An operation whose calls cannot be counted does
+ * not run: the budget must not depend on the prediction succeeding. A field that makes more calls than
+ * it declares is stopped by the per-operation counter in the Seam caller (`maxCalls` in
+ * ../seam/client.ts), with the same code.
+ */
+import { BREAK, type DocumentNode, type GraphQLError, type GraphQLSchema, visit } from 'graphql'
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
+
+import { gatewayError } from '../seam/errors.js'
+
+/**
+ * Federation's `_entities` is made by the federation plugin, which takes no extensions: it makes at most
+ * one call per distinct key among its representations (the request's client session loader shares the rest).
+ */
+function entitiesCalls(representations: unknown): number {
+  if (!Array.isArray(representations)) return 0
+  const keys = representations.map((representation: Record<string, unknown> | null) =>
+    JSON.stringify([representation?.['clientSessionId'], representation?.['userIdentifierKey']]),
+  )
+  return new Set(keys).size
+}
+
+const upstreamCalls: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  const calls = field.name === '_entities' ? entitiesCalls(args['representations']) : field.extensions['upstreamCalls']
+  return (typeof calls === 'number' ? calls : 0) + childComplexity
+}
+
+/**
+ * The most upstream calls the operation can make, or undefined when they cannot be counted: variables
+ * that do not fit where the operation uses them (./variables.ts refuses those), or anything else
+ * graphql-query-complexity gives up on (then the operation is refused: `uncountedError`).
+ */
+export function predictedCalls(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): number | undefined {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      estimators: [upstreamCalls],
+      ...(variables != null && { variables: variables as Record<string, unknown> }),
+      ...(operationName !== undefined && { operationName }),
+    })
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the prediction for this document depends on the request's variables: through `@skip` or
+ * `@include`, or through `_entities`, whose estimate counts the keys of its representations (a
+ * federation gateway sends the same document with different references every time). Only the others
+ * are predicted once per document.
+ */
+export function dependsOnVariables(document: DocumentNode): boolean {
+  let found = false
+  const stop = () => {
+    found = true
+    return BREAK
+  }
+  visit(document, {
+    Directive: (directive) =>
+      directive.name.value === 'skip' || directive.name.value === 'include' ? stop() : undefined,
+    Field: (field) => (field.name.value === '_entities' ? stop() : undefined),
+  })
+  return found
+}
+
+/** The refusal of an operation whose upstream calls could not be counted: its budget cannot be kept. */
+export function uncountedError(): GraphQLError {
+  return gatewayError(
+    'The calls this operation could make to the Seam API cannot be counted, so it is not run.',
+    'UPSTREAM_CALL_BUDGET_EXCEEDED',
+    { http: { spec: true, status: 400 } },
+  )
+}
+
+export function overBudgetError(predicted: number, budget: number): GraphQLError {
+  return gatewayError(
+    `This operation could make ${predicted} calls to the Seam API; at most ${budget} are allowed. Split it.`,
+    'UPSTREAM_CALL_BUDGET_EXCEEDED',
+    // The operation never ran: a request error, 400 for GraphQL-over-HTTP clients, as validation's.
+    { http: { spec: true, status: 400 } },
+  )
+}

@@ -1,0 +1,64 @@
+/**
+ * Refuses, with 400 and BAD_REQUEST, a request whose `Host` header and target make no URL (`Host: exa
+ * mple`, a port over 65535, a target in absolute form). yoga's adapter builds each request's URL from the
+ * two and, when that throws, answers 500 with the stack trace as its body; the lean lane reads neither, so
+ * it would have served such a request. Checked once, for both lanes, before either sees the request.
+ *
+ * The verdict on an origin-form target (`/graphql…`, nearly all of them) depends on the host alone, and
+ * is kept per host: no URL is parsed per request.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+
+import { LruCache } from './prepared/lru-cache.js'
+import type { RefusedRequest } from './request-body-limit.js'
+
+export interface RequestTargetOptions {
+  /** Told of each request refused, just before its answer is sent: neither lane sees it. */
+  onRefused?: (refused: RefusedRequest) => void
+}
+
+/** Whether whatwg-node can make a URL of the request, as it does (`buildFullUrl`): it falls back without a host. */
+const isUrl = (host: string, target: string) => URL.canParse(`http://${host}${target}`)
+
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  startedAt: number,
+  onRefused: RequestTargetOptions['onRefused'],
+): void {
+  response.statusCode = 400
+  response.setHeader('content-type', 'application/json; charset=utf-8')
+  onRefused?.({ request, response, startedAt, errorCode: 'BAD_REQUEST' })
+  response.end(
+    JSON.stringify({
+      errors: [{ message: 'The Host header and the request target make no URL.', extensions: { code: 'BAD_REQUEST' } }],
+    }),
+  )
+}
+
+export function refuseUnparsableTargets(
+  listener: RequestListener,
+  { onRefused }: RequestTargetOptions = {},
+): RequestListener {
+  // Hosts a hostile client makes up are each parsed once, and forgotten first.
+  const verdicts = new LruCache<string, boolean>(100)
+  return (request: IncomingMessage & { originalUrl?: string }, response) => {
+    const startedAt = performance.now()
+    const host = request.headers.host
+    const target = request.originalUrl ?? request.url ?? '/'
+    if (host) {
+      let parses: boolean | undefined
+      if (target.startsWith('/')) {
+        parses = verdicts.get(host)
+        if (parses === undefined) {
+          parses = isUrl(host, '/')
+          verdicts.set(host, parses)
+        }
+      } else {
+        parses = isUrl(host, target)
+      }
+      if (!parses) return refuse(request, response, startedAt, onRefused)
+    }
+    return listener(request, response)
+  }
+}

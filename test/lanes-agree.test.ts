@@ -1,0 +1,871 @@
+/**
+ * One behaviour, two lanes: the same corpus of requests goes to a gateway with the lean lane on and to
+ * one with it off (yoga serves everything), each in front of its own fake Seam seeded alike, and every
+ * answer must be the same: status and reason, every header but `Date`, the body, the request-log line,
+ * what the operator's log says of errors (first lines: stacks differ), and what Seam was sent. Generated values that legitimately differ between two runs (UUIDs, client
+ * session tokens and creation times the fake makes up, request ids the gateway makes up, durations) are
+ * compared by shape only.
+ *
+ * The corpus covers every operation, each row of the README's error table, each operation limit and the
+ * upstream-call budget, malformed bodies and parameters, variables of the wrong type, unknown operation
+ * names, Accept and Content-Type values, listed, unlisted and `null` origins, CSRF shapes, oversized
+ * bodies, empty bodies, Host headers and targets that make no URL, every kind of caller credential and a
+ * server-held one (refused by Seam, or one undici refuses: a fault of the gateway), upstream faults, an
+ * operation's calls left queued when a non-null field fails, production mode and the drain. Where a case
+ * says which lane must serve it, that is checked too (yoga logs at debug level what it serves; the lane
+ * logs nothing), so that a lane that handed everything to yoga would fail; where it says what the answer
+ * must be, that is checked on the lean lane's answer, so that both lanes being wrong alike fails too.
+ */
+import { Agent, request as httpRequest } from 'node:http'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { FakeSeam, Fault } from '../src/fake-seam/fake-seam.js'
+import type { GatewayOptions } from '../src/gateway.js'
+import { credentialFromToken } from '../src/seam/credentials.js'
+import {
+  apiKey,
+  clientSession,
+  consoleSessionToken,
+  forwardedHeaders,
+  type Harness,
+  personalAccessToken,
+  publishableKey,
+  startHarness,
+  workspaceId,
+} from './support/harness.js'
+
+interface Probe {
+  name: string
+  method?: string
+  /** Default `/graphql`. */
+  path?: string
+  /** Sent as they are: no header is added but `host`, `connection` and the body's framing. */
+  headers?: Record<string, string | string[]>
+  /** An object is sent as JSON. */
+  body?: string | object
+  /** Sent in chunks, without a content-length. */
+  chunked?: boolean
+  /** Queued on each fake Seam before the request. */
+  faults?: Fault[]
+  /** Which lane must serve it: true the lean lane, false yoga; unset, either. */
+  lane?: boolean
+  /** Begin the gateways' shutdown first (the last probe of a run). */
+  shutdown?: boolean
+  /** Prepares each fake Seam alike first. */
+  setUp?: (fakeSeam: FakeSeam) => void
+  /** What the answer must be, beyond being the same on both lanes. */
+  check?: (observed: Observed) => void
+}
+
+/** What a client (and an operator) can observe of one exchange. */
+interface Observed {
+  status: number
+  statusMessage: string
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  logLines: unknown[]
+  /** What the gateway logged as errors for an operator (yoga's logger), each by its first line: stacks differ. */
+  errorLog: string[]
+  upstream: unknown[]
+  servedByYoga: boolean
+}
+
+const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
+
+/** The values two runs make up differently, replaced by their shape. */
+const normalized = (text: string) =>
+  text
+    .replace(uuid, '<uuid>')
+    .replace(/seam_cst1_[0-9a-f]{32}/g, '<token>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>')
+
+/** A log line without what differs from run to run: its time and durations. */
+function comparableLogLine(line: string): unknown {
+  const { time, durationMs, upstreamCalls, ...rest } = JSON.parse(line) as Record<string, unknown>
+  expect(typeof time).toBe('string')
+  expect(typeof durationMs).toBe('number')
+  return JSON.parse(
+    normalized(
+      JSON.stringify({
+        ...rest,
+        upstreamCalls: (upstreamCalls as Record<string, unknown>[]).map(({ durationMs: _durationMs, ...call }) => call),
+      }),
+    ),
+  )
+}
+
+interface Lane {
+  harness: Harness
+  agent: Agent
+  /** The request log's lines, from this gateway only (the harness catches every gateway's stdout). */
+  requestLog: string[]
+}
+
+async function exchange({ harness, agent, requestLog }: Lane, probe: Probe): Promise<Observed> {
+  probe.setUp?.(harness.fakeSeam)
+  harness.fakeSeam.failNext(...(probe.faults ?? []))
+  if (probe.shutdown === true) harness.gateway.beginShutdown()
+  const logged = harness.logs.length
+  const requestLogged = requestLog.length
+  const sentUpstream = harness.fakeSeam.requests.length
+  const { hostname, port } = new URL(harness.gatewayUrl)
+  const body =
+    probe.body === undefined ? undefined : typeof probe.body === 'string' ? probe.body : JSON.stringify(probe.body)
+  const response = await new Promise<Omit<Observed, 'logLines' | 'errorLog' | 'upstream' | 'servedByYoga'>>(
+    (resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: hostname,
+          port,
+          method: probe.method ?? 'POST',
+          path: probe.path ?? '/graphql',
+          headers: {
+            ...probe.headers,
+            ...(body !== undefined && probe.chunked !== true && { 'content-length': Buffer.byteLength(body) }),
+          },
+          agent,
+        },
+        (answer) => {
+          const chunks: Buffer[] = []
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+          answer.on('end', () => {
+            const { date, ...headers } = answer.headers
+            expect(date).toBeDefined()
+            resolve({
+              status: answer.statusCode ?? 0,
+              statusMessage: answer.statusMessage ?? '',
+              headers,
+              body: Buffer.concat(chunks).toString(),
+            })
+          })
+          answer.on('error', reject)
+        },
+      )
+      request.on('error', reject)
+      if (body !== undefined && probe.chunked === true) {
+        for (let at = 0; at < body.length; at += 1000) request.write(body.slice(at, at + 1000))
+      }
+      request.end(probe.chunked === true ? undefined : body)
+    },
+  )
+  const lines = harness.logs.slice(logged)
+  return {
+    ...response,
+    headers: { ...response.headers, 'x-request-id': normalizedRequestId(probe, response.headers['x-request-id']) },
+    body: normalized(response.body),
+    logLines: requestLog.slice(requestLogged).map(comparableLogLine),
+    errorLog: lines.filter((line) => line.startsWith('error ')).map((line) => normalized(line.split('\n')[0]!)),
+    upstream: harness.fakeSeam.requests
+      .slice(sentUpstream)
+      .map(({ method, path, headers, body: sent }) =>
+        JSON.parse(normalized(JSON.stringify({ method, path, headers: forwardedHeaders(headers), body: sent }))),
+      ),
+    servedByYoga: lines.some((line) => line.startsWith('debug ')),
+  }
+}
+
+/** The caller's request id comes back as it was sent; one the gateway made up is only a UUID. */
+function normalizedRequestId(probe: Probe, answered: string | string[] | undefined) {
+  const sent = probe.headers?.['x-request-id']
+  if (answered === undefined || answered === sent) return answered
+  expect(answered).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  return '<generated>'
+}
+
+const session = clientSession()
+const sessionId = session.client_session_id
+const json = { 'content-type': 'application/json' }
+const withApiKey = { ...json, authorization: `Bearer ${apiKey}` }
+const seamError = (status: number, type: string): Fault => ({
+  status,
+  body: JSON.stringify({ error: { type, message: `Seam says ${type}`, request_id: 'req-1' } }),
+  headers: { 'seam-request-id': 'req-1' },
+})
+
+/** The error codes of a JSON answer. */
+const codesIn = ({ body }: Observed) =>
+  (JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors?.map((error) => error.extensions?.code)
+/** The paths Seam was sent, in order. */
+const pathsSent = ({ upstream }: Observed) => upstream.map((call) => (call as { path: string }).path)
+
+/** A JSON POST of `query`, with an API key unless `headers` say otherwise. */
+const post = (name: string, query: string, extra: Omit<Probe, 'name' | 'body'> & { variables?: object } = {}) => {
+  const { variables, headers = withApiKey, ...rest } = extra
+  return { name, body: { query, ...(variables !== undefined && { variables }) }, headers, ...rest }
+}
+
+const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId token expiresAt deviceCount } }'
+const sessionFields =
+  'clientSessionId workspaceId createdAt expiresAt token userIdentifierKey deviceCount connectedAccountIds connectWebviewIds userIdentityId userIdentityIds customerKey'
+const grant = `mutation Grant($input: GrantClientSessionAccessInput!) { grantClientSessionAccess(input: $input) { clientSession { clientSessionId connectWebviewIds } } }`
+const entities =
+  'query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on ClientSession { clientSessionId userIdentifierKey } } }'
+const aliasedReads = (count: number) =>
+  `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`).join(' ')} }`
+
+/** Every operation of the schema, with each kind of credential that may call it. */
+const operations: Probe[] = [
+  post(
+    'clientSession by user identifier key, every field',
+    `{ clientSession(userIdentifierKey: "user_42") { ${sessionFields} } }`,
+    { lane: true },
+  ),
+  post('clientSession by id', `query Session { clientSession(clientSessionId: "${sessionId}") { token } }`, {
+    lane: true,
+  }),
+  post('clientSession Seam does not know', '{ clientSession(userIdentifierKey: "nobody") { token } }'),
+  post(
+    'clientSession with its own client session token',
+    `{ clientSession(clientSessionId: "${sessionId}") { token } }`,
+    {
+      headers: { ...json, authorization: `Bearer ${session.token}` },
+    },
+  ),
+  post('clientSessions', '{ clientSessions { clientSessionId userIdentifierKey } }', { lane: true }),
+  post(
+    'clientSessions with a filter, in variables',
+    'query ($filter: ClientSessionsFilter) { clientSessions(filter: $filter) { token } }',
+    {
+      variables: { filter: { userIdentifierKey: 'user_42', withoutUserIdentifierKey: false } },
+    },
+  ),
+  post('clientSessions with a personal access token and its workspace', '{ clientSessions { clientSessionId } }', {
+    headers: { ...json, authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': workspaceId },
+  }),
+  post('clientSessions with a console session token and its workspace', '{ clientSessions { clientSessionId } }', {
+    headers: { ...json, authorization: `Bearer ${consoleSessionToken}`, 'seam-workspace': workspaceId },
+  }),
+  post('_entities by either key, unknown and keyless', entities, {
+    variables: {
+      representations: [
+        { __typename: 'ClientSession', clientSessionId: sessionId },
+        { __typename: 'ClientSession', userIdentifierKey: 'user_42' },
+        { __typename: 'ClientSession', clientSessionId: 'unknown' },
+        { __typename: 'ClientSession' },
+      ],
+    },
+    lane: true,
+  }),
+  post('_service', '{ _service { sdl } }'),
+  post(
+    'createClientSession',
+    'mutation { createClientSession(input: { userIdentifierKey: "maria", expiresAt: "2027-06-30T12:00:00+02:00" }) { clientSession { clientSessionId token expiresAt createdAt } } }',
+    { lane: true },
+  ),
+  post(
+    'createClientSession again: ALREADY_EXISTS',
+    'mutation { createClientSession(input: { userIdentifierKey: "maria" }) { clientSession { token } } }',
+  ),
+  post(
+    'getOrCreateClientSession with a publishable key',
+    'mutation { getOrCreateClientSession(input: { userIdentifierKey: "jane" }) { clientSession { token userIdentifierKey } } }',
+    {
+      headers: { ...json, 'seam-publishable-key': publishableKey },
+    },
+  ),
+  post(
+    'getOrCreateClientSession of an existing session',
+    'mutation { getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) { clientSession { clientSessionId } } }',
+  ),
+  post('grantClientSessionAccess, variables and an operation name', grant, {
+    variables: { input: { clientSessionId: sessionId, connectWebviewIds: ['dad03fb2-f801-449c-ab88-0529728c7c38'] } },
+    lane: true,
+  }),
+  post('grantClientSessionAccess, read back when Seam answers {}', grant, {
+    variables: { input: { clientSessionId: sessionId } },
+    setUp: (fakeSeam) => {
+      fakeSeam.grantAnswer = 'empty'
+    },
+    lane: true,
+  }),
+  post(
+    'clientSessions, 300 of them',
+    '{ clientSessions { clientSessionId userIdentifierKey createdAt deviceCount } }',
+    {
+      setUp: (fakeSeam) => {
+        fakeSeam.grantAnswer = 'client_session'
+        fakeSeam.seedClientSessions(300)
+      },
+      lane: true,
+    },
+  ),
+  post(
+    'text beyond ASCII, in the document and its variables',
+    '# ünïcödé ✓\nquery ($key: String) { clientSession(userIdentifierKey: $key) { token } other: clientSession(userIdentifierKey: "snow ☃ \\u2028") { token } }',
+    {
+      variables: { key: 'ключ 🔑\u2028' },
+      lane: true,
+    },
+  ),
+  {
+    name: 'grantClientSessionAccess named by operationName',
+    headers: withApiKey,
+    body: { query: grant, operationName: 'Grant', variables: { input: { userIdentifierKey: 'user_42' } } },
+    lane: true,
+  },
+]
+
+/** Last: the seeded session is revoked, then gone. */
+const revokeAndDelete: Probe[] = [
+  post(
+    'revokeClientSession',
+    `mutation { revokeClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+  ),
+  post('clientSession with its revoked token', `{ clientSession(clientSessionId: "${sessionId}") { token } }`, {
+    headers: { ...json, authorization: `Bearer ${session.token}` },
+  }),
+  post(
+    'deleteClientSession',
+    `mutation { deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+  ),
+  post('clientSession after its deletion', read),
+]
+
+/** Each row of the README's error table that a request can produce, and the operation limits. */
+const errors: Probe[] = [
+  post('BAD_USER_INPUT from a resolver', '{ clientSession { token } }', { lane: true }),
+  post(
+    'BAD_USER_INPUT: a variable of the wrong type',
+    'query ($key: String) { clientSession(userIdentifierKey: $key) { token } }',
+    { variables: { key: 5 }, lane: true },
+  ),
+  post(
+    'BAD_USER_INPUT: a list where an input object is due',
+    'query ($filter: ClientSessionsFilter) { clientSessions(filter: $filter) { token } }',
+    { variables: { filter: [] } },
+  ),
+  post('BAD_USER_INPUT: an unknown input field, with a suggestion', grant, {
+    variables: { input: { clientSessionIdd: 'x' } },
+  }),
+  post('BAD_USER_INPUT: a required variable missing', grant),
+  post('BAD_USER_INPUT: a malformed Authorization', read, { headers: { ...json, authorization: 'Bearer two words' } }),
+  post('BAD_USER_INPUT: a seam-workspace that is no UUID', read, {
+    headers: { ...withApiKey, 'seam-workspace': 'nope' },
+  }),
+  post(
+    'BAD_USER_INPUT: Seam answers 400',
+    'mutation { revokeClientSession(input: { clientSessionId: "not-a-uuid" }) { clientSessionId } }',
+  ),
+  post('UNAUTHENTICATED: no credential', read, { headers: json, lane: true }),
+  post('UNAUTHENTICATED: another scheme', read, { headers: { ...json, authorization: 'Basic dXNlcjpwYXNz' } }),
+  post('UNAUTHENTICATED: a client session token on a mutation', grant, {
+    variables: { input: { userIdentifierKey: 'user_42' } },
+    headers: { ...json, authorization: `Bearer ${session.token}` },
+  }),
+  post('UNAUTHENTICATED: Seam does not know the key', read, {
+    headers: { ...json, authorization: 'Bearer seam_unknown_key123' },
+  }),
+  post('FORBIDDEN: Seam answers 403', read, { faults: [seamError(403, 'forbidden')] }),
+  post('NOT_FOUND: a grant to a session Seam does not know', grant, {
+    variables: { input: { clientSessionId: '00000000-0000-4000-8000-000000000000' } },
+  }),
+  post('RATE_LIMITED with a Retry-After too long to wait', read, {
+    faults: [{ ...seamError(429, 'rate_limited'), headers: { 'retry-after': '60' } }],
+  }),
+  post('UPSTREAM_ERROR: 500 after every retry', read, { faults: [{ status: 500 }, { status: 500 }, { status: 500 }] }),
+  post('UPSTREAM_ERROR: an HTML page', '{ clientSessions { token } }', {
+    faults: [{ status: 200, contentType: 'text/html', body: '<html>' }],
+  }),
+  post('UPSTREAM_ERROR: 404 without Seam’s error body', grant, {
+    variables: { input: { userIdentifierKey: 'user_42' } },
+    faults: [{ status: 404, body: 'no' }],
+  }),
+  post('UPSTREAM_UNAVAILABLE: connections reset', read, {
+    faults: [{ reset: true }, { reset: true }, { reset: true }],
+  }),
+  post(
+    'GATEWAY_TIMEOUT',
+    `mutation { deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
+    { faults: [{ delayMs: 700 }] },
+  ),
+  post('GRAPHQL_PARSE_FAILED', '{ clientSession(userIdentifierKey: "x") { token }', { lane: true }),
+  post('GRAPHQL_PARSE_FAILED: an empty document', ''),
+  post('GRAPHQL_VALIDATION_FAILED, with a suggestion', '{ clientSesion(userIdentifierKey: "x") { token } }', {
+    lane: true,
+  }),
+  post('GRAPHQL_VALIDATION_FAILED: a type name suggested', '{ _entities(representations: []) { token } }'),
+  post('OPERATION_LIMIT_EXCEEDED: aliases', aliasedReads(16), { lane: true }),
+  post(
+    'OPERATION_LIMIT_EXCEEDED: depth',
+    '{ __type(name: "ClientSession") { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } }',
+  ),
+  post('OPERATION_LIMIT_EXCEEDED: tokens', `{ ${Array.from({ length: 1001 }, () => '__typename').join(' ')} }`),
+  post(
+    'OPERATION_LIMIT_EXCEEDED: cost',
+    `{ __type(name: "ClientSession") { fields { type { ofType { ofType { ofType { ${Array.from({ length: 480 }, () => 'name').join(' ')} } } } } } } }`,
+  ),
+  post(
+    'OPERATION_LIMIT_EXCEEDED: directives',
+    `{ ${Array.from({ length: 51 }, (_, index) => `t${index}: __typename @include(if: true)`).join(' ')} }`,
+  ),
+  post('UPSTREAM_CALL_BUDGET_EXCEEDED, predicted once per document', aliasedReads(5), { lane: true }),
+  post('UPSTREAM_CALL_BUDGET_EXCEEDED, predicted from the variables', entities, {
+    variables: {
+      representations: Array.from({ length: 5 }, (_, index) => ({
+        __typename: 'ClientSession',
+        userIdentifierKey: `user_${index}`,
+      })),
+    },
+  }),
+  post('within the budget', aliasedReads(4)),
+  post(
+    'UPSTREAM_CALL_BUDGET_EXCEEDED, with variables that do not coerce',
+    `query ($key: String) { ${Array.from({ length: 5 }, (_, index) => `s${index}: clientSession(userIdentifierKey: $key) { token }`).join(' ')} }`,
+    { variables: { key: 1 } },
+  ),
+  post('BAD_USER_INPUT: entities of types that are not ClientSession, beside one that is', entities, {
+    variables: {
+      representations: [
+        { __typename: 'ClientSession', userIdentifierKey: 'user_42' },
+        { __typename: 'Nope', clientSessionId: sessionId },
+        { __typename: 'Query' },
+        'not an object',
+      ],
+    },
+    lane: true,
+    check: (observed) => {
+      expect(codesIn(observed)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT'])
+      expect(pathsSent(observed)).toEqual(['/client_sessions/get'])
+    },
+  }),
+  post(
+    'BAD_USER_INPUT: null for a variable where a non-null input is due',
+    `mutation ($input: RevokeClientSessionInput = { clientSessionId: "${sessionId}" }) {
+      first: revokeClientSession(input: { clientSessionId: "00000000-0000-4000-8000-000000000001" }) { clientSessionId }
+      second: revokeClientSession(input: $input) { clientSessionId } }`,
+    {
+      variables: { input: null },
+      lane: true,
+      check: (observed) => {
+        expect([observed.status, codesIn(observed), observed.upstream]).toEqual([400, ['BAD_USER_INPUT'], []])
+      },
+    },
+  ),
+  {
+    name: 'OPERATION_RESOLUTION_FAILURE: an unknown operationName',
+    headers: withApiKey,
+    body: { query: 'query A { __typename }', operationName: 'B' },
+    lane: false,
+  },
+  post('OPERATION_RESOLUTION_FAILURE: two operations, no name', 'query A { __typename } query B { __typename }', {
+    lane: false,
+  }),
+  { name: 'PAYLOAD_TOO_LARGE, announced', headers: withApiKey, body: { query: `${read}${' '.repeat(5000)}` } },
+  {
+    name: 'PAYLOAD_TOO_LARGE, in chunks',
+    headers: withApiKey,
+    body: { query: `${read}${' '.repeat(5000)}` },
+    chunked: true,
+  },
+  {
+    name: 'a body at the limit, in chunks',
+    headers: withApiKey,
+    body: { query: `${read}${' '.repeat(2000)}` },
+    chunked: true,
+    lane: true,
+  },
+]
+
+/** Bodies and parameters yoga refuses, or takes its own way. */
+const malformed: Probe[] = [
+  { name: 'invalid JSON', headers: withApiKey, body: '{"query": ', lane: false },
+  ...[false, true].map((chunked) => ({
+    name: `an empty body${chunked ? ', chunked' : ''}`,
+    headers: withApiKey,
+    body: '',
+    chunked,
+    lane: false,
+    check: (observed: Observed) => expect([observed.status, codesIn(observed)]).toEqual([400, ['BAD_REQUEST']]),
+  })),
+  { name: 'a byte order mark before the JSON', headers: withApiKey, body: `\ufeff${JSON.stringify({ query: read })}` },
+  { name: 'a batch while batching is off', headers: withApiKey, body: [{ query: read }, { query: read }], lane: false },
+  { name: 'a JSON string', headers: withApiKey, body: '"{ __typename }"' },
+  { name: 'JSON null', headers: withApiKey, body: 'null' },
+  { name: 'no query', headers: withApiKey, body: {}, lane: false },
+  { name: 'a null query', headers: withApiKey, body: { query: null } },
+  { name: 'a number for the query', headers: withApiKey, body: { query: 5 } },
+  { name: 'an array for the variables', headers: withApiKey, body: { query: read, variables: [] } },
+  { name: 'a string for the variables', headers: withApiKey, body: { query: read, variables: '{}' } },
+  {
+    name: 'null variables and extensions',
+    headers: withApiKey,
+    body: { query: read, variables: null, extensions: null, operationName: null },
+    lane: true,
+  },
+  {
+    name: 'extensions',
+    headers: withApiKey,
+    body: { query: read, extensions: { persistedQuery: { version: 1 } } },
+    lane: true,
+  },
+  { name: 'a number for the extensions', headers: withApiKey, body: { query: read, extensions: 1 } },
+  { name: 'an unknown parameter', headers: withApiKey, body: { query: read, document: 'x' } },
+  { name: 'an unknown parameter set to null', headers: withApiKey, body: { query: read, document: null }, lane: true },
+  {
+    name: 'a __proto__ parameter',
+    headers: withApiKey,
+    body: `{"query": ${JSON.stringify(read)}, "__proto__": {"x": 1}}`,
+  },
+  { name: 'a number for the operationName', headers: withApiKey, body: { query: read, operationName: 5 } },
+  {
+    name: 'an operationName that is no GraphQL name',
+    headers: withApiKey,
+    body: { query: 'query A { __typename }', operationName: 'not a name' },
+  },
+  {
+    name: 'an operationName for an anonymous operation',
+    headers: withApiKey,
+    body: { query: read, operationName: 'Read' },
+  },
+]
+
+const accept = (value: string | undefined, lane?: boolean): Probe => ({
+  ...post(`Accept: ${value ?? '(none)'}`, read, {
+    headers: { ...withApiKey, ...(value !== undefined && { accept: value }) },
+  }),
+  ...(lane !== undefined && { lane }),
+})
+const acceptValues: Probe[] = [
+  accept(undefined, true),
+  accept('*/*', true),
+  accept('application/json', true),
+  accept('application/graphql-response+json', true),
+  accept('application/graphql-response+json, application/json'),
+  accept('application/json;q=0.9, application/graphql-response+json'),
+  accept('application/*'),
+  accept('APPLICATION/GRAPHQL-RESPONSE+JSON; CHARSET=UTF-8'),
+  accept('application/json; charset=utf-16'),
+  accept('application/json/extra'),
+  accept('text/html', false),
+  accept('text/event-stream', false),
+  accept('multipart/mixed', false),
+  accept('text/event-stream, application/json'),
+  accept(''),
+  {
+    ...post('Accept: application/graphql-response+json, with a parse error', '{', {
+      headers: { ...withApiKey, accept: 'application/graphql-response+json' },
+    }),
+    lane: true,
+  },
+  {
+    ...post('Accept: application/json, with a validation error', '{ nope }', {
+      headers: { ...withApiKey, accept: 'application/json' },
+    }),
+    lane: true,
+  },
+  {
+    ...post('Accept: application/json, over the budget', aliasedReads(5), {
+      headers: { ...withApiKey, accept: 'application/json' },
+    }),
+  },
+  {
+    ...post('Accept: application/json, variables of the wrong type', grant, {
+      variables: { input: 1 },
+      headers: { ...withApiKey, accept: 'application/json' },
+    }),
+  },
+]
+
+const contentType = (value: string | undefined, extra: Partial<Probe> = {}): Probe => ({
+  name: `Content-Type: ${value ?? '(none)'}`,
+  headers: { authorization: `Bearer ${apiKey}`, ...(value !== undefined && { 'content-type': value }) },
+  body: { query: read },
+  ...extra,
+})
+const contentTypes: Probe[] = [
+  contentType('application/json; charset=utf-8', { lane: true }),
+  contentType('application/graphql+json', { lane: true }),
+  contentType('application/json, text/plain'),
+  contentType('Application/JSON'),
+  contentType('application/jsonx'),
+  contentType('text/plain'),
+  contentType('application/x-www-form-urlencoded', { body: `query=${encodeURIComponent(read)}` }),
+  contentType('multipart/form-data; boundary=x', { body: '--x--' }),
+  contentType('application/graphql', { body: read }),
+  contentType(undefined),
+]
+
+const origin = (value: string, extra: Partial<Probe> = {}): Probe => ({
+  ...post(`Origin: ${value}`, read, { headers: { ...withApiKey, origin: value } }),
+  ...extra,
+})
+const preflight = (value: string): Probe => ({
+  name: `preflight from ${value}`,
+  method: 'OPTIONS',
+  headers: {
+    origin: value,
+    'access-control-request-method': 'POST',
+    'access-control-request-headers': 'authorization, content-type',
+  },
+})
+const browsers: Probe[] = [
+  origin('https://app.example.com', { lane: true }),
+  origin('https://evil.example'),
+  origin('null'),
+  origin(''),
+  preflight('https://app.example.com'),
+  preflight('https://evil.example'),
+  {
+    name: 'a form post',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${apiKey}` },
+    body: `query=${encodeURIComponent(read)}`,
+  },
+  {
+    name: 'a form post with the CSRF header',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Bearer ${apiKey}`,
+      'x-graphql-yoga-csrf': '1',
+    },
+    body: `query=${encodeURIComponent(read)}`,
+  },
+  {
+    name: 'a plain GET query',
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent(read)}`,
+    headers: { authorization: `Bearer ${apiKey}` },
+  },
+  {
+    name: 'a GET query with the CSRF header',
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent(read)}`,
+    headers: { authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' },
+    lane: false,
+  },
+  {
+    name: 'a mutation over GET',
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent('mutation { deleteClientSession(input: { clientSessionId: "x" }) { clientSessionId } }')}`,
+    headers: { 'x-graphql-yoga-csrf': '1', ...json },
+  },
+  { name: 'GraphiQL', method: 'GET', headers: { accept: 'text/html' } },
+]
+
+const elsewhere: Probe[] = [
+  { ...post('a query string', read), path: '/graphql?x=1', lane: false },
+  { ...post('a path that ends in /health', read), path: '/graphql?then=/health' },
+  { ...post('a trailing slash', read), path: '/graphql/' },
+  { ...post('another path', read), path: '/other' },
+  ...[
+    post('a Host that is no host name', read, { headers: { ...withApiKey, host: 'exa mple' } }),
+    post('a Host with a port over 65535', read, { headers: { ...withApiKey, host: 'localhost:99999' } }),
+    { ...post('a target in absolute form', read), path: 'http://gateway.example/graphql' },
+    { name: 'a Host that is no host name, on /ready', method: 'GET', path: '/ready', headers: { host: 'exa mple' } },
+  ].map((probe) => ({
+    ...probe,
+    check: (observed: Observed) => expect([observed.status, codesIn(observed)]).toEqual([400, ['BAD_REQUEST']]),
+  })),
+  { name: '/health', method: 'GET', path: '/health' },
+  { name: '/ready', method: 'GET', path: '/ready' },
+  { name: '/metrics (off)', method: 'GET', path: '/metrics' },
+  { ...post('PUT', read), method: 'PUT' },
+  { name: 'HEAD', method: 'HEAD' },
+  {
+    ...post('a request id the caller sent', read, { headers: { ...withApiKey, 'x-request-id': 'caller-id.1:2_3' } }),
+    lane: true,
+  },
+  {
+    ...post('a request id that does not look like one', read, {
+      headers: { ...withApiKey, 'x-request-id': 'not one!' },
+    }),
+  },
+  {
+    ...post('Content-Encoding: gzip, on a body that is not', read, {
+      headers: { ...withApiKey, 'content-encoding': 'gzip' },
+    }),
+  },
+  { ...post('Content-Encoding: identity', read, { headers: { ...withApiKey, 'content-encoding': 'identity' } }) },
+  {
+    ...post('two Authorization headers', read, {
+      headers: { ...json, authorization: [`Bearer ${apiKey}`, 'Bearer seam_other_key'] },
+    }),
+  },
+  {
+    ...post('two seam-workspace headers', '{ clientSessions { token } }', {
+      headers: {
+        ...json,
+        authorization: `Bearer ${personalAccessToken}`,
+        'seam-workspace': [workspaceId, workspaceId],
+      },
+    }),
+  },
+]
+
+/** Runs `corpus` against both lanes, each with its own fake Seam, and compares every exchange. */
+function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus: Probe[]) {
+  describe(`with ${configuration}`, () => {
+    const lanes: Lane[] = []
+    beforeAll(async () => {
+      for (const fastLane of [true, false]) {
+        const requestLog: string[] = []
+        const harness = await startHarness({
+          gateway: {
+            ...gateway,
+            fastLane,
+            ...(gateway.requestLog !== false && { requestLog: (line: string) => requestLog.push(line) }),
+          },
+        })
+        lanes.push({ harness, agent: new Agent({ keepAlive: true }), requestLog })
+      }
+    })
+    afterAll(async () => {
+      for (const { harness, agent } of lanes.splice(0)) {
+        agent.destroy()
+        await harness.close()
+      }
+    })
+
+    // In order: each probe leaves both fakes in the same state for the next.
+    it.each(corpus)('$name', async (probe) => {
+      const [lean, yoga] = lanes
+      const onLane = await exchange(lean!, probe)
+      const offLane = await exchange(yoga!, probe)
+
+      expect({ ...onLane, servedByYoga: undefined }).toEqual({ ...offLane, servedByYoga: undefined })
+      probe.check?.(onLane)
+      // Without the lane, yoga serves everything; with it, what the probe says.
+      if (probe.lane !== undefined) expect([onLane.servedByYoga, offLane.servedByYoga]).toEqual([!probe.lane, true])
+    })
+  })
+}
+
+const limits = {
+  maxRequestBodyBytes: 4096,
+  upstreamCallBudget: 4,
+  upstreamTimeoutMs: 500,
+} satisfies Partial<GatewayOptions>
+const all = [
+  ...operations,
+  ...errors,
+  ...malformed,
+  ...acceptValues,
+  ...contentTypes,
+  ...browsers,
+  ...elsewhere,
+  ...revokeAndDelete,
+]
+
+describe('the lean lane and yoga answer alike', () => {
+  agreeOn('a listed origin and small limits', { ...limits, corsOrigins: ['https://app.example.com'] }, [
+    ...all,
+    { ...post('while draining', read), shutdown: true, lane: true },
+  ])
+
+  agreeOn(
+    'production mode, any origin, batches of two',
+    { ...limits, introspection: false, graphiql: false, corsOrigins: ['*'], batchLimit: 2 },
+    [
+      post('introspection', '{ __schema { queryType { name } } }', { lane: true }),
+      post('__type', '{ __type(name: "ClientSession") { name } }'),
+      post('__typename', '{ __typename }', { lane: true }),
+      post('a field misspelled', '{ clientSesion(userIdentifierKey: "x") { token } }'),
+      post('a type name that would be suggested', '{ _entities(representations: []) { token } }'),
+      post('a variable field misspelled', grant, { variables: { input: { clientSessionIdd: 'x' } }, lane: true }),
+      {
+        name: 'a batch of two',
+        headers: withApiKey,
+        body: [{ query: read }, { query: '{ __typename }' }],
+        lane: false,
+      },
+      { name: 'a batch of three', headers: withApiKey, body: [{ query: read }, { query: read }, { query: read }] },
+      origin('https://anywhere.example', { lane: true }),
+      origin('null'),
+      preflight('https://anywhere.example'),
+      ...operations,
+    ],
+  )
+
+  agreeOn(
+    'a server-held credential and no request log',
+    { ...limits, serverCredential: credentialFromToken(apiKey), requestLog: false },
+    [
+      post('a read, the caller’s Authorization ignored', read, {
+        headers: { ...json, authorization: 'Bearer seam_someone_else1' },
+        lane: true,
+      }),
+      post('a read without any Authorization', read, { headers: json, lane: true }),
+      post('a malformed Authorization, ignored too', read, { headers: { ...json, authorization: 'Bearer two words' } }),
+      post(
+        'a publishable key, never forwarded',
+        'mutation { getOrCreateClientSession(input: { userIdentifierKey: "jane" }) { clientSession { userIdentifierKey } } }',
+        {
+          headers: { ...json, 'seam-publishable-key': publishableKey },
+        },
+      ),
+      post('a grant', grant, { variables: { input: { clientSessionId: sessionId } }, headers: json }),
+      post('UPSTREAM_ERROR: Seam refuses the held key (401), logged for the operator', read, {
+        headers: json,
+        faults: [seamError(401, 'unauthorized')],
+        lane: true,
+        check: (observed) => {
+          expect(codesIn(observed)).toEqual(['UPSTREAM_ERROR'])
+          expect(observed.errorLog).toEqual([
+            expect.stringContaining("error Seam refused the gateway's server-held credential, the API key"),
+          ])
+        },
+      }),
+      post('UPSTREAM_ERROR: Seam forbids the held key (403), on a mutation', grant, {
+        variables: { input: { clientSessionId: sessionId } },
+        headers: json,
+        faults: [seamError(403, 'forbidden')],
+      }),
+      { ...post('a request id the caller sent', read, { headers: { ...json, 'x-request-id': 'abc' } }) },
+    ],
+  )
+
+  agreeOn(
+    'a held key with a trailing newline, which undici refuses: a fault of the gateway',
+    { ...limits, serverCredential: credentialFromToken(`${apiKey}\n`) },
+    [
+      post('INTERNAL_SERVER_ERROR: a read, masked and logged', read, {
+        headers: json,
+        lane: true,
+        check: (observed) => {
+          expect([codesIn(observed), observed.upstream]).toEqual([['INTERNAL_SERVER_ERROR'], []])
+          expect(observed.errorLog).toEqual([expect.stringContaining('invalid authorization header')])
+        },
+      }),
+      post('INTERNAL_SERVER_ERROR: a mutation', grant, { variables: { input: { clientSessionId: sessionId } } }),
+      post('no call, no fault', '{ __typename }', { headers: json, lane: true }),
+    ],
+  )
+
+  /** The list fails; the reads beside it wait for the one slot. */
+  const listAndReads = `{
+    clientSessions { clientSessionId }
+    first: clientSession(clientSessionId: "${sessionId}") { clientSessionId }
+    second: clientSession(userIdentifierKey: "user_42") { token }
+  }`
+  agreeOn('one upstream call at a time', { ...limits, maxConcurrentUpstreamCalls: 1 }, [
+    post('a list its credential may not call, beside queued reads: none is sent', listAndReads, {
+      headers: { ...json, authorization: `Bearer ${session.token}` },
+      lane: true,
+      check: (observed) => expect([codesIn(observed), observed.upstream]).toEqual([['UNAUTHENTICATED'], []]),
+    }),
+    post('a list Seam fails, beside queued reads: none is sent', listAndReads, {
+      faults: [{ status: 500 }],
+      lane: true,
+      check: (observed) => {
+        expect(codesIn(observed)).toEqual(['UPSTREAM_ERROR'])
+        expect(pathsSent(observed)).toEqual(['/client_sessions/list'])
+      },
+    }),
+    post(
+      'three mutations, the second refused by Seam: the third never runs',
+      `mutation {
+        a: getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) { clientSession { clientSessionId } }
+        b: revokeClientSession(input: { clientSessionId: "not-a-uuid" }) { clientSessionId }
+        c: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId }
+      }`,
+      {
+        lane: true,
+        check: (observed) => {
+          expect(codesIn(observed)).toEqual(['BAD_USER_INPUT'])
+          expect(pathsSent(observed)).toEqual(['/client_sessions/get_or_create', '/client_sessions/revoke'])
+        },
+      },
+    ),
+    post('the session the third mutation would have deleted is still there', read, { lane: true }),
+  ])
+})

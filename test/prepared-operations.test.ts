@@ -1,0 +1,59 @@
+/**
+ * The cache of prepared documents: each document is prepared once, refusals included, and no more
+ * documents are kept than the configured size, the least recently used forgotten first.
+ */
+import { describe, expect, it } from 'vitest'
+
+import { gatewayDefaults } from '../src/gateway.js'
+import { PreparedOperations } from '../src/prepared/prepared-operations.js'
+import { schema } from '../src/schema/index.js'
+
+const preparedOperations = (cacheSize: number) =>
+  new PreparedOperations({
+    schema,
+    limits: gatewayDefaults.operationLimits,
+    introspection: true,
+    upstreamCallBudget: gatewayDefaults.upstreamCallBudget,
+    cacheSize,
+  })
+
+describe('prepared operations', () => {
+  it('prepare a document once, and a document they refuse once too', () => {
+    const operations = preparedOperations(10)
+
+    for (const query of ['{ __typename }', '{ __typename', '{ nothing }']) {
+      expect(operations.prepare(query)).toBe(operations.prepare(query))
+    }
+    expect(operations.prepare('{ __typename').errors.map((error) => error.extensions['code'])).toEqual([
+      'GRAPHQL_PARSE_FAILED',
+    ])
+    expect(operations.prepare('{ nothing }').errors.map((error) => error.extensions['code'])).toEqual([
+      'GRAPHQL_VALIDATION_FAILED',
+    ])
+  })
+
+  it('keep no more documents than the cache holds, forgetting the least recently used first', () => {
+    const operations = preparedOperations(2)
+    const first = operations.prepare('query First { __typename }')
+    const second = operations.prepare('query Second { __typename }')
+    // Used again: now the second is the least recently used.
+    operations.prepare('query First { __typename }')
+    operations.prepare('query Third { __typename }')
+
+    expect(operations.prepare('query First { __typename }')).toBe(first)
+    expect(operations.prepare('query Second { __typename }')).not.toBe(second)
+  })
+
+  it('find operations as getOperationAST does: by name, or the only one', () => {
+    const operations = preparedOperations(10)
+    const two = operations.prepare('query A { __typename } mutation B { __typename }')
+    const one = operations.prepare('{ __typename }')
+
+    expect(two.operation('A')?.type).toBe('query')
+    expect(two.operation('B')?.type).toBe('mutation')
+    expect(two.operation(undefined)).toBeUndefined()
+    expect(two.operation('C')).toBeUndefined()
+    expect(one.operation(null)?.name).toBeUndefined()
+    expect(one.operation('')).toBeUndefined()
+  })
+})
