@@ -29,7 +29,7 @@ import type { SeamCredential } from './seam/credentials.js'
 export interface GatewayOptions {
   /** Origin of the Seam API. */
   seamEndpoint: string
-  /** Overall time budget of one upstream call, retries included, in milliseconds. */
+  /** Overall time limit of one upstream call, retries included, in milliseconds. */
   upstreamTimeoutMs: number
   /** The largest upstream answer read, in bytes; a larger one is UPSTREAM_ERROR. Default 4 MiB. */
   upstreamMaxResponseBytes?: number

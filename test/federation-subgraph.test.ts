@@ -154,7 +154,7 @@ describe('errors in a subgraph answer', () => {
     ['upstream 429', 'RATE_LIMITED', { fault: { ...seamError(429, 'rate_limited'), headers: { 'retry-after': '3' } } }],
     ['upstream 500', 'UPSTREAM_ERROR', { fault: seamError(500, 'internal_server_error') }],
     ['a reset connection', 'UPSTREAM_UNAVAILABLE', { fault: { reset: true } }],
-    ['an upstream slower than the budget', 'GATEWAY_TIMEOUT', { fault: { delayMs: 1_000 } }],
+    ['an upstream slower than the time limit', 'GATEWAY_TIMEOUT', { fault: { delayMs: 1_000 } }],
   ]
   // What federation gateways ask for: `*/*` (Apollo Gateway's fetch), `application/json`, and the
   // GraphQL-over-HTTP media type first (Hive Gateway and newer routers).

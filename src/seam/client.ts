@@ -2,7 +2,7 @@
  * The REST client for the Seam Connect API, on one keep-alive undici Pool per gateway.
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
- * time budget that also ends when the client who asked goes away. Reads are retried as ./retry.ts
+ * deadline that also ends when the client who asked goes away. Reads are retried as ./retry.ts
  * says; answers larger than a maximum are cut off. Whatever goes wrong with Seam or the connection to
  * it becomes one of the typed errors in ./errors.ts; the caller never sees an upstream body or a header.
  * Anything else is a fault of the gateway (./network-failure.ts tells them apart): it is thrown as it
@@ -10,7 +10,7 @@
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
-import { CallBudget } from './call-budget.js'
+import { CallDeadline } from './call-deadline.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
   isSeamError,
@@ -29,7 +29,7 @@ import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from
 export interface SeamClientOptions {
   /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
   endpoint: string
-  /** Overall time budget of one upstream call, from sending to the last byte of the answer, retries included. */
+  /** Overall time limit of one upstream call, from sending to the last byte of the answer, retries included. */
   timeoutMs: number
   /** The largest answer body read, in bytes; a larger one is cut off as an invalid answer. Default 4 MiB. */
   maxResponseBytes?: number
@@ -140,7 +140,7 @@ export class SeamClient {
     maxConnections = defaultMaxConnections,
   }: SeamClientOptions) {
     // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
-    // default would cut a larger budget short: they get the budget too. undici counts the body's bytes
+    // default would cut a longer deadline short: they get the time limit too. undici counts the body's bytes
     // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
     this.#pool = new Pool(endpoint, {
       connections: maxConnections,
@@ -171,15 +171,15 @@ export class SeamClient {
 
   /** Whether Seam's `/health` answers 2xx within `timeoutMs` (false once `signal` aborts). Never throws. */
   async isReachable(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), signal)
+    const deadline = new CallDeadline(Math.min(timeoutMs, this.#timeoutMs), signal)
     try {
-      const response = await this.#pool.request({ method: 'GET', path: '/health', signal: budget.signal })
+      const response = await this.#pool.request({ method: 'GET', path: '/health', signal: deadline.signal })
       await response.body.dump()
       return response.statusCode >= 200 && response.statusCode < 300
     } catch {
       return false
     } finally {
-      budget.dispose()
+      deadline.dispose()
     }
   }
 
@@ -196,7 +196,7 @@ export class SeamClient {
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
     const observer = onCallStart?.(endpoint, startedAt)
-    const budget = new CallBudget(this.#timeoutMs, signal)
+    const deadline = new CallDeadline(this.#timeoutMs, signal)
     const request = {
       method: 'POST' as const,
       path: endpoint,
@@ -207,7 +207,7 @@ export class SeamClient {
         accept: 'application/json',
       },
       body: JSON.stringify(body),
-      signal: budget.signal,
+      signal: deadline.signal,
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
@@ -228,15 +228,15 @@ export class SeamClient {
       for (;;) {
         attempts += 1
         try {
-          const answer = await this.#attempt(request, budget)
+          const answer = await this.#attempt(request, deadline)
           report(answer.status, answer.requestId, undefined)
           return answer
         } catch (error) {
           // A fault of the gateway would fail the same way again.
           if (!isSeamError(error)) throw error
           const delayMs = retried ? retryDelayMs(error, attempts - 1, this.#retry) : undefined
-          if (delayMs === undefined || !budget.allows(delayMs)) throw error
-          await budget.wait(delayMs)
+          if (delayMs === undefined || !deadline.allows(delayMs)) throw error
+          await deadline.wait(delayMs)
         }
       }
     } catch (thrown) {
@@ -251,7 +251,7 @@ export class SeamClient {
       )
       throw error
     } finally {
-      budget.dispose()
+      deadline.dispose()
     }
   }
 
@@ -259,7 +259,7 @@ export class SeamClient {
    * One attempt: sends the request once and reads the whole answer, or fails with a SeamError; an
    * error that is neither Seam's answer nor a network failure is thrown as it is.
    */
-  async #attempt(request: Parameters<Pool['request']>[0], budget: CallBudget): Promise<SeamAnswer> {
+  async #attempt(request: Parameters<Pool['request']>[0], deadline: CallDeadline): Promise<SeamAnswer> {
     let status: number | undefined
     let requestId: string | undefined
     try {
@@ -271,7 +271,7 @@ export class SeamClient {
       return parseAnswer(response.statusCode, response.headers, text)
     } catch (error) {
       if (isSeamError(error)) throw error
-      if (budget.aborted) throw budget.abortError()
+      if (deadline.aborted) throw deadline.abortError()
       if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
         throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
       }

@@ -6,7 +6,7 @@
  * in flight or queued behind the request's concurrency limit; `request.signal` does not abort after a
  * normal answer. Without an end, those calls would still go to Seam after the answer, unseen by the
  * request log, the metrics and the trace, which were written already. Ended, a call that has not
- * started is never sent, and one in flight is aborted through its time budget (./call-budget.ts) and
+ * started is never sent, and one in flight is aborted through its deadline (./call-deadline.ts) and
  * recorded as cancelled.
  */
 import { setMaxListeners } from 'node:events'
@@ -31,7 +31,7 @@ export class OperationCalls {
     else requestSignal.addEventListener('abort', this.#abort, { once: true })
   }
 
-  /** Aborted when the operation's calls have ended; each call's time budget listens to it. */
+  /** Aborted when the operation's calls have ended; each call's deadline listens to it. */
   get signal(): AbortSignal {
     return this.#controller.signal
   }

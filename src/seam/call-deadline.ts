@@ -1,7 +1,7 @@
 /**
- * One upstream call's time budget and its caller's presence, as one abort signal.
+ * One upstream call's deadline and its caller's presence, as one abort signal.
  *
- * The budget covers the whole call, retries and the waits between them included. One timer per call,
+ * The deadline covers the whole call, retries and the waits between them included. One timer per call,
  * cleared as soon as the call ends, instead of `AbortSignal.timeout` (whose timer lives until it
  * fires) combined with `AbortSignal.any` (which holds on to every signal it was given).
  */
@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { type SeamError, SeamCancelledError, SeamTimeoutError } from './errors.js'
 
-export class CallBudget {
+export class CallDeadline {
   readonly #controller = new AbortController()
   readonly #deadline: number
   readonly #timer: ReturnType<typeof setTimeout>
@@ -28,7 +28,7 @@ export class CallBudget {
     else callerSignal?.addEventListener('abort', this.#onCallerLeft, { once: true })
   }
 
-  /** Aborts the call when the budget is spent or the client has gone. */
+  /** Aborts the call when the deadline has passed or the client has gone. */
   get signal(): AbortSignal {
     return this.#controller.signal
   }
@@ -56,7 +56,7 @@ export class CallBudget {
     }
   }
 
-  /** Ends the budget: the timer and the listener on the caller's signal go with it. */
+  /** Ends the deadline: the timer and the listener on the caller's signal go with it. */
   dispose(): void {
     clearTimeout(this.#timer)
     this.#callerSignal?.removeEventListener('abort', this.#onCallerLeft)
