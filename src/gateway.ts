@@ -8,6 +8,7 @@ import type { TracerProvider } from '@opentelemetry/api'
 import { createYoga, type GraphiQLOptions, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { createContextFactory, type GatewayContext } from './context.js'
+import { gatewayDefaults } from './defaults.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { useEndUpstreamCalls } from './plugins/use-end-upstream-calls.js'
@@ -22,8 +23,7 @@ import { useUpstreamCallBudget } from './plugins/use-upstream-call-budget.js'
 import { useVaryOrigin } from './plugins/use-vary-origin.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { schema } from './schema/index.js'
-import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
-import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
+import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
 
 export interface GatewayOptions {
@@ -98,15 +98,6 @@ export interface GatewayOptions {
   maxRequestBodyBytes?: number
 }
 
-/** What the gateway allows when not told otherwise. */
-export const gatewayDefaults = {
-  operationLimits: { aliases: 15, depth: 8, tokens: 1000, cost: 5000, directives: 50 } satisfies OperationLimits,
-  upstreamCallBudget: 25,
-  batchLimit: 0,
-  maxRequestBodyBytes: 100 * 1024,
-  readyCheckIntervalMs: 5_000,
-}
-
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
 
 export interface Gateway {
@@ -178,8 +169,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     new SeamClient({
       endpoint: options.seamEndpoint,
       timeoutMs: options.upstreamTimeoutMs,
-      maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
-      maxConnections: options.upstreamMaxConnections ?? defaultMaxConnections,
+      maxResponseBytes: options.upstreamMaxResponseBytes ?? gatewayDefaults.upstreamMaxResponseBytes,
+      maxConnections: options.upstreamMaxConnections ?? gatewayDefaults.upstreamMaxConnections,
       retry: {
         ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
         ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
@@ -200,7 +191,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const upstreamCallBudget = options.upstreamCallBudget ?? gatewayDefaults.upstreamCallBudget
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
-  const requestLog = options.requestLog ?? true
+  const requestLog = options.requestLog ?? gatewayDefaults.requestLog
   const log =
     requestLog === false ? undefined : useRequestLog(typeof requestLog === 'function' ? { write: requestLog } : {})
   const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
@@ -217,7 +208,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     schema,
     context: createContextFactory(seamClient, {
       serverCredential: options.serverCredential,
-      maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+      maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? gatewayDefaults.maxConcurrentUpstreamCalls,
       upstreamCallBudget,
       // yoga's logger is the one the options set, or yoga's default: the console.
       logger: { error: (message) => yoga.logger.error(message) },

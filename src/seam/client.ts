@@ -10,6 +10,7 @@
  */
 import { Pool, errors as undiciErrors } from 'undici'
 
+import { gatewayDefaults } from '../defaults.js'
 import { CallDeadline } from './call-deadline.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
@@ -38,16 +39,6 @@ export interface SeamClientOptions {
   /** Most connections open to Seam at once, for the whole process; further calls wait for one. Default 128. */
   maxConnections?: number
 }
-
-export const defaultMaxResponseBytes = 4 * 1024 * 1024
-
-/**
- * SEAM_MAX_CONNECTIONS when unset. The gateway serves about a thousand requests a second per core (see
- * bench/RESULTS.md); at a Seam latency of 100 ms that needs about a hundred connections. 128 leaves
- * room for that, while a burst of fan-out (or a slow Seam) queues for a connection instead of opening
- * hundreds of sockets and TLS handshakes at once.
- */
-export const defaultMaxConnections = 128
 
 export type JsonObject = Record<string, unknown>
 
@@ -135,9 +126,9 @@ export class SeamClient {
   constructor({
     endpoint,
     timeoutMs,
-    maxResponseBytes = defaultMaxResponseBytes,
+    maxResponseBytes = gatewayDefaults.upstreamMaxResponseBytes,
     retry = {},
-    maxConnections = defaultMaxConnections,
+    maxConnections = gatewayDefaults.upstreamMaxConnections,
   }: SeamClientOptions) {
     // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
     // default would cut a longer deadline short: they get the time limit too. undici counts the body's bytes

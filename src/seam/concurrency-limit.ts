@@ -8,9 +8,6 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit'
 
-/** SEAM_MAX_CONCURRENT_CALLS when unset. */
-export const defaultMaxConcurrentCalls = 8
-
 export type ConcurrencyLimit = <T>(call: () => Promise<T>) => Promise<T>
 
 export class RequestConcurrencyLimits {

@@ -11,6 +11,7 @@
  * own timers beside the call's one deadline. Twenty lines here say exactly which endpoints are
  * safe to send twice.
  */
+import { gatewayDefaults } from '../defaults.js'
 import { type SeamError, SeamHttpError, SeamUnavailableError } from './errors.js'
 
 export interface RetryPolicy {
@@ -22,7 +23,11 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
-export const defaultRetryPolicy: RetryPolicy = { retries: 2, baseDelayMs: 100, maxDelayMs: 2_000 }
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: gatewayDefaults.upstreamRetries,
+  baseDelayMs: gatewayDefaults.upstreamRetryDelayMs,
+  maxDelayMs: gatewayDefaults.upstreamRetryMaxDelayMs,
+}
 
 /**
  * The endpoints that only read, and so may be sent twice. Typed as strings so that an endpoint added
