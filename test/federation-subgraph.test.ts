@@ -83,6 +83,20 @@ describe('the subgraph protocol', () => {
     ])
   })
 
+  it('reads a reference that gives both keys by its ID, as one that gives the ID alone: one call', async () => {
+    harness.fakeSeam.requests.length = 0
+    const representations = [
+      { __typename: 'ClientSession', clientSessionId: idOf(4), userIdentifierKey: 'user_4' },
+      { __typename: 'ClientSession', clientSessionId: idOf(4) },
+    ]
+
+    const answer = await harness.graphql(entitiesQuery, { variables: { representations }, headers: withApiKey })
+
+    const session = { clientSessionId: idOf(4), userIdentifierKey: 'user_4' }
+    expect(answer.body).toEqual({ data: { _entities: [session, session] } })
+    expect(harness.fakeSeam.requests.map((request) => request.body)).toEqual([{ client_session_id: idOf(4) }])
+  })
+
   it('shares reads between _entities and the clientSession query of one request', async () => {
     harness.fakeSeam.requests.length = 0
 

@@ -6,6 +6,7 @@
 import { DateTimeResolver } from 'graphql-scalars'
 
 import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
+import { type ClientSessionIdentifier, clientSessionIdentifierOf } from './client-session-key.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
 import type { RequestFields } from './request-fields.js'
 import { toWireBody } from './wire.js'
@@ -25,9 +26,6 @@ export interface ClientSession {
   userIdentityIds: string[]
   customerKey: string | null
 }
-
-/** Names one client session: by Seam's ID or by your own user identifier key. */
-export type ClientSessionIdentifier = { clientSessionId: string } | { userIdentifierKey: string }
 
 /**
  * What each endpoint is sent, in GraphQL names; the deprecated `userIdentityIds` never goes upstream
@@ -158,9 +156,7 @@ export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSe
   const answer = await seam.post('/client_sessions/grant_access', toWireBody(grant))
   const granted = clientSessionOf(answer)
   if (granted !== undefined) return granted
-  const { clientSessionId, userIdentifierKey } = grant
-  const identifier: ClientSessionIdentifier | undefined =
-    clientSessionId != null ? { clientSessionId } : userIdentifierKey != null ? { userIdentifierKey } : undefined
+  const identifier = clientSessionIdentifierOf(grant)
   if (identifier === undefined) throw missingClientSession(answer)
   return fetchClientSession(seam, identifier)
 }
