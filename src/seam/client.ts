@@ -14,6 +14,7 @@ import { gatewayDefaults } from '../defaults.js'
 import { CallDeadline } from './call-deadline.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
+  type ErrorCode,
   isSeamError,
   type SeamApiErrorBody,
   SeamCallBudgetError,
@@ -22,6 +23,7 @@ import {
   SeamServerCredentialError,
   SeamTimeoutError,
   SeamUnavailableError,
+  seamErrorCode,
 } from './errors.js'
 import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
@@ -71,6 +73,8 @@ export interface UpstreamCall {
    * gateway itself (never Seam's), the error as thrown.
    */
   error: Error | undefined
+  /** The code a client sees for `error`, worked out once here for the log, the metrics and the trace. */
+  errorCode: ErrorCode | undefined
 }
 
 /** What watches one upstream call from its start (tracing): headers to send with it, and its end. */
@@ -211,6 +215,7 @@ export class SeamClient {
         attempts,
         requestId,
         error,
+        errorCode: error === undefined ? undefined : seamErrorCode(error),
       }
       onCall?.(call)
       observer?.end(call)
