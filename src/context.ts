@@ -91,7 +91,7 @@ export function createContextFactory(
       credentialHeldByServer: serverCredential !== undefined,
     })
     const seam: SeamCaller = {
-      post: (endpoint, body) => limits.of(request)(() => calls.run(() => caller.post(endpoint, body))),
+      post: (endpoint, body) => limits.of(request).run(() => calls.run(() => caller.post(endpoint, body))),
     }
     return {
       seam,
