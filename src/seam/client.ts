@@ -2,13 +2,14 @@
  * The REST client for the Seam Connect API, on one keep-alive undici Pool per gateway.
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
- * deadline that also ends when the client who asked goes away. Reads are retried as ./retry.ts
- * says; answers larger than a maximum are cut off. Whatever goes wrong with Seam or the connection to
+ * deadline that also ends when nobody needs the answer any more (./call-deadline.ts), and sent through
+ * undici's `dispatch` (./upstream-attempt.ts). Reads are retried as ./retry.ts says; answers larger than
+ * a maximum are cut off. Whatever goes wrong with Seam or the connection to
  * it becomes one of the typed errors in ./errors.ts; the caller never sees an upstream body or a header.
  * Anything else is a fault of the gateway (./network-failure.ts tells them apart): it is thrown as it
  * is, never retried, and yoga masks it.
  */
-import { Pool, errors as undiciErrors } from 'undici'
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici'
 
 import { gatewayDefaults } from '../defaults.js'
 import { CallDeadline } from './call-deadline.js'
@@ -20,6 +21,7 @@ import {
   SeamCallBudgetError,
   SeamHttpError,
   SeamInvalidResponseError,
+  SeamCancelledError,
   SeamServerCredentialError,
   SeamTimeoutError,
   SeamUnavailableError,
@@ -28,6 +30,7 @@ import {
 import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
 import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
+import { type ResponseHeaders, UpstreamAttempt } from './upstream-attempt.js'
 
 export interface SeamClientOptions {
   /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
@@ -85,6 +88,15 @@ export interface UpstreamCallObserver {
   end(call: UpstreamCall): void
 }
 
+/** The calls that end together, those of one operation (./operation-calls.ts). */
+export interface CallGroup {
+  /** Once true, a call that would start is refused with SeamCancelledError, and nothing is sent. */
+  readonly ended: boolean
+  /** Told when each call starts and when it has ended and been recorded; it may cancel the call meanwhile. */
+  add(call: CallDeadline): void
+  delete(call: CallDeadline): void
+}
+
 /** Per-request hooks of a caller. */
 export interface SeamCallerHooks {
   /** Called once per upstream call, when it has ended, in the async context of the resolver that made it. */
@@ -101,10 +113,10 @@ export interface SeamCallerHooks {
    */
   maxCalls?: number
   /**
-   * Aborts the caller's calls in flight: the client went away, or the operation no longer needs their
-   * answers (../context.ts).
+   * Ends the caller's calls: those in flight are cancelled and those not started are refused, once the
+   * client went away or the operation no longer needs their answers (../context.ts).
    */
-  signal?: AbortSignal
+  calls?: CallGroup
   /**
    * The credential is the gateway's own, not the caller's: Seam refusing it (401, 403) is then
    * SeamServerCredentialError, the operator's fault, instead of the caller's UNAUTHENTICATED or FORBIDDEN.
@@ -134,7 +146,7 @@ export class SeamClient {
     retry = {},
     maxConnections = gatewayDefaults.upstreamMaxConnections,
   }: SeamClientOptions) {
-    // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
+    // The call's deadline bounds the whole call. undici's own timers only bound idle time, and their 300 s
     // default would cut a longer deadline short: they get the time limit too. undici counts the body's bytes
     // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
     this.#pool = new Pool(endpoint, {
@@ -156,6 +168,7 @@ export class SeamClient {
     // async: a refused credential or a spent budget is a rejection, like every other failure, never a synchronous throw.
     return {
       post: async (endpoint, body) => {
+        if (hooks.calls?.ended === true) throw new SeamCancelledError()
         const accepted = assertAccepted(endpoint, credential)
         calls += 1
         if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
@@ -166,15 +179,19 @@ export class SeamClient {
 
   /** Whether Seam's `/health` answers 2xx within `timeoutMs` (false once `signal` aborts). Never throws. */
   async isReachable(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const deadline = new CallDeadline(Math.min(timeoutMs, this.#timeoutMs), signal)
+    const deadline = new CallDeadline(Math.min(timeoutMs, this.#timeoutMs))
+    const cancel = () => deadline.cancel()
+    if (signal?.aborted === true) cancel()
+    else signal?.addEventListener('abort', cancel, { once: true })
     try {
-      const response = await this.#pool.request({ method: 'GET', path: '/health', signal: deadline.signal })
-      await response.body.dump()
-      return response.statusCode >= 200 && response.statusCode < 300
+      const attempt = new UpstreamAttempt(this.#pool, { method: 'GET', path: '/health' }, deadline)
+      await attempt.body
+      return attempt.status! >= 200 && attempt.status! < 300
     } catch {
       return false
     } finally {
       deadline.dispose()
+      signal?.removeEventListener('abort', cancel)
     }
   }
 
@@ -187,13 +204,14 @@ export class SeamClient {
     endpoint: SeamEndpoint,
     body: JsonObject,
     credential: SeamCredential,
-    { onCall, onCallStart, signal, credentialHeldByServer = false }: SeamCallerHooks,
+    { onCall, onCallStart, calls, credentialHeldByServer = false }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
     const observer = onCallStart?.(endpoint, startedAt)
-    const deadline = new CallDeadline(this.#timeoutMs, signal)
-    const request = {
-      method: 'POST' as const,
+    const deadline = new CallDeadline(this.#timeoutMs)
+    calls?.add(deadline)
+    const request: Dispatcher.DispatchOptions = {
+      method: 'POST',
       path: endpoint,
       headers: {
         ...upstreamHeaders(credential),
@@ -202,7 +220,6 @@ export class SeamClient {
         accept: 'application/json',
       },
       body: JSON.stringify(body),
-      signal: deadline.signal,
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
@@ -248,27 +265,28 @@ export class SeamClient {
       throw error
     } finally {
       deadline.dispose()
+      calls?.delete(deadline)
     }
   }
 
   /**
-   * One attempt: sends the request once and reads the whole answer, or fails with a SeamError; an
-   * error that is neither Seam's answer nor a network failure is thrown as it is.
+   * One attempt: sends the request once and reads the whole answer (whatever the status: an answer left
+   * unread would hold its connection), or fails with a SeamError; an error that is neither Seam's answer
+   * nor a network failure is thrown as it is.
    */
-  async #attempt(request: Parameters<Pool['request']>[0], deadline: CallDeadline): Promise<SeamAnswer> {
-    let status: number | undefined
-    let requestId: string | undefined
+  async #attempt(request: Dispatcher.DispatchOptions, deadline: CallDeadline): Promise<SeamAnswer> {
+    const attempt = new UpstreamAttempt(this.#pool, request, deadline)
     try {
-      const response = await this.#pool.request(request)
-      status = response.statusCode
-      requestId = headerValue(response.headers, 'seam-request-id')
-      // Read to the end whatever the status: an answer left unread would hold its connection.
-      const text = await response.body.text()
-      return parseAnswer(response.statusCode, response.headers, text)
+      const text = await attempt.body
+      return parseAnswer(attempt.status!, attempt.headers!, text)
     } catch (error) {
+      // Seam's answer, or the end of the call: its deadline or its cancellation.
       if (isSeamError(error)) throw error
-      if (deadline.aborted) throw deadline.abortError()
+      // undici's own error, for an attempt the call's end cut short.
+      if (deadline.endedBy !== undefined) throw deadline.endedBy
+      const { status, headers } = attempt
       if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
+        const requestId = headers === undefined ? undefined : headerValue(headers, 'seam-request-id')
         throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
       }
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
@@ -287,8 +305,6 @@ export class SeamClient {
 /** Seam refused the credential: not authenticated (401) or not allowed (403). */
 const isRefusal = (error: unknown): error is SeamHttpError =>
   error instanceof SeamHttpError && (error.status === 401 || error.status === 403)
-
-type ResponseHeaders = Record<string, string | string[] | undefined>
 
 function headerValue(headers: ResponseHeaders, name: string): string | undefined {
   const value = headers[name]
