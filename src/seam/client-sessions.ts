@@ -124,7 +124,7 @@ function requiredClientSession(answer: SeamAnswer): ClientSession {
 }
 
 async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody(identifier)))
+  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody('/client_sessions/get', identifier)))
 }
 
 /**
@@ -153,7 +153,7 @@ export async function getClientSession(
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  const answer = await seam.post('/client_sessions/grant_access', toWireBody(grant))
+  const answer = await seam.post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant))
   const granted = clientSessionOf(answer)
   if (granted !== undefined) return granted
   const identifier = clientSessionIdentifierOf(grant)
@@ -163,7 +163,7 @@ export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSe
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */
 export async function listClientSessions(seam: SeamCaller, filter: ClientSessionsFilter): Promise<ClientSession[]> {
-  const answer = await seam.post('/client_sessions/list', toWireBody(filter))
+  const answer = await seam.post('/client_sessions/list', toWireBody('/client_sessions/list', filter))
   return read(answer, (body) => {
     const sessions = body['client_sessions']
     if (!Array.isArray(sessions)) throw new InvalidField('client_sessions')
@@ -173,7 +173,9 @@ export async function listClientSessions(seam: SeamCaller, filter: ClientSession
 
 /** `/client_sessions/create`, answering with the new session. */
 export async function createClientSession(seam: SeamCaller, fields: ClientSessionCreation): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/create', toWireBody(fields)))
+  return requiredClientSession(
+    await seam.post('/client_sessions/create', toWireBody('/client_sessions/create', fields)),
+  )
 }
 
 /** `/client_sessions/get_or_create`, answering with the session that matched or was created. */
@@ -181,7 +183,9 @@ export async function getOrCreateClientSession(
   seam: SeamCaller,
   fields: ClientSessionGetOrCreation,
 ): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/get_or_create', toWireBody(fields)))
+  return requiredClientSession(
+    await seam.post('/client_sessions/get_or_create', toWireBody('/client_sessions/get_or_create', fields)),
+  )
 }
 
 /** `/client_sessions/revoke`. Seam answers only `ok`; a session it does not know is its 404. */
@@ -189,7 +193,7 @@ export async function revokeClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/revoke'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/revoke', toWireBody(fields))
+  await seam.post('/client_sessions/revoke', toWireBody('/client_sessions/revoke', fields))
 }
 
 /** `/client_sessions/delete`. Seam answers only `ok`; a session it does not know is its 404. */
@@ -197,5 +201,5 @@ export async function deleteClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/delete'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/delete', toWireBody(fields))
+  await seam.post('/client_sessions/delete', toWireBody('/client_sessions/delete', fields))
 }
