@@ -3,11 +3,10 @@
  * reads back. Answers are checked against the contract here, at the wire, so a malformed upstream value
  * becomes UPSTREAM_ERROR instead of reaching a client.
  */
-import { DateTimeResolver } from 'graphql-scalars'
-
 import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
 import { type ClientSessionIdentifier, clientSessionIdentifierOf } from './client-session-key.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
+import { type IsoDateTime, isoDateTime } from './iso-date-time.js'
 import type { RequestFields } from './request-fields.js'
 import { toWireBody } from './wire.js'
 
@@ -15,8 +14,8 @@ import { toWireBody } from './wire.js'
 export interface ClientSession {
   clientSessionId: string
   workspaceId: string
-  createdAt: Date
-  expiresAt: Date
+  createdAt: IsoDateTime
+  expiresAt: IsoDateTime
   token: string
   userIdentifierKey: string | null
   deviceCount: number
@@ -53,13 +52,11 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
 const isOptionalStringList = (value: unknown): value is string[] | null | undefined =>
   value == null || isStringList(value)
 
-/** Parsed with the DateTime scalar's own rules, so what passes here also serializes. */
-function dateTime(wire: JsonObject, name: string): Date {
-  try {
-    return DateTimeResolver.parseValue(field(wire, name, isString)) as Date
-  } catch {
-    throw new InvalidField(name)
-  }
+/** Checked here once (./iso-date-time.ts): the DateTime scalar serves it as it is. */
+function dateTime(wire: JsonObject, name: string): IsoDateTime {
+  const checked = isoDateTime(field(wire, name, isString))
+  if (checked === undefined) throw new InvalidField(name)
+  return checked
 }
 
 /**
