@@ -138,6 +138,7 @@ export class SeamClient {
   readonly #timeoutMs: number
   readonly #maxResponseBytes: number
   readonly #retry: RetryPolicy
+  readonly #headers = new WeakMap<SeamCredential, Map<SeamEndpoint, Readonly<Record<string, string>>>>()
 
   constructor({
     endpoint,
@@ -169,10 +170,10 @@ export class SeamClient {
     return {
       post: async (endpoint, body) => {
         if (hooks.calls?.ended === true) throw new SeamCancelledError()
-        const accepted = assertAccepted(endpoint, credential)
+        const headers = this.#headersFor(endpoint, credential)
         calls += 1
         if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
-        return this.#call(endpoint, body, accepted, hooks)
+        return this.#call(endpoint, body, headers, hooks)
       },
     }
   }
@@ -195,6 +196,29 @@ export class SeamClient {
     }
   }
 
+  /**
+   * The headers a credential sends to an endpoint: only the part of it that the endpoint accepts, which
+   * depends on nothing else. Worked out on the credential's first call to the endpoint and kept as long
+   * as the credential lives: a server-held credential is checked once per endpoint, not once per call.
+   * Throws, as assertAccepted does, for a credential the endpoint does not accept.
+   */
+  #headersFor(endpoint: SeamEndpoint, credential: CallerCredential): Readonly<Record<string, string>> {
+    const byEndpoint =
+      credential instanceof Error || credential === undefined ? undefined : this.#headers.get(credential)
+    const known = byEndpoint?.get(endpoint)
+    if (known !== undefined) return known
+    const headers = Object.freeze({
+      ...upstreamHeaders(assertAccepted(endpoint, credential)),
+      'content-type': 'application/json',
+      accept: 'application/json',
+    })
+    if (byEndpoint !== undefined) byEndpoint.set(endpoint, headers)
+    else if (credential !== undefined && !(credential instanceof Error)) {
+      this.#headers.set(credential, new Map([[endpoint, headers]]))
+    }
+    return headers
+  }
+
   get poolStats(): UpstreamPoolStats {
     const { connected, free, running, pending, queued } = this.#pool.stats
     return { connected, free, running, pending, queued }
@@ -203,7 +227,7 @@ export class SeamClient {
   async #call(
     endpoint: SeamEndpoint,
     body: JsonObject,
-    credential: SeamCredential,
+    credentialHeaders: Readonly<Record<string, string>>,
     { onCall, onCallStart, calls, credentialHeldByServer = false }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
@@ -213,12 +237,7 @@ export class SeamClient {
     const request: Dispatcher.DispatchOptions = {
       method: 'POST',
       path: endpoint,
-      headers: {
-        ...upstreamHeaders(credential),
-        ...observer?.headers,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
+      headers: observer === undefined ? credentialHeaders : { ...credentialHeaders, ...observer.headers },
       body: JSON.stringify(body),
     }
     const retried = isIdempotent(endpoint)
