@@ -46,6 +46,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     this.status = statusCode
     this.headers = headers
+    // undici may start a request over when a connection fails under it: only the last answer counts.
+    this.#chunks.length = 0
   }
 
   onResponseData(_: Dispatcher.DispatchController, chunk: Buffer): void {
