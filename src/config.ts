@@ -4,13 +4,9 @@
  */
 import { isIPv4 } from 'node:net'
 
-import { defaultMaxConnections, defaultMaxResponseBytes } from './seam/client.js'
-import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
-import { defaultRetryPolicy } from './seam/retry.js'
+import { gatewayDefaults } from './defaults.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
-import { gatewayDefaults } from './gateway.js'
-import { defaultDrainMs, defaultKeepAliveTimeoutMs } from './server.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
@@ -102,7 +98,7 @@ function operationLimits(env: Environment): OperationLimits {
 }
 
 function seamEndpoint(env: Environment): string {
-  const value = read(env, 'SEAM_ENDPOINT') ?? 'https://connect.getseam.com'
+  const value = read(env, 'SEAM_ENDPOINT') ?? gatewayDefaults.seamEndpoint
   let url: URL
   try {
     url = new URL(value)
@@ -218,20 +214,38 @@ export function loadConfig(env: Environment = process.env): Config {
   // Production hides the schema from strangers unless told otherwise; see README, "Production checklist".
   const production = read(env, 'NODE_ENV') === 'production'
   return {
-    port: integer(env, 'PORT', 4000, 0, 65535),
-    host: read(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', gatewayDefaults.port, 0, 65535),
+    host: read(env, 'HOST') ?? gatewayDefaults.host,
     seamEndpoint: seamEndpoint(env),
-    upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', 10_000, 1, 600_000),
-    maxConcurrentUpstreamCalls: integer(env, 'SEAM_MAX_CONCURRENT_CALLS', defaultMaxConcurrentCalls, 1, 256),
-    upstreamMaxConnections: integer(env, 'SEAM_MAX_CONNECTIONS', defaultMaxConnections, 1, 4096),
-    upstreamMaxResponseBytes: integer(env, 'SEAM_MAX_RESPONSE_BYTES', defaultMaxResponseBytes, 1024, 1024 ** 3),
-    upstreamRetries: integer(env, 'SEAM_RETRIES', defaultRetryPolicy.retries, 0, 2),
-    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', defaultRetryPolicy.baseDelayMs, 0, 60_000),
-    upstreamRetryMaxDelayMs: integer(env, 'SEAM_RETRY_MAX_DELAY_MS', defaultRetryPolicy.maxDelayMs, 0, 600_000),
+    upstreamTimeoutMs: integer(env, 'SEAM_TIMEOUT_MS', gatewayDefaults.upstreamTimeoutMs, 1, 600_000),
+    maxConcurrentUpstreamCalls: integer(
+      env,
+      'SEAM_MAX_CONCURRENT_CALLS',
+      gatewayDefaults.maxConcurrentUpstreamCalls,
+      1,
+      256,
+    ),
+    upstreamMaxConnections: integer(env, 'SEAM_MAX_CONNECTIONS', gatewayDefaults.upstreamMaxConnections, 1, 4096),
+    upstreamMaxResponseBytes: integer(
+      env,
+      'SEAM_MAX_RESPONSE_BYTES',
+      gatewayDefaults.upstreamMaxResponseBytes,
+      1024,
+      1024 ** 3,
+    ),
+    upstreamRetries: integer(env, 'SEAM_RETRIES', gatewayDefaults.upstreamRetries, 0, 2),
+    upstreamRetryDelayMs: integer(env, 'SEAM_RETRY_DELAY_MS', gatewayDefaults.upstreamRetryDelayMs, 0, 60_000),
+    upstreamRetryMaxDelayMs: integer(
+      env,
+      'SEAM_RETRY_MAX_DELAY_MS',
+      gatewayDefaults.upstreamRetryMaxDelayMs,
+      0,
+      600_000,
+    ),
     readyCheckIntervalMs: integer(env, 'READY_CHECK_INTERVAL_MS', gatewayDefaults.readyCheckIntervalMs, 100, 3_600_000),
-    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaultDrainMs, 0, 600_000),
-    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', defaultKeepAliveTimeoutMs, 1_000, 3_600_000),
-    requestLog: boolean(env, 'LOG_REQUESTS', true),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', gatewayDefaults.shutdownDrainMs, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', gatewayDefaults.keepAliveTimeoutMs, 1_000, 3_600_000),
+    requestLog: boolean(env, 'LOG_REQUESTS', gatewayDefaults.requestLog),
     corsOrigins: corsOrigins(env),
     serverCredential: serverCredential(env),
     metrics: metrics(env),
@@ -249,6 +263,6 @@ export function loadConfig(env: Environment = process.env): Config {
       100 * 1024 * 1024,
     ),
     documentCacheSize: integer(env, 'DOCUMENT_CACHE_SIZE', gatewayDefaults.documentCacheSize, 1, 100_000),
-    fastLane: boolean(env, 'FAST_LANE', true),
+    fastLane: boolean(env, 'FAST_LANE', gatewayDefaults.fastLane),
   }
 }

@@ -93,11 +93,11 @@ export function createContextFactory(
         onCallStart: (endpoint, startedAt) => traceUpstreamCall(initialContext, endpoint, startedAt),
       }),
       maxCalls: upstreamCallBudget,
-      signal: calls.signal,
+      calls,
       credentialHeldByServer: serverCredential !== undefined,
     })
     const seam: SeamCaller = {
-      post: (endpoint, body) => limits.of(request)(() => calls.run(() => caller.post(endpoint, body))),
+      post: (endpoint, body) => limits.of(request).run(() => caller.post(endpoint, body)),
     }
     return {
       seam,

@@ -10,6 +10,7 @@ import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type Yoga
 
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
+import { gatewayDefaults } from './defaults.js'
 import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
@@ -25,14 +26,13 @@ import { PreparedOperations } from './prepared/prepared-operations.js'
 import { limitRequestBody, type RefusedRequest } from './request-body-limit.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema } from './schema/index.js'
-import { defaultMaxConnections, defaultMaxResponseBytes, SeamClient } from './seam/client.js'
-import { defaultMaxConcurrentCalls } from './seam/concurrency-limit.js'
+import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
 
 export interface GatewayOptions {
   /** Origin of the Seam API. */
   seamEndpoint: string
-  /** Overall time budget of one upstream call, retries included, in milliseconds. */
+  /** Overall time limit of one upstream call, retries included, in milliseconds. */
   upstreamTimeoutMs: number
   /** The largest upstream answer read, in bytes; a larger one is UPSTREAM_ERROR. Default 4 MiB. */
   upstreamMaxResponseBytes?: number
@@ -112,16 +112,6 @@ export interface GatewayOptions {
   fastLane?: boolean
 }
 
-/** What the gateway allows when not told otherwise. */
-export const gatewayDefaults = {
-  operationLimits: { aliases: 15, depth: 8, tokens: 1000, cost: 5000, directives: 50 } satisfies OperationLimits,
-  upstreamCallBudget: 25,
-  batchLimit: 0,
-  maxRequestBodyBytes: 100 * 1024,
-  readyCheckIntervalMs: 5_000,
-  documentCacheSize: 1000,
-}
-
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
 
 export interface Gateway {
@@ -162,8 +152,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     new SeamClient({
       endpoint: options.seamEndpoint,
       timeoutMs: options.upstreamTimeoutMs,
-      maxResponseBytes: options.upstreamMaxResponseBytes ?? defaultMaxResponseBytes,
-      maxConnections: options.upstreamMaxConnections ?? defaultMaxConnections,
+      maxResponseBytes: options.upstreamMaxResponseBytes ?? gatewayDefaults.upstreamMaxResponseBytes,
+      maxConnections: options.upstreamMaxConnections ?? gatewayDefaults.upstreamMaxConnections,
       retry: {
         ...(options.upstreamRetries !== undefined && { retries: options.upstreamRetries }),
         ...(options.upstreamRetryDelayMs !== undefined && { baseDelayMs: options.upstreamRetryDelayMs }),
@@ -185,7 +175,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const batchLimit = options.batchLimit ?? gatewayDefaults.batchLimit
   let shuttingDown = false
   const isShuttingDown = () => shuttingDown
-  const requestLog = options.requestLog ?? true
+  const requestLog = options.requestLog ?? gatewayDefaults.requestLog
   const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
   const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
   const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
@@ -208,7 +198,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   // One factory for both lanes.
   const createContext = createContextFactory(seamClient, {
     serverCredential: options.serverCredential,
-    maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? defaultMaxConcurrentCalls,
+    maxConcurrentCalls: options.maxConcurrentUpstreamCalls ?? gatewayDefaults.maxConcurrentUpstreamCalls,
     upstreamCallBudget,
     // yoga's logger is the one the options set, or yoga's default: the console.
     logger: { error: (message) => yoga.logger.error(message) },

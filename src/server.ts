@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+import { gatewayDefaults } from './defaults.js'
 import type { Gateway } from './gateway.js'
 
 export interface RunningServer {
@@ -26,12 +27,6 @@ export interface ListenOptions {
    */
   keepAliveTimeoutMs?: number
 }
-
-/** How long requests in flight may take to finish once closing has begun, unless told otherwise. */
-export const defaultDrainMs = 10_000
-
-/** How long an idle keep-alive connection stays open, unless told otherwise. */
-export const defaultKeepAliveTimeoutMs = 65_000
 
 /** Node's own limit on the time to receive a whole request. */
 const nodeRequestTimeoutMs = 300_000
@@ -55,7 +50,10 @@ export async function listen(
   gateway: Gateway,
   port: number,
   host: string,
-  { drainMs = defaultDrainMs, keepAliveTimeoutMs = defaultKeepAliveTimeoutMs }: ListenOptions = {},
+  {
+    drainMs = gatewayDefaults.shutdownDrainMs,
+    keepAliveTimeoutMs = gatewayDefaults.keepAliveTimeoutMs,
+  }: ListenOptions = {},
 ): Promise<RunningServer> {
   const server = createHttpServer(gateway, keepAliveTimeoutMs)
   await new Promise<void>((resolve, reject) => {

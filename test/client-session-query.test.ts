@@ -154,7 +154,24 @@ describe('clientSession', () => {
   })
 
   it.each([
+    ['as Seam writes them', '2024-02-29T23:59:59.999Z', '2024-02-29T23:59:59.999Z'],
+    ['with an offset, in UTC', '2026-10-01T10:00:00+02:00', '2026-10-01T08:00:00.000Z'],
+    ['without a fraction, with one', '2026-10-01T08:00:00Z', '2026-10-01T08:00:00.000Z'],
+  ])('serves dates %s', async (_, createdAt, served) => {
+    harness = await startHarness({ fake: { clientSessions: [clientSession({ created_at: createdAt })] } })
+    const answer = await harness.graphql(query, { variables: { key: 'user_42' }, headers: withApiKey })
+
+    expect(answer.body.errors).toBeUndefined()
+    expect(answer.body.data?.['clientSession'].createdAt).toBe(served)
+  })
+
+  it.each([
     ['a malformed created_at', { created_at: '2026-13-45 noon' }],
+    // Written as toISOString writes dates, and accepted by Date.parse, but no such day or hour.
+    ['a created_at on February 30', { created_at: '2026-02-30T08:00:00.000Z' }],
+    ['an expires_at on April 31', { expires_at: '2027-04-31T08:00:00.000Z' }],
+    ['an expires_at at 24:00', { expires_at: '2027-10-01T24:00:00.000Z' }],
+    ['a created_at on February 29 of a year that is no leap year', { created_at: '2100-02-29T08:00:00.000Z' }],
     ['a device_count that is not a number', { device_count: '3' }],
     ['a missing token', { token: undefined }],
   ])('answers UPSTREAM_ERROR, never the value, when Seam sends %s', async (_, overrides) => {

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
 import { describe, expect, expectTypeOf, it } from 'vitest'
 
 import { type Config, ConfigError, loadConfig } from '../src/config.js'
@@ -192,5 +195,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SEAM_API_KEY: 'SECRET-looking-value' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
     )
+  })
+})
+
+describe('reading the configuration', () => {
+  /** What loadConfig must not load: the schema and the server it configures are built later, or never. */
+  const heavyModules = ['/src/gateway.', '/src/schema/', '/graphql-yoga/', '/@pothos/', '/undici/']
+
+  // A resolve hook in a fresh process that refuses the heavy modules: an import of one fails, naming it.
+  const refuseHeavyModules = `
+    import { register } from 'node:module'
+    register('data:text/javascript,' + encodeURIComponent(\`
+      const heavy = ${JSON.stringify(heavyModules)}
+      export async function resolve(specifier, context, next) {
+        const resolved = await next(specifier, context)
+        if (heavy.some((part) => resolved.url.includes(part))) throw new Error('loadConfig loaded ' + resolved.url)
+        return resolved
+      }\`))`
+
+  it('loads neither the gateway, the schema, graphql-yoga nor the Seam client', () => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `data:text/javascript,${encodeURIComponent(refuseHeavyModules)}`,
+        '--input-type=module',
+        '--eval',
+        "const { loadConfig } = await import('./src/config.ts'); console.log(loadConfig({}).port)",
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' },
+    )
+
+    expect(child.stderr).toBe('')
+    expect(child.stdout.trim()).toBe('4000')
   })
 })

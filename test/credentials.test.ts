@@ -98,6 +98,25 @@ describe("the caller's credential (the default)", () => {
     expect(answer.body.errors?.[0]?.extensions['seam']).toMatchObject({ status: 401, type: 'unauthorized' })
   })
 
+  it('sends each endpoint only the part of a credential it accepts, call after call', async () => {
+    harness = await startHarness()
+    const answer = await harness.graphql(
+      `mutation {
+        session: getOrCreateClientSession(input: { userIdentifierKey: "user_42" }) { clientSession { clientSessionId } }
+        revoked: revokeClientSession(input: { clientSessionId: "${clientSession().client_session_id}" }) { clientSessionId }
+      }`,
+      { headers: { authorization: `Bearer ${clientSession().token}`, 'seam-publishable-key': publishableKey } },
+    )
+
+    // get_or_create takes the publishable key, not the client session token; revoke takes neither.
+    expect(answer.body.errors?.map(({ path, extensions }) => [path, extensions['code']])).toEqual([
+      [['revoked'], 'UNAUTHENTICATED'],
+    ])
+    expect(harness.fakeSeam.requests.map((request) => forwardedHeaders(request.headers))).toEqual([
+      { 'seam-publishable-key': publishableKey, 'content-type': 'application/json', accept: 'application/json' },
+    ])
+  })
+
   it('never sends one request’s credential with another’s call', async () => {
     const otherKey = 'seam_testkey2_OTHERkey'
     harness = await startHarness({ fake: { apiKeys: [apiKey, otherKey] } })

@@ -103,6 +103,20 @@ describe('the subgraph protocol', () => {
     }
   })
 
+  it('reads a reference that gives both keys by its ID, as one that gives the ID alone: one call', async () => {
+    harness.fakeSeam.requests.length = 0
+    const representations = [
+      { __typename: 'ClientSession', clientSessionId: idOf(4), userIdentifierKey: 'user_4' },
+      { __typename: 'ClientSession', clientSessionId: idOf(4) },
+    ]
+
+    const answer = await harness.graphql(entitiesQuery, { variables: { representations }, headers: withApiKey })
+
+    const session = { clientSessionId: idOf(4), userIdentifierKey: 'user_4' }
+    expect(answer.body).toEqual({ data: { _entities: [session, session] } })
+    expect(harness.fakeSeam.requests.map((request) => request.body)).toEqual([{ client_session_id: idOf(4) }])
+  })
+
   it('shares reads between _entities and the clientSession query of one request', async () => {
     harness.fakeSeam.requests.length = 0
 
@@ -196,7 +210,7 @@ describe('errors in a subgraph answer', () => {
     ['upstream 429', 'RATE_LIMITED', { fault: { ...seamError(429, 'rate_limited'), headers: { 'retry-after': '3' } } }],
     ['upstream 500', 'UPSTREAM_ERROR', { fault: seamError(500, 'internal_server_error') }],
     ['a reset connection', 'UPSTREAM_UNAVAILABLE', { fault: { reset: true } }],
-    ['an upstream slower than the budget', 'GATEWAY_TIMEOUT', { fault: { delayMs: 1_000 } }],
+    ['an upstream slower than the time limit', 'GATEWAY_TIMEOUT', { fault: { delayMs: 1_000 } }],
   ]
   // What federation gateways ask for: `*/*` (Apollo Gateway's fetch), `application/json`, and the
   // GraphQL-over-HTTP media type first (Hive Gateway and newer routers).

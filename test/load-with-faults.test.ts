@@ -39,7 +39,7 @@ function readmeErrorCodes(): Set<string> {
   return new Set(codes.filter((code): code is string => code !== undefined))
 }
 
-// Gateway, fake and clients share one busy process here: the budget leaves room for that.
+// Gateway, fake and clients share one busy process here: the time limit leaves room for that.
 const timeoutMs = 3_000
 
 const faults: Fault[] = [
@@ -124,7 +124,7 @@ async function load(total: number, concurrency: number, knownCodes: Set<string>)
 /** Waits until nothing is in flight, then measures the heap and the open upstream sockets. */
 async function settled() {
   await waitFor(() => harness.fakeSeam.answersInFlight === 0, 'the fake to have no answer in flight')
-  // undici updates its counters when it next runs its queue: a request aborted by the time budget may
+  // undici updates its counters when it next runs its queue: a request aborted by its deadline may
   // still count as pending for a moment after the fake gave up on it. waitFor fails if it stays so.
   const idle = () => {
     const { running, pending, queued } = seamClient.poolStats

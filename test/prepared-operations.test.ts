@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { gatewayDefaults } from '../src/gateway.js'
+import { gatewayDefaults } from '../src/defaults.js'
 import { PreparedOperations } from '../src/prepared/prepared-operations.js'
 import { schema } from '../src/schema/index.js'
 

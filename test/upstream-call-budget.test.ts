@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { schema } from '../src/schema/index.js'
-import { codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
+import { clientSession, codesOf, type Harness, startHarness, withApiKey } from './support/harness.js'
 
 let harness: Harness
 afterEach(() => harness.close())
@@ -72,6 +72,26 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     // the prediction of the request before.
     expect(codesOf(await entities(26, 26))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
     expect(harness.fakeSeam.requests).toHaveLength(20)
+  })
+
+  it('counts references that name one session by the same identifier as one call, as they are read', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
+    const { client_session_id: clientSessionId, user_identifier_key: userIdentifierKey } = clientSession()
+    const answer = await harness.graphql(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on ClientSession { clientSessionId } } }',
+      {
+        headers: withApiKey,
+        variables: {
+          r: [
+            { __typename: 'ClientSession', clientSessionId, userIdentifierKey },
+            { __typename: 'ClientSession', clientSessionId },
+          ],
+        },
+      },
+    )
+
+    expect(codesOf(answer)).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(1)
   })
 
   it('takes the budget from the options', async () => {

@@ -34,6 +34,33 @@ describe('SEAM_MAX_CONCURRENT_CALLS', () => {
     expect(harness.fakeSeam.requests).toHaveLength(6)
     expect(harness.fakeSeam.peakInFlight).toBe(2)
   })
+  it('hands a freed slot to the call that waited for it, not to one the freeing call starts next', async () => {
+    // A grant answered without its session reads it back as soon as the grant answers, while the other
+    // operation's read has been waiting for that very slot: one of them must wait again.
+    harness = await startHarness({
+      fake: { grantAnswer: 'empty' },
+      gateway: { batchLimit: 2, maxConcurrentUpstreamCalls: 1 },
+    })
+    const [id] = harness.fakeSeam.seedClientSessions(1).map((session) => session.client_session_id)
+    slowAnswers(3)
+    const grant = `mutation { grantClientSessionAccess(input: { clientSessionId: "${id}", connectWebviewIds: [] }) {
+      clientSession { clientSessionId } } }`
+    const response = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...withApiKey },
+      body: JSON.stringify([{ query: grant }, { query: reads([id!]) }]),
+    })
+    const answers = (await response.json()) as { errors?: unknown }[]
+
+    expect(answers.map((answer) => answer.errors)).toEqual([undefined, undefined])
+    expect(harness.fakeSeam.requests.map((request) => request.path)).toEqual([
+      '/client_sessions/grant_access',
+      '/client_sessions/get',
+      '/client_sessions/get',
+    ])
+    expect(harness.fakeSeam.peakInFlight).toBe(1)
+  })
+
   it('lets more than ten calls of one operation be in flight without a listener-leak warning', async () => {
     harness = await startHarness({ gateway: { maxConcurrentUpstreamCalls: 16 } })
     const ids = harness.fakeSeam.seedClientSessions(12).map((session) => session.client_session_id)

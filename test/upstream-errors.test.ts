@@ -221,7 +221,7 @@ describe('Seam’s "not found"', () => {
 })
 
 describe('upstream faults', () => {
-  it('answers GATEWAY_TIMEOUT when Seam is slower than the configured budget, long before Seam would', async () => {
+  it('answers GATEWAY_TIMEOUT when Seam is slower than the configured time limit, long before Seam would', async () => {
     harness = await startHarness({ gateway: { upstreamTimeoutMs: 200 } })
     harness.fakeSeam.failNext({ delayMs: 10_000 })
     const started = performance.now()
@@ -229,14 +229,14 @@ describe('upstream faults', () => {
 
     expect(codesOf(answer)).toEqual(['GATEWAY_TIMEOUT'])
     // Not a performance bound: a gateway that waited for Seam would take 10 s; one that honours the
-    // 200 ms budget answers in a fraction of that, however busy the machine.
+    // 200 ms time limit answers in a fraction of that, however busy the machine.
     expect(performance.now() - started).toBeLessThan(2_000)
     expectNothingLeaked(answer)
   })
 
-  it('holds the budget over the whole call, even when Seam keeps sending a little at a time', async () => {
+  it('holds the deadline over the whole call, even when Seam keeps sending a little at a time', async () => {
     harness = await startHarness({ gateway: { upstreamTimeoutMs: 300 } })
-    // 30 pieces 100 ms apart: never idle for as long as the budget, but 3 s in all.
+    // 30 pieces 100 ms apart: never idle for as long as the time limit, but 3 s in all.
     harness.fakeSeam.failNext({ trickle: 30, delayMs: 100 })
     const answer = await harness.graphql(read, { headers: withApiKey })
 

@@ -69,9 +69,9 @@ describe.each(operations)('a $kind ($name) meeting', ({ kind, path, document }) 
   })
 })
 
-describe('the time budget', () => {
+describe('the deadline', () => {
   it.each(operations)(
-    'answers a $kind GATEWAY_TIMEOUT within the budget + 250 ms when Seam is slow',
+    'answers a $kind GATEWAY_TIMEOUT within the deadline + 250 ms when Seam is slow',
     async ({ document }) => {
       harness = await startHarness({ gateway: faultSuiteGateway })
       harness.fakeSeam.failNext({ delayMs: 5_000 })
@@ -86,7 +86,7 @@ describe('the time budget', () => {
     },
   )
 
-  it('covers retries too: a read that keeps failing slowly ends at the budget, not after three slow attempts', async () => {
+  it('covers retries too: a read that keeps failing slowly ends at the deadline, not after three slow attempts', async () => {
     harness = await startHarness({ gateway: faultSuiteGateway })
     const slow503 = { delayMs: 200, status: 503, body: secrets.html, contentType: 'text/html' }
     harness.fakeSeam.failNext(slow503, slow503, slow503)
@@ -147,7 +147,7 @@ describe('retries', () => {
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(990)
   })
 
-  it('do not wait for a Retry-After that the budget cannot cover: the client gets it instead', async () => {
+  it('do not wait for a Retry-After that the deadline cannot cover: the client gets it instead', async () => {
     harness = await startHarness({ gateway: faultSuiteGateway })
     harness.fakeSeam.failNext({ status: 429, headers: { 'retry-after': '1' }, body: '' })
     const answer = await harness.graphql(readDocument, { headers: withApiKey })

@@ -17,7 +17,6 @@ import { Counter, Histogram, Registry } from 'prom-client'
 
 import type { GatewayContext } from '../context.js'
 import type { RefusedRequest } from '../request-body-limit.js'
-import { seamErrorCode } from '../seam/errors.js'
 
 export interface MetricsOptions {
   /**
@@ -167,7 +166,7 @@ export function useMetrics({
       const { upstreamCalls: calls = [] } = context as Partial<GatewayContext>
       for (const call of calls) {
         const status = call.status === undefined ? 'none' : String(call.status)
-        const outcome = call.error === undefined ? 'success' : seamErrorCode(call.error)
+        const outcome = call.errorCode ?? 'success'
         upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
         if (call.attempts > 1) upstreamRetries.inc({ endpoint: call.endpoint }, call.attempts - 1)
         upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)

@@ -22,7 +22,6 @@ import type { Plugin } from 'graphql-yoga'
 
 import type { GatewayContext } from '../context.js'
 import type { RefusedRequest } from '../request-body-limit.js'
-import { seamErrorCode } from '../seam/errors.js'
 
 export interface RequestLogOptions {
   /** Where each line goes, without its newline. Default: stdout. */
@@ -67,7 +66,7 @@ function upstreamCallsOf(contexts: GatewayContext[]) {
       durationMs: rounded(call.durationMs),
       attempts: call.attempts,
       ...(call.requestId !== undefined && { requestId: call.requestId }),
-      ...(call.error !== undefined && { error: seamErrorCode(call.error) }),
+      ...(call.errorCode !== undefined && { error: call.errorCode }),
     })),
   )
 }

@@ -24,7 +24,7 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga'
 
 import type { UpstreamCallTracer } from '../context.js'
 import type { UpstreamCall } from '../seam/client.js'
-import { isSeamError, seamErrorCode } from '../seam/errors.js'
+import { isSeamError } from '../seam/errors.js'
 
 export interface UseTracingOptions {
   tracerProvider: TracerProvider
@@ -53,7 +53,7 @@ function attributesOf(call: UpstreamCall): Attributes {
     'seam.attempts': call.attempts,
     ...(call.status !== undefined && { 'http.response.status_code': call.status }),
     ...(call.requestId !== undefined && { 'seam.request_id': call.requestId }),
-    ...(call.error !== undefined && { 'error.type': seamErrorCode(call.error) }),
+    ...(call.errorCode !== undefined && { 'error.type': call.errorCode }),
   }
 }
 
@@ -119,8 +119,8 @@ export function traceUpstreamCalls({
       end: (call) => {
         span.setAttributes(attributesOf(call))
         // A fault of the gateway (not a SeamError) is named by its code: its message is not for export.
-        if (call.error !== undefined) {
-          const message = isSeamError(call.error) ? call.error.message : seamErrorCode(call.error)
+        if (call.errorCode !== undefined) {
+          const message = isSeamError(call.error) ? call.error.message : call.errorCode
           span.setStatus({ code: SpanStatusCode.ERROR, message })
         }
         span.end(wallClock(call.startedAt + call.durationMs))

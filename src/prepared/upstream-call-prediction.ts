@@ -13,6 +13,7 @@
 import { BREAK, type DocumentNode, type GraphQLError, type GraphQLSchema, visit } from 'graphql'
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
 
+import { clientSessionKeyOf } from '../seam/client-session-key.js'
 import { gatewayError } from '../seam/errors.js'
 
 /**
@@ -21,10 +22,12 @@ import { gatewayError } from '../seam/errors.js'
  */
 function entitiesCalls(representations: unknown): number {
   if (!Array.isArray(representations)) return 0
-  const keys = representations.map((representation: Record<string, unknown> | null) =>
-    JSON.stringify([representation?.['clientSessionId'], representation?.['userIdentifierKey']]),
-  )
-  return new Set(keys).size
+  const keys = new Set<string>()
+  for (const representation of representations) {
+    const key = clientSessionKeyOf(representation)
+    if (key !== undefined) keys.add(key)
+  }
+  return keys.size
 }
 
 const upstreamCalls: ComplexityEstimator = ({ field, args, childComplexity }) => {

@@ -4,13 +4,15 @@ import FederationPlugin from '@pothos/plugin-federation'
 import { DateTimeResolver } from 'graphql-scalars'
 
 import type { GatewayContext } from '../context.js'
+import type { IsoDateTime } from '../seam/iso-date-time.js'
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext
   Scalars: {
     // graphql-js turns every ID input into a string; Seam's IDs are opaque strings.
     ID: { Input: string; Output: string }
-    DateTime: { Input: Date; Output: Date }
+    // Dates from Seam arrive checked, as strings (../seam/iso-date-time.ts).
+    DateTime: { Input: Date; Output: Date | IsoDateTime }
   }
   DefaultFieldNullability: false
   DefaultInputFieldRequiredness: false
@@ -22,7 +24,11 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
 })
 
-builder.addScalarType('DateTime', DateTimeResolver)
+builder.addScalarType('DateTime', DateTimeResolver, {
+  // A date Seam sent was checked where it arrived: served as it is, not validated a second time.
+  serialize: (value) =>
+    typeof value === 'string' ? (value as IsoDateTime) : (DateTimeResolver.serialize(value) as Date),
+})
 
 builder.queryType({})
 builder.mutationType({})

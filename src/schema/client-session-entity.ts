@@ -5,15 +5,15 @@
  * rules, error codes and upstream client as the `clientSession` query, one upstream call per distinct
  * key, and `null` for a key Seam does not know, which leaves the other entities of the list intact.
  */
-import type { ClientSessionIdentifier } from '../seam/client-sessions.js'
+import { type ClientSessionIdentifier, clientSessionIdentifierOf } from '../seam/client-session-key.js'
 import { gatewayError } from '../seam/errors.js'
 import { builder } from './builder.js'
 import { ClientSessionRef } from './client-session.js'
 
 /** A representation names its key fields; anything the federation gateway sends that is not a key is ignored. */
-function identifierOf({ clientSessionId, userIdentifierKey }: Record<string, unknown>): ClientSessionIdentifier {
-  if (typeof clientSessionId === 'string') return { clientSessionId }
-  if (typeof userIdentifierKey === 'string') return { userIdentifierKey }
+function identifierOf(reference: unknown): ClientSessionIdentifier {
+  const identifier = clientSessionIdentifierOf(reference)
+  if (identifier !== undefined) return identifier
   throw gatewayError('A ClientSession reference needs a clientSessionId or a userIdentifierKey.', 'BAD_USER_INPUT')
 }
 

@@ -2,7 +2,8 @@
  * The ClientSession type and the query that reads one. Every description and deprecation comes from
  * Seam's contract (`client_session` and `/client_sessions/get`).
  */
-import type { ClientSession, ClientSessionIdentifier } from '../seam/client-sessions.js'
+import { clientSessionIdentifierOf } from '../seam/client-session-key.js'
+import type { ClientSession } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
@@ -41,13 +42,10 @@ builder.queryField('clientSession', (t) =>
     // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
     extensions: { upstreamCalls: 1 },
     args: contractInputFields(t.arg, '/client_sessions/get'),
-    resolve: (_, { clientSessionId, userIdentifierKey }, { clientSessions }) => {
-      const identifier: ClientSessionIdentifier | undefined =
-        clientSessionId != null && userIdentifierKey == null
-          ? { clientSessionId }
-          : userIdentifierKey != null && clientSessionId == null
-            ? { userIdentifierKey }
-            : undefined
+    resolve: (_, args, { clientSessions }) => {
+      // Unlike a federation reference, the query's arguments may not give both.
+      const both = args.clientSessionId != null && args.userIdentifierKey != null
+      const identifier = both ? undefined : clientSessionIdentifierOf(args)
       if (identifier === undefined) {
         throw gatewayError('Give exactly one of clientSessionId and userIdentifierKey.', 'BAD_USER_INPUT')
       }

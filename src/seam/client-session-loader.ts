@@ -13,14 +13,14 @@
 import DataLoader from 'dataloader'
 
 import type { SeamCaller } from './client.js'
-import { type ClientSession, type ClientSessionIdentifier, getClientSession } from './client-sessions.js'
+import { type ClientSessionIdentifier, clientSessionKeyOf } from './client-session-key.js'
+import { type ClientSession, getClientSession } from './client-sessions.js'
 
 /** Loads a session by identifier; `null` when Seam does not know it. */
 export type ClientSessionLoader = DataLoader<ClientSessionIdentifier, ClientSession | null, string>
 
-// An ID and a user identifier key may be spelled alike; they name different sessions.
-const cacheKey = (identifier: ClientSessionIdentifier) =>
-  'clientSessionId' in identifier ? `id:${identifier.clientSessionId}` : `key:${identifier.userIdentifierKey}`
+// An identifier is a reference that names its session: it always has a key.
+const cacheKey = (identifier: ClientSessionIdentifier) => clientSessionKeyOf(identifier)!
 
 /** An error for one identifier fails only the resolvers that asked for it, as DataLoader has it. */
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)))

@@ -3,10 +3,10 @@
  * reads back. Answers are checked against the contract here, at the wire, so a malformed upstream value
  * becomes UPSTREAM_ERROR instead of reaching a client.
  */
-import { DateTimeResolver } from 'graphql-scalars'
-
 import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
+import { type ClientSessionIdentifier, clientSessionIdentifierOf } from './client-session-key.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
+import { type IsoDateTime, isoDateTime } from './iso-date-time.js'
 import type { RequestFields } from './request-fields.js'
 import { toWireBody } from './wire.js'
 
@@ -14,8 +14,8 @@ import { toWireBody } from './wire.js'
 export interface ClientSession {
   clientSessionId: string
   workspaceId: string
-  createdAt: Date
-  expiresAt: Date
+  createdAt: IsoDateTime
+  expiresAt: IsoDateTime
   token: string
   userIdentifierKey: string | null
   deviceCount: number
@@ -25,9 +25,6 @@ export interface ClientSession {
   userIdentityIds: string[]
   customerKey: string | null
 }
-
-/** Names one client session: by Seam's ID or by your own user identifier key. */
-export type ClientSessionIdentifier = { clientSessionId: string } | { userIdentifierKey: string }
 
 /**
  * What each endpoint is sent, in GraphQL names; the deprecated `userIdentityIds` never goes upstream
@@ -55,13 +52,11 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
 const isOptionalStringList = (value: unknown): value is string[] | null | undefined =>
   value == null || isStringList(value)
 
-/** Parsed with the DateTime scalar's own rules, so what passes here also serializes. */
-function dateTime(wire: JsonObject, name: string): Date {
-  try {
-    return DateTimeResolver.parseValue(field(wire, name, isString)) as Date
-  } catch {
-    throw new InvalidField(name)
-  }
+/** Checked here once (./iso-date-time.ts): the DateTime scalar serves it as it is. */
+function dateTime(wire: JsonObject, name: string): IsoDateTime {
+  const checked = isoDateTime(field(wire, name, isString))
+  if (checked === undefined) throw new InvalidField(name)
+  return checked
 }
 
 /**
@@ -126,7 +121,7 @@ function requiredClientSession(answer: SeamAnswer): ClientSession {
 }
 
 async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody(identifier)))
+  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody('/client_sessions/get', identifier)))
 }
 
 /**
@@ -155,19 +150,17 @@ export async function getClientSession(
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  const answer = await seam.post('/client_sessions/grant_access', toWireBody(grant))
+  const answer = await seam.post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant))
   const granted = clientSessionOf(answer)
   if (granted !== undefined) return granted
-  const { clientSessionId, userIdentifierKey } = grant
-  const identifier: ClientSessionIdentifier | undefined =
-    clientSessionId != null ? { clientSessionId } : userIdentifierKey != null ? { userIdentifierKey } : undefined
+  const identifier = clientSessionIdentifierOf(grant)
   if (identifier === undefined) throw missingClientSession(answer)
   return fetchClientSession(seam, identifier)
 }
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */
 export async function listClientSessions(seam: SeamCaller, filter: ClientSessionsFilter): Promise<ClientSession[]> {
-  const answer = await seam.post('/client_sessions/list', toWireBody(filter))
+  const answer = await seam.post('/client_sessions/list', toWireBody('/client_sessions/list', filter))
   return read(answer, (body) => {
     const sessions = body['client_sessions']
     if (!Array.isArray(sessions)) throw new InvalidField('client_sessions')
@@ -177,7 +170,9 @@ export async function listClientSessions(seam: SeamCaller, filter: ClientSession
 
 /** `/client_sessions/create`, answering with the new session. */
 export async function createClientSession(seam: SeamCaller, fields: ClientSessionCreation): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/create', toWireBody(fields)))
+  return requiredClientSession(
+    await seam.post('/client_sessions/create', toWireBody('/client_sessions/create', fields)),
+  )
 }
 
 /** `/client_sessions/get_or_create`, answering with the session that matched or was created. */
@@ -185,7 +180,9 @@ export async function getOrCreateClientSession(
   seam: SeamCaller,
   fields: ClientSessionGetOrCreation,
 ): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/get_or_create', toWireBody(fields)))
+  return requiredClientSession(
+    await seam.post('/client_sessions/get_or_create', toWireBody('/client_sessions/get_or_create', fields)),
+  )
 }
 
 /** `/client_sessions/revoke`. Seam answers only `ok`; a session it does not know is its 404. */
@@ -193,7 +190,7 @@ export async function revokeClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/revoke'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/revoke', toWireBody(fields))
+  await seam.post('/client_sessions/revoke', toWireBody('/client_sessions/revoke', fields))
 }
 
 /** `/client_sessions/delete`. Seam answers only `ok`; a session it does not know is its 404. */
@@ -201,5 +198,5 @@ export async function deleteClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/delete'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/delete', toWireBody(fields))
+  await seam.post('/client_sessions/delete', toWireBody('/client_sessions/delete', fields))
 }

@@ -2,34 +2,40 @@
  * The REST client for the Seam Connect API, on one keep-alive undici Pool per gateway.
  *
  * Every call is a POST with a JSON body (Seam serves all endpoints that way), bounded by one overall
- * time budget that also ends when the client who asked goes away. Reads are retried as ./retry.ts
- * says; answers larger than a maximum are cut off. Whatever goes wrong with Seam or the connection to
+ * deadline that also ends when nobody needs the answer any more (./call-deadline.ts), and sent through
+ * undici's `dispatch` (./upstream-attempt.ts). Reads are retried as ./retry.ts says; answers larger than
+ * a maximum are cut off. Whatever goes wrong with Seam or the connection to
  * it becomes one of the typed errors in ./errors.ts; the caller never sees an upstream body or a header.
  * Anything else is a fault of the gateway (./network-failure.ts tells them apart): it is thrown as it
  * is, never retried, and yoga masks it.
  */
-import { Pool, errors as undiciErrors } from 'undici'
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici'
 
-import { CallBudget } from './call-budget.js'
+import { gatewayDefaults } from '../defaults.js'
+import { CallDeadline } from './call-deadline.js'
 import { assertAccepted, type CallerCredential, type SeamCredential, upstreamHeaders } from './credentials.js'
 import {
+  type ErrorCode,
   isSeamError,
   type SeamApiErrorBody,
   SeamCallBudgetError,
+  SeamCancelledError,
   SeamHttpError,
   SeamInvalidResponseError,
   SeamServerCredentialError,
   SeamTimeoutError,
   SeamUnavailableError,
+  seamErrorCode,
 } from './errors.js'
 import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
 import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
+import { type ResponseHeaders, UpstreamAttempt } from './upstream-attempt.js'
 
 export interface SeamClientOptions {
   /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
   endpoint: string
-  /** Overall time budget of one upstream call, from sending to the last byte of the answer, retries included. */
+  /** Overall time limit of one upstream call, from sending to the last byte of the answer, retries included. */
   timeoutMs: number
   /** The largest answer body read, in bytes; a larger one is cut off as an invalid answer. Default 4 MiB. */
   maxResponseBytes?: number
@@ -38,16 +44,6 @@ export interface SeamClientOptions {
   /** Most connections open to Seam at once, for the whole process; further calls wait for one. Default 128. */
   maxConnections?: number
 }
-
-export const defaultMaxResponseBytes = 4 * 1024 * 1024
-
-/**
- * SEAM_MAX_CONNECTIONS when unset. The gateway serves about a thousand requests a second per core (see
- * bench/RESULTS.md); at a Seam latency of 100 ms that needs about a hundred connections. 128 leaves
- * room for that, while a burst of fan-out (or a slow Seam) queues for a connection instead of opening
- * hundreds of sockets and TLS handshakes at once.
- */
-export const defaultMaxConnections = 128
 
 export type JsonObject = Record<string, unknown>
 
@@ -80,6 +76,8 @@ export interface UpstreamCall {
    * gateway itself (never Seam's), the error as thrown.
    */
   error: Error | undefined
+  /** The code a client sees for `error`, worked out once here for the log, the metrics and the trace. */
+  errorCode: ErrorCode | undefined
 }
 
 /** What watches one upstream call from its start (tracing): headers to send with it, and its end. */
@@ -88,6 +86,15 @@ export interface UpstreamCallObserver {
   headers: Record<string, string>
   /** Called once, when the call has ended. */
   end(call: UpstreamCall): void
+}
+
+/** The calls that end together, those of one operation (./operation-calls.ts). */
+export interface CallGroup {
+  /** Once true, a call that would start is refused with SeamCancelledError, and nothing is sent. */
+  readonly ended: boolean
+  /** Told when each call starts and when it has ended and been recorded; it may cancel the call meanwhile. */
+  add(call: CallDeadline): void
+  delete(call: CallDeadline): void
 }
 
 /** Per-request hooks of a caller. */
@@ -106,10 +113,10 @@ export interface SeamCallerHooks {
    */
   maxCalls?: number
   /**
-   * Aborts the caller's calls in flight: the client went away, or the operation no longer needs their
-   * answers (../context.ts).
+   * Ends the caller's calls: those in flight are cancelled and those not started are refused, once the
+   * client went away or the operation no longer needs their answers (../context.ts).
    */
-  signal?: AbortSignal
+  calls?: CallGroup
   /**
    * The credential is the gateway's own, not the caller's: Seam refusing it (401, 403) is then
    * SeamServerCredentialError, the operator's fault, instead of the caller's UNAUTHENTICATED or FORBIDDEN.
@@ -131,16 +138,17 @@ export class SeamClient {
   readonly #timeoutMs: number
   readonly #maxResponseBytes: number
   readonly #retry: RetryPolicy
+  readonly #headers = new WeakMap<SeamCredential, Map<SeamEndpoint, Readonly<Record<string, string>>>>()
 
   constructor({
     endpoint,
     timeoutMs,
-    maxResponseBytes = defaultMaxResponseBytes,
+    maxResponseBytes = gatewayDefaults.upstreamMaxResponseBytes,
     retry = {},
-    maxConnections = defaultMaxConnections,
+    maxConnections = gatewayDefaults.upstreamMaxConnections,
   }: SeamClientOptions) {
-    // The abort signal bounds the whole call. undici's own timers only bound idle time, and their 300 s
-    // default would cut a larger budget short: they get the budget too. undici counts the body's bytes
+    // The call's deadline bounds the whole call. undici's own timers only bound idle time, and their 300 s
+    // default would cut a longer deadline short: they get the time limit too. undici counts the body's bytes
     // as they arrive and drops the connection past the maximum, so nothing larger is ever buffered.
     this.#pool = new Pool(endpoint, {
       connections: maxConnections,
@@ -161,26 +169,54 @@ export class SeamClient {
     // async: a refused credential or a spent budget is a rejection, like every other failure, never a synchronous throw.
     return {
       post: async (endpoint, body) => {
-        const accepted = assertAccepted(endpoint, credential)
+        if (hooks.calls?.ended === true) throw new SeamCancelledError()
+        const headers = this.#headersFor(endpoint, credential)
         calls += 1
         if (calls > maxCalls) throw new SeamCallBudgetError(maxCalls)
-        return this.#call(endpoint, body, accepted, hooks)
+        return this.#call(endpoint, body, headers, hooks)
       },
     }
   }
 
   /** Whether Seam's `/health` answers 2xx within `timeoutMs` (false once `signal` aborts). Never throws. */
   async isReachable(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const budget = new CallBudget(Math.min(timeoutMs, this.#timeoutMs), signal)
+    const deadline = new CallDeadline(Math.min(timeoutMs, this.#timeoutMs))
+    const cancel = () => deadline.cancel()
+    if (signal?.aborted === true) cancel()
+    else signal?.addEventListener('abort', cancel, { once: true })
     try {
-      const response = await this.#pool.request({ method: 'GET', path: '/health', signal: budget.signal })
-      await response.body.dump()
-      return response.statusCode >= 200 && response.statusCode < 300
+      const attempt = new UpstreamAttempt(this.#pool, { method: 'GET', path: '/health' }, deadline)
+      await attempt.body
+      return attempt.status! >= 200 && attempt.status! < 300
     } catch {
       return false
     } finally {
-      budget.dispose()
+      deadline.dispose()
+      signal?.removeEventListener('abort', cancel)
     }
+  }
+
+  /**
+   * The headers a credential sends to an endpoint: only the part of it that the endpoint accepts, which
+   * depends on nothing else. Worked out on the credential's first call to the endpoint and kept as long
+   * as the credential lives: a server-held credential is checked once per endpoint, not once per call.
+   * Throws, as assertAccepted does, for a credential the endpoint does not accept.
+   */
+  #headersFor(endpoint: SeamEndpoint, credential: CallerCredential): Readonly<Record<string, string>> {
+    const byEndpoint =
+      credential instanceof Error || credential === undefined ? undefined : this.#headers.get(credential)
+    const known = byEndpoint?.get(endpoint)
+    if (known !== undefined) return known
+    const headers = Object.freeze({
+      ...upstreamHeaders(assertAccepted(endpoint, credential)),
+      'content-type': 'application/json',
+      accept: 'application/json',
+    })
+    if (byEndpoint !== undefined) byEndpoint.set(endpoint, headers)
+    else if (credential !== undefined && !(credential instanceof Error)) {
+      this.#headers.set(credential, new Map([[endpoint, headers]]))
+    }
+    return headers
   }
 
   get poolStats(): UpstreamPoolStats {
@@ -191,23 +227,18 @@ export class SeamClient {
   async #call(
     endpoint: SeamEndpoint,
     body: JsonObject,
-    credential: SeamCredential,
-    { onCall, onCallStart, signal, credentialHeldByServer = false }: SeamCallerHooks,
+    credentialHeaders: Readonly<Record<string, string>>,
+    { onCall, onCallStart, calls, credentialHeldByServer = false }: SeamCallerHooks,
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
     const observer = onCallStart?.(endpoint, startedAt)
-    const budget = new CallBudget(this.#timeoutMs, signal)
-    const request = {
-      method: 'POST' as const,
+    const deadline = new CallDeadline(this.#timeoutMs)
+    calls?.add(deadline)
+    const request: Dispatcher.DispatchOptions = {
+      method: 'POST',
       path: endpoint,
-      headers: {
-        ...upstreamHeaders(credential),
-        ...observer?.headers,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
+      headers: observer === undefined ? credentialHeaders : { ...credentialHeaders, ...observer.headers },
       body: JSON.stringify(body),
-      signal: budget.signal,
     }
     const retried = isIdempotent(endpoint)
     let attempts = 0
@@ -220,6 +251,7 @@ export class SeamClient {
         attempts,
         requestId,
         error,
+        errorCode: error === undefined ? undefined : seamErrorCode(error),
       }
       onCall?.(call)
       observer?.end(call)
@@ -228,15 +260,15 @@ export class SeamClient {
       for (;;) {
         attempts += 1
         try {
-          const answer = await this.#attempt(request, budget)
+          const answer = await this.#attempt(request, deadline)
           report(answer.status, answer.requestId, undefined)
           return answer
         } catch (error) {
           // A fault of the gateway would fail the same way again.
           if (!isSeamError(error)) throw error
           const delayMs = retried ? retryDelayMs(error, attempts - 1, this.#retry) : undefined
-          if (delayMs === undefined || !budget.allows(delayMs)) throw error
-          await budget.wait(delayMs)
+          if (delayMs === undefined || !deadline.allows(delayMs)) throw error
+          await deadline.wait(delayMs)
         }
       }
     } catch (thrown) {
@@ -251,28 +283,29 @@ export class SeamClient {
       )
       throw error
     } finally {
-      budget.dispose()
+      deadline.dispose()
+      calls?.delete(deadline)
     }
   }
 
   /**
-   * One attempt: sends the request once and reads the whole answer, or fails with a SeamError; an
-   * error that is neither Seam's answer nor a network failure is thrown as it is.
+   * One attempt: sends the request once and reads the whole answer (whatever the status: an answer left
+   * unread would hold its connection), or fails with a SeamError; an error that is neither Seam's answer
+   * nor a network failure is thrown as it is.
    */
-  async #attempt(request: Parameters<Pool['request']>[0], budget: CallBudget): Promise<SeamAnswer> {
-    let status: number | undefined
-    let requestId: string | undefined
+  async #attempt(request: Dispatcher.DispatchOptions, deadline: CallDeadline): Promise<SeamAnswer> {
+    const attempt = new UpstreamAttempt(this.#pool, request, deadline)
     try {
-      const response = await this.#pool.request(request)
-      status = response.statusCode
-      requestId = headerValue(response.headers, 'seam-request-id')
-      // Read to the end whatever the status: an answer left unread would hold its connection.
-      const text = await response.body.text()
-      return parseAnswer(response.statusCode, response.headers, text)
+      const text = await attempt.body
+      return parseAnswer(attempt.status!, attempt.headers!, text)
     } catch (error) {
+      // Seam's answer, or the end of the call: its deadline or its cancellation.
       if (isSeamError(error)) throw error
-      if (budget.aborted) throw budget.abortError()
+      // undici's own error, for an attempt the call's end cut short.
+      if (deadline.endedBy !== undefined) throw deadline.endedBy
+      const { status, headers } = attempt
       if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
+        const requestId = headers === undefined ? undefined : headerValue(headers, 'seam-request-id')
         throw new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
       }
       if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
@@ -291,8 +324,6 @@ export class SeamClient {
 /** Seam refused the credential: not authenticated (401) or not allowed (403). */
 const isRefusal = (error: unknown): error is SeamHttpError =>
   error instanceof SeamHttpError && (error.status === 401 || error.status === 403)
-
-type ResponseHeaders = Record<string, string | string[] | undefined>
 
 function headerValue(headers: ResponseHeaders, name: string): string | undefined {
   const value = headers[name]

@@ -5,29 +5,62 @@
  *
  * The cap is per HTTP request, not per operation: yoga gives each operation of a batched request its own
  * context, and a batch of ten operations must not get ten times the cap.
+ *
+ * Written here rather than taken from p-limit: nearly every request makes one call, and that call should
+ * cost a counter, not a limiter. p-limit built its queue and closures on the first call of every request
+ * and sent every call through a promise of its own; here a call that finds a free slot starts at once,
+ * and only a call that must wait makes a promise.
  */
-import pLimit, { type LimitFunction } from 'p-limit'
 
-/** SEAM_MAX_CONCURRENT_CALLS when unset. */
-export const defaultMaxConcurrentCalls = 8
+export class ConcurrencyLimit {
+  #inFlight = 0
+  /** Calls waiting for a slot, first come first served; made when the first one has to wait. */
+  #waiting: (() => void)[] | undefined
 
-export type ConcurrencyLimit = <T>(call: () => Promise<T>) => Promise<T>
+  constructor(readonly maxConcurrentCalls: number) {}
+
+  /** Runs `call` as soon as a slot is free; the slot is free again when its promise settles. */
+  run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#inFlight < this.maxConcurrentCalls) {
+      this.#inFlight += 1
+      return this.#holdingSlot(call)
+    }
+    // The slot is handed over by the call that frees it (see #release): never counted free in between,
+    // so a call that arrives meanwhile cannot take it as well.
+    return new Promise<void>((resolve) => (this.#waiting ??= []).push(resolve)).then(() => this.#holdingSlot(call))
+  }
+
+  #holdingSlot<T>(call: () => Promise<T>): Promise<T> {
+    let promise: Promise<T>
+    try {
+      promise = call()
+    } catch (error) {
+      promise = Promise.reject(error)
+    }
+    promise.then(this.#release, this.#release)
+    return promise
+  }
+
+  readonly #release = () => {
+    const next = this.#waiting?.shift()
+    if (next === undefined) this.#inFlight -= 1
+    else next()
+  }
+}
 
 export class RequestConcurrencyLimits {
-  readonly #limits = new WeakMap<object, LimitFunction>()
+  readonly #limits = new WeakMap<object, ConcurrencyLimit>()
 
   constructor(readonly maxConcurrentCalls: number) {}
 
   /**
-   * The limit that all the operations of `request` (yoga's Request, or the lean lane's stand-in for it) share.
-   * Made on the first call, not with the request:
-   * building a limiter was 0.7 % of the gateway's busy time under load, and requests refused before
-   * they run never call.
+   * The limit that all the operations of `request` (yoga's Request, or the lean lane's stand-in for it)
+   * share. Made on the first call, not with the request: requests refused before they run never call.
    */
   of(request: object): ConcurrencyLimit {
     let limit = this.#limits.get(request)
     if (limit === undefined) {
-      limit = pLimit(this.maxConcurrentCalls)
+      limit = new ConcurrencyLimit(this.maxConcurrentCalls)
       this.#limits.set(request, limit)
     }
     return limit

@@ -6,8 +6,9 @@
  * here reaches the client: the Seam error's message, type, request id, status and validation errors.
  * Never an upstream body, stack, URL or header.
  */
-import { createGraphQLError } from 'graphql-yoga'
-import type { GraphQLError } from 'graphql'
+// graphql's own error, not graphql-yoga's createGraphQLError (the same constructor on graphql 16): the
+// credential checks that ../config.ts reads come through here, and reading the configuration loads no server.
+import { GraphQLError } from 'graphql'
 
 import { graphqlName } from './wire.js'
 
@@ -142,7 +143,7 @@ export class SeamCallBudgetError extends SeamError {
 export const isSeamError = (error: unknown): error is SeamError => error instanceof SeamError
 
 export function gatewayError(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
-  return createGraphQLError(message, { extensions: { ...extensions, code } })
+  return new GraphQLError(message, { extensions: { ...extensions, code } })
 }
 
 function codeFor({ status, apiError }: SeamHttpError): ErrorCode {
@@ -222,7 +223,7 @@ export const seamErrorCode = (error: Error): ErrorCode =>
  * extensions, and without the cause: nothing the client is not meant to see comes along.
  */
 export function relocated(located: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
-  return createGraphQLError(message, {
+  return new GraphQLError(message, {
     ...(located.nodes !== undefined && { nodes: located.nodes }),
     ...(located.source !== undefined && { source: located.source }),
     ...(located.positions !== undefined && { positions: located.positions }),

@@ -6,62 +6,68 @@
  * in flight or queued behind the request's concurrency limit; `request.signal` does not abort after a
  * normal answer. Without an end, those calls would still go to Seam after the answer, unseen by the
  * request log, the metrics and the trace, which were written already. Ended, a call that has not
- * started is never sent, and one in flight is aborted through its time budget (./call-budget.ts) and
- * recorded as cancelled.
+ * started is refused by the Seam client and never sent, and one in flight is cancelled through its
+ * deadline (./call-deadline.ts) and recorded as cancelled.
+ *
+ * The calls in flight are held here and cancelled one by one: no AbortSignal for the calls to listen to,
+ * and no listener on the request's signal until the operation makes its first call.
  */
-import { setMaxListeners } from 'node:events'
-
-import { SeamCancelledError } from './errors.js'
+import type { CallDeadline } from './call-deadline.js'
 
 export class OperationCalls {
-  readonly #controller = new AbortController()
   readonly #requestSignal: AbortSignal
-  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #inFlight = new Set<CallDeadline>()
+  #listening = false
   #ended = false
+  #drained: { promise: Promise<void>; resolve: () => void } | undefined
 
   constructor(
     /** The HTTP request's signal: aborted when its client goes away. */
     requestSignal: AbortSignal,
   ) {
     this.#requestSignal = requestSignal
-    // Each call in flight listens to it, up to SEAM_MAX_CONCURRENT_CALLS (256) of them: past Node's
-    // default of 10, every operation would print a listener-leak warning.
-    setMaxListeners(0, this.#controller.signal)
-    if (requestSignal.aborted) this.#controller.abort()
-    else requestSignal.addEventListener('abort', this.#abort, { once: true })
   }
 
-  /** Aborted when the operation's calls have ended; each call's time budget listens to it. */
-  get signal(): AbortSignal {
-    return this.#controller.signal
+  /** Whether a call that would start now is refused (SeamCancelledError) before anything is sent. */
+  get ended(): boolean {
+    return this.#ended || this.#requestSignal.aborted
   }
 
-  /** Starts `call`, unless the operation's calls have ended: then it is refused and nothing is sent. */
-  run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.#ended || this.signal.aborted) return Promise.reject(new SeamCancelledError())
-    const promise = call()
-    this.#inFlight.add(promise)
-    const settled = () => this.#inFlight.delete(promise)
-    promise.then(settled, settled)
-    return promise
+  /** A call starts: it is cancelled if the operation ends, or its client goes away, before it does. */
+  add(call: CallDeadline): void {
+    this.#inFlight.add(call)
+    if (this.#listening) return
+    this.#listening = true
+    this.#requestSignal.addEventListener('abort', this.#cancelAll, { once: true })
+  }
+
+  /** A call has ended and been recorded. */
+  delete(call: CallDeadline): void {
+    this.#inFlight.delete(call)
+    if (this.#inFlight.size === 0) this.#drained?.resolve()
   }
 
   /**
-   * Ends the operation's calls: those not started never will be, those in flight are aborted. Resolves
+   * Ends the operation's calls: those not started never will be, those in flight are cancelled. Resolves
    * once these have ended and been recorded, so whatever reads the record next sees them; undefined
    * when nothing was in flight.
    */
   end(): Promise<void> | undefined {
     this.#ended = true
-    this.#requestSignal.removeEventListener('abort', this.#abort)
-    // Aborting costs more than the rest of this class together (it makes a DOMException with a stack):
-    // only when there is a call to abort.
+    if (this.#listening) this.#requestSignal.removeEventListener('abort', this.#cancelAll)
+    this.#listening = false
     if (this.#inFlight.size === 0) return undefined
-    this.#abort()
-    return Promise.allSettled(this.#inFlight).then(() => undefined)
+    if (this.#drained === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((resolved) => (resolve = resolved))
+      this.#drained = { promise, resolve }
+      this.#cancelAll()
+    }
+    return this.#drained.promise
   }
 
-  readonly #abort = () => {
-    this.#controller.abort()
+  // A cancelled call leaves the set later, once recorded: never while this loop runs.
+  readonly #cancelAll = () => {
+    for (const call of this.#inFlight) call.cancel()
   }
 }

@@ -4,13 +4,14 @@
  * Only reads are retried: a mutation that may have reached Seam is never sent twice, whatever came
  * back, because Seam may have applied it. Reads are retried on what usually passes (a broken
  * connection, 502/503/504, 429) and never on what would fail the same way again (4xx, 500, a body
- * that is not the contract's, the time budget spent).
+ * that is not the contract's, the deadline passed).
  *
  * Hand-written rather than undici's RetryAgent: that one retries by HTTP method (every endpoint of
  * Seam is a POST, reads included), throws its own errors for a POST that got a 503, and keeps its
- * own timers beside the call's one time budget. Twenty lines here say exactly which endpoints are
+ * own timers beside the call's one deadline. Twenty lines here say exactly which endpoints are
  * safe to send twice.
  */
+import { gatewayDefaults } from '../defaults.js'
 import { type SeamError, SeamHttpError, SeamUnavailableError } from './errors.js'
 
 export interface RetryPolicy {
@@ -22,7 +23,11 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
-export const defaultRetryPolicy: RetryPolicy = { retries: 2, baseDelayMs: 100, maxDelayMs: 2_000 }
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: gatewayDefaults.upstreamRetries,
+  baseDelayMs: gatewayDefaults.upstreamRetryDelayMs,
+  maxDelayMs: gatewayDefaults.upstreamRetryMaxDelayMs,
+}
 
 /**
  * The endpoints that only read, and so may be sent twice. Typed as strings so that an endpoint added

@@ -74,9 +74,9 @@ const seamError = (status: number, type: string, message: string): Fault => ({
 })
 
 export const faultCases: FaultCase[] = [
-  { name: 'a slow answer past the budget', fault: { delayMs: 3_000 }, code: 'GATEWAY_TIMEOUT', retriedRead: false },
+  { name: 'a slow answer past the deadline', fault: { delayMs: 3_000 }, code: 'GATEWAY_TIMEOUT', retriedRead: false },
   {
-    name: 'an answer that trickles past the budget',
+    name: 'an answer that trickles past the deadline',
     fault: { trickle: 30, delayMs: 50 },
     code: 'GATEWAY_TIMEOUT',
     retriedRead: false,
