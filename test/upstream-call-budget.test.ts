@@ -74,6 +74,59 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     expect(harness.fakeSeam.requests).toHaveLength(20)
   })
 
+  it('counts the rest of a document with _entities once and its keys on every request', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const reference = (index: number) => ({ __typename: 'ClientSession', userIdentifierKey: `user_${index}` })
+    const withRead = (r: unknown) =>
+      harness.graphql(
+        `query ($r: [_Any!]!) {
+          clientSession(userIdentifierKey: "user_42") { clientSessionId }
+          _entities(representations: $r) { ... on ClientSession { clientSessionId } }
+        }`,
+        { headers: withApiKey, variables: { r } },
+      )
+
+    // 1 + 2 calls: within the budget of 3.
+    expect(codesOf(await withRead([reference(1), reference(2)]))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+    // The same document with 3 keys: 1 + 3 calls, refused before any; the read beside them still counts.
+    expect(codesOf(await withRead([1, 2, 3].map(reference)))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(3)
+    // Two occurrences of _entities in one operation add up: 1 + 1 + 1 calls run, 1 + 1 + 2 are refused.
+    const twice = (a: unknown[], b: unknown[]) =>
+      harness.graphql(
+        `query ($a: [_Any!]!, $b: [_Any!]!) {
+          clientSession(userIdentifierKey: "user_42") { clientSessionId }
+          a: _entities(representations: $a) { ... on ClientSession { clientSessionId } }
+          b: _entities(representations: $b) { ... on ClientSession { clientSessionId } }
+        }`,
+        { headers: withApiKey, variables: { a, b } },
+      )
+    expect(codesOf(await twice([reference(1)], [reference(2)]))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(6)
+    const refused = await twice([reference(1)], [reference(2), reference(3)])
+    expect(codesOf(refused)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(6)
+  })
+
+  it('counts one representation where the list is due as a list of one', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
+    const withRead = (r: unknown) =>
+      harness.graphql(
+        `query ($r: [_Any!]!) {
+          clientSession(userIdentifierKey: "user_42") { clientSessionId }
+          _entities(representations: $r) { ... on ClientSession { clientSessionId } }
+        }`,
+        { headers: withApiKey, variables: { r } },
+      )
+
+    expect(codesOf(await withRead([]))).toEqual([])
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+    const single = await withRead({ __typename: 'ClientSession', userIdentifierKey: 'user_1' })
+    expect(codesOf(single)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(harness.fakeSeam.requests).toHaveLength(1)
+  })
+
   it('counts references that name one session by the same identifier as one call, as they are read', async () => {
     harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
     const { client_session_id: clientSessionId, user_identifier_key: userIdentifierKey } = clientSession()

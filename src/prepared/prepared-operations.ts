@@ -27,7 +27,14 @@ import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { LruCache } from './lru-cache.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
-import { dependsOnVariables, overBudgetError, predictedCalls, uncountedError } from './upstream-call-prediction.js'
+import {
+  dependsOnVariables,
+  entitiesCalls,
+  entitiesRepresentationVariables,
+  overBudgetError,
+  predictedCalls,
+  uncountedError,
+} from './upstream-call-prediction.js'
 import { type CoercedVariables, variableCoercion, type Variables } from './variables.js'
 
 export interface PreparedOperationsOptions {
@@ -121,6 +128,11 @@ export class PreparedOperations {
     const { schema, upstreamCallBudget, introspection } = this.#options
     const name = definition.name?.value
     const variablePrediction = dependsOnVariables(document)
+    const entitiesVariables = variablePrediction ? entitiesRepresentationVariables(document, definition) : undefined
+    /** With `entitiesVariables`: the calls of everything but `_entities`, counted on the first request. */
+    let besidesEntities: number | undefined
+    const entitiesKeys = (variables: Variables | null | undefined) =>
+      entitiesVariables!.reduce((sum, variable) => sum + entitiesCalls(variables?.[variable]), 0)
     let staticPrediction: number | undefined
     let execute: Execute | undefined
     let coerce: ((variables: Variables) => CoercedVariables) | undefined
@@ -129,6 +141,9 @@ export class PreparedOperations {
       name,
       overBudget: (variables) => {
         if (!variablePrediction && staticPrediction !== undefined && staticPrediction <= upstreamCallBudget) return
+        // Over the budget, the full prediction below decides, as it would for any document: variables
+        // that do not fit are then refused by execution, with their own code.
+        if (besidesEntities !== undefined && besidesEntities + entitiesKeys(variables) <= upstreamCallBudget) return
         const predicted = predictedCalls(schema, document, name, variables)
         if (predicted === undefined) {
           // Variables that do not fit: execution refuses them with BAD_USER_INPUT, as it does for any
@@ -137,6 +152,10 @@ export class PreparedOperations {
           return 'errors' in coerce(variables) ? undefined : uncountedError()
         }
         if (!variablePrediction) staticPrediction = predicted
+        else if (entitiesVariables !== undefined && besidesEntities === undefined) {
+          const rest = predicted - entitiesKeys(variables)
+          if (rest >= 0) besidesEntities = rest
+        }
         return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {

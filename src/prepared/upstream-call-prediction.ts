@@ -10,7 +10,15 @@
  * it declares is stopped by the per-operation counter in the Seam caller (`maxCalls` in
  * ../seam/client.ts), with the same code.
  */
-import { BREAK, type DocumentNode, type GraphQLError, type GraphQLSchema, visit } from 'graphql'
+import {
+  BREAK,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  visit,
+} from 'graphql'
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity'
 
 import { clientSessionKeyOf } from '../seam/client-session-key.js'
@@ -20,8 +28,10 @@ import { gatewayError } from '../seam/errors.js'
  * Federation's `_entities` is made by the federation plugin, which takes no extensions: it makes at most
  * one call per distinct key among its representations (the request's client session loader shares the rest).
  */
-function entitiesCalls(representations: unknown): number {
-  if (!Array.isArray(representations)) return 0
+export function entitiesCalls(representations: unknown): number {
+  if (representations == null) return 0
+  // A single representation where the list is due is a list of one, as GraphQL coerces it.
+  if (!Array.isArray(representations)) return clientSessionKeyOf(representations) === undefined ? 0 : 1
   const keys = new Set<string>()
   for (const representation of representations) {
     const key = clientSessionKeyOf(representation)
@@ -77,6 +87,42 @@ export function dependsOnVariables(document: DocumentNode): boolean {
     Field: (field) => (field.name.value === '_entities' ? stop() : undefined),
   })
   return found
+}
+
+/**
+ * The variables that hold `_entities`' representations, when they are the only part of the prediction
+ * that depends on the request: no `@skip` or `@include`, and every `_entities` a field of the operation
+ * itself (not of a fragment) whose representations are one variable. That is what a federation router
+ * sends (`query ($representations: [_Any!]!) { _entities(representations: $representations) { … } }`),
+ * and then the rest of the operation is counted once and only the distinct keys per request, instead of
+ * walking the document with graphql-query-complexity on every request. Undefined for any other document.
+ */
+export function entitiesRepresentationVariables(
+  document: DocumentNode,
+  definition: OperationDefinitionNode,
+): string[] | undefined {
+  let eligible = true
+  let entitiesInOperation = 0
+  const variables: string[] = []
+  for (const selection of definition.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value !== '_entities') continue
+    entitiesInOperation += 1
+    const representations = selection.arguments?.find((argument) => argument.name.value === 'representations')
+    if (representations?.value.kind !== Kind.VARIABLE) return undefined
+    variables.push(representations.value.name.value)
+  }
+  let entitiesInDocument = 0
+  visit(document, {
+    Directive: (directive) => {
+      if (directive.name.value !== 'skip' && directive.name.value !== 'include') return undefined
+      eligible = false
+      return BREAK
+    },
+    Field: (field) => {
+      if (field.name.value === '_entities') entitiesInDocument += 1
+    },
+  })
+  return eligible && entitiesInDocument === entitiesInOperation ? variables : undefined
 }
 
 /** The refusal of an operation whose upstream calls could not be counted: its budget cannot be kept. */
