@@ -9,6 +9,8 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
+import { type OnRefused, sendRefusal } from './listener-refusal.js'
+
 /** How much more a refused client may send, and for how long, before its connection is closed anyway. */
 const drainMaxBytes = 16 * 1024 * 1024
 const drainMaxMs = 10_000
@@ -30,25 +32,12 @@ const boundedRequests = new WeakSet<object>()
 export const isBodyBounded = (request: unknown): boolean =>
   typeof request === 'object' && request !== null && boundedRequests.has(request)
 
-/**
- * A request refused by the listener, before either lane saw it (here, or by ./request-target.ts): what
- * the request log and the metrics need of it.
- */
-export interface RefusedRequest {
-  request: IncomingMessage
-  /** Its answer (413, 400), not sent yet: a header set on it goes out with it. */
-  response: ServerResponse
-  /** When the listener got the request, in `performance.now()` time. */
-  startedAt: number
-  errorCode: 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'
-}
-
 export interface RequestBodyLimitOptions {
   /**
    * Told of each request refused, just before its answer is sent: yoga, which logs and counts the
    * others, never sees it.
    */
-  onRefused?: (refused: RefusedRequest) => void
+  onRefused?: OnRefused
 }
 
 function refuse(
@@ -58,16 +47,8 @@ function refuse(
   startedAt: number,
   onRefused: RequestBodyLimitOptions['onRefused'],
 ): void {
-  response.statusCode = 413
-  response.setHeader('content-type', 'application/json; charset=utf-8')
-  onRefused?.({ request, response, startedAt, errorCode: 'PAYLOAD_TOO_LARGE' })
-  response.end(
-    JSON.stringify({
-      errors: [
-        { message: `The request body is larger than ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } },
-      ],
-    }),
-  )
+  const message = `The request body is larger than ${maxBytes} bytes.`
+  sendRefusal({ request, response, startedAt, errorCode: 'PAYLOAD_TOO_LARGE', status: 413, message }, onRefused)
   let drained = 0
   const giveUp = () => request.socket.destroy()
   const timer = setTimeout(giveUp, drainMaxMs)

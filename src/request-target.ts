@@ -10,11 +10,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
 import { LruCache } from './prepared/lru-cache.js'
-import type { RefusedRequest } from './request-body-limit.js'
+import { type OnRefused, sendRefusal } from './listener-refusal.js'
 
 export interface RequestTargetOptions {
   /** Told of each request refused, just before its answer is sent: neither lane sees it. */
-  onRefused?: (refused: RefusedRequest) => void
+  onRefused?: OnRefused
 }
 
 /** Whether whatwg-node can make a URL of the request, as it does (`buildFullUrl`): it falls back without a host. */
@@ -26,14 +26,8 @@ function refuse(
   startedAt: number,
   onRefused: RequestTargetOptions['onRefused'],
 ): void {
-  response.statusCode = 400
-  response.setHeader('content-type', 'application/json; charset=utf-8')
-  onRefused?.({ request, response, startedAt, errorCode: 'BAD_REQUEST' })
-  response.end(
-    JSON.stringify({
-      errors: [{ message: 'The Host header and the request target make no URL.', extensions: { code: 'BAD_REQUEST' } }],
-    }),
-  )
+  const message = 'The Host header and the request target make no URL.'
+  sendRefusal({ request, response, startedAt, errorCode: 'BAD_REQUEST', status: 400, message }, onRefused)
 }
 
 export function refuseUnparsableTargets(

@@ -16,7 +16,7 @@ import type { Plugin } from 'graphql-yoga'
 import { Counter, Histogram, Registry } from 'prom-client'
 
 import type { GatewayContext } from '../context.js'
-import type { RefusedRequest } from '../request-body-limit.js'
+import type { RefusedRequest } from '../listener-refusal.js'
 
 export interface MetricsOptions {
   /**

@@ -21,7 +21,7 @@ import type { ExecutionResult } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
 import type { GatewayContext } from '../context.js'
-import type { RefusedRequest } from '../request-body-limit.js'
+import type { RefusedRequest } from '../listener-refusal.js'
 
 export interface RequestLogOptions {
   /** Where each line goes, without its newline. Default: stdout. */
