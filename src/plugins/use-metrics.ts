@@ -211,7 +211,7 @@ export function useMetrics({
   }
 }
 
-/** A document that did not parse, counted as yoga counts it: after its context, which has no operation. */
+/** Where a request whose document does not parse is counted, on either lane: no operation could be named. */
 const unparsed: Operation = { operationName: operationNameLabel(undefined), operationType: 'unknown' }
 
 /** The Prometheus plugin's metrics the lane records in, by name, as the plugin registered them. */
