@@ -11,6 +11,7 @@ import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type Yoga
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
 import { gatewayDefaults } from './defaults.js'
+import { combinedLaneTelemetry } from './lane-telemetry.js'
 import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
@@ -107,8 +108,7 @@ export interface GatewayOptions {
   documentCacheSize?: number
   /**
    * Serve JSON POSTs of one operation on the lean lane, straight on node:http, rather than through yoga's
-   * fetch adapter and plugin chain; the answers are the same. Default true. Without metrics and tracing
-   * only: with either on, yoga serves every request.
+   * fetch adapter and plugin chain; the answers, the metrics and the spans are the same. Default true.
    */
   fastLane?: boolean
 }
@@ -246,8 +246,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
-  // Metrics and tracing are yoga plugins: with either on, yoga serves every request, so that all are seen.
-  const fastLane = (options.fastLane ?? true) && options.metrics === undefined && tracerProvider === undefined
+  const fastLane = options.fastLane ?? true
   const listener = fastLane
     ? withLeanLane(yoga, {
         endpoint: yoga.graphqlEndpoint,
@@ -262,6 +261,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         cors,
         requestLog: writeRequestLog,
         isShuttingDown,
+        // What yoga's metrics and tracing plugins record of a request, recorded alike for the lane's.
+        telemetry: combinedLaneTelemetry([
+          metrics?.lane(schema),
+          tracerProvider !== undefined ? observability?.traceLaneOperations({ tracerProvider }) : undefined,
+        ]),
       })
     : yoga
   // Neither lane sees what the listener refuses: it is logged and counted here, as yoga would have done.

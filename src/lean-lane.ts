@@ -10,8 +10,11 @@
  *
  * Anything else goes to yoga, as it did before there was a lane: another method, path or content type,
  * a query string, GET, a batch, a body that is not a JSON object of the four GraphQL parameters, an
- * `Accept` that does not get JSON, an `operationName` that names no operation. So does every request
- * when metrics or tracing are on: their plugins are yoga's (../gateway.ts).
+ * `Accept` that does not get JSON, an `operationName` that names no operation.
+ *
+ * With metrics or tracing on, the lane tells them what it did (./lane-telemetry.ts), and they record it
+ * as yoga's plugins record a request yoga serves: the same series, the same spans. Without them, nothing
+ * of that is done.
  */
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
@@ -20,6 +23,7 @@ import type { ExecutionResult, GraphQLError } from 'graphql'
 import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
 import { acceptedJsonMediaType, type JsonMediaType, responseBody, responseInit } from './graphql-over-http.js'
+import type { LaneExchange, LaneTelemetry, RunningExchange } from './lane-telemetry.js'
 import { withRequestErrorCodes } from './plugins/use-error-codes.js'
 import {
   errorCodesOf,
@@ -43,6 +47,8 @@ export interface LeanLaneOptions {
   /** Where the request log's lines go; undefined without a request log (then, as yoga, no `x-request-id`). */
   requestLog: ((line: string) => void) | undefined
   isShuttingDown: () => boolean
+  /** Metrics and tracing; undefined when both are off. */
+  telemetry: LaneTelemetry | undefined
 }
 
 /** node:http's request, its body read and bounded by ./request-body-limit.ts; `originalUrl` under Express. */
@@ -120,17 +126,25 @@ function clientSignal(response: ServerResponse): AbortSignal {
 }
 
 export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): RequestListener {
-  const { endpoint, operations, createContext, maskError, cors, requestLog, isShuttingDown } = options
+  const { endpoint, operations, createContext, maskError, cors, requestLog, isShuttingDown, telemetry } = options
 
   /** The result of the operation, masked as yoga masks what execution answers. */
   async function executed(
     operation: PreparedOperation,
     context: GatewayContext,
     variables: Variables,
+    exchange: LaneExchange | undefined,
   ): Promise<ExecutionResult> {
     let result: ExecutionResult
     try {
-      result = await operation.execute(context, variables)
+      if (exchange === undefined) {
+        result = await operation.execute(context, variables)
+      } else {
+        exchange.executeStartedAt = performance.now()
+        const run = () => operation.execute(context, variables)
+        result = await (telemetry?.execute === undefined ? run() : telemetry.execute(exchange as RunningExchange, run))
+        exchange.executeEndedAt = performance.now()
+      }
     } catch (error) {
       return { errors: [maskError(error)] }
     }
@@ -143,6 +157,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     lane: LaneRequest,
     prepared: PreparedDocument,
     operation: PreparedOperation | undefined,
+    exchange: LaneExchange | undefined,
   ): Promise<void> {
     const record: RequestRecord | undefined = requestLog && {
       requestId: requestIdFrom(request.headers['x-request-id'] as string | undefined),
@@ -156,9 +171,14 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       // A document that does not parse or validate, or is over a limit: it never runs.
       result = { errors: [...prepared.errors] }
     } else {
-      const context = createContext({
-        request: { headers: headerReader(request.headers), signal: clientSignal(response) },
-      })
+      const initialContext = { request: { headers: headerReader(request.headers), signal: clientSignal(response) } }
+      const contextStartedAt = exchange === undefined ? 0 : performance.now()
+      const context = createContext(initialContext)
+      if (exchange !== undefined) {
+        exchange.contextMs = performance.now() - contextStartedAt
+        exchange.initialContext = initialContext
+        exchange.context = context
+      }
       const refusal = operation.overBudget(lane.variables)
       if (refusal !== undefined) {
         result = { errors: [refusal] }
@@ -167,9 +187,10 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
           record.operationName ??= operation.name
           record.contexts.push(context)
         }
-        result = await executed(operation, context, lane.variables)
+        result = await executed(operation, context, lane.variables, exchange)
       }
     }
+    if (exchange !== undefined) exchange.result = result
     result = withRequestErrorCodes(result)
     const { status, headers } = responseInit(result, lane.mediaType)
     const body = responseBody(result)
@@ -184,12 +205,17 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       record.errorCodes = errorCodesOf(result)
       requestLog?.(requestLogLine(record, 'POST', endpoint, status))
     }
+    if (exchange !== undefined) {
+      exchange.status = status
+      telemetry?.answered?.(exchange)
+    }
   }
 
   return (request: BodyReadRequest, response) => {
     let lane: LaneRequest | undefined
     let prepared: PreparedDocument
     let operation: PreparedOperation | undefined
+    const startedAt = telemetry === undefined ? 0 : performance.now()
     try {
       lane = laneRequest(request, endpoint)
       if (lane === undefined) return yoga(request, response)
@@ -201,7 +227,22 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     }
     // yoga refuses an operationName that names nothing (OPERATION_RESOLUTION_FAILURE) before it validates.
     if (prepared.document !== undefined && operation === undefined) return yoga(request, response)
-    answer(request, response, lane, prepared, operation).catch((error: unknown) => {
+    const exchange: LaneExchange | undefined = telemetry && {
+      startedAt,
+      preparedAt: performance.now(),
+      query: lane.query,
+      operationName: lane.operationName,
+      document: prepared.document,
+      operation,
+      initialContext: undefined,
+      context: undefined,
+      contextMs: 0,
+      executeStartedAt: undefined,
+      executeEndedAt: undefined,
+      result: undefined,
+      status: 0,
+    }
+    answer(request, response, lane, prepared, operation, exchange).catch((error: unknown) => {
       // A fault of the lane itself, after the operation may have run: answered as yoga answers a fault.
       maskError(error)
       if (!response.headersSent) response.writeHead(500).end()

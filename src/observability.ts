@@ -5,4 +5,4 @@
  */
 export { createOtlpTracerProvider } from './otlp-tracer-provider.js'
 export { useMetrics } from './plugins/use-metrics.js'
-export { traceUpstreamCalls, useTracing } from './plugins/use-tracing.js'
+export { traceLaneOperations, traceUpstreamCalls, useTracing } from './plugins/use-tracing.js'

@@ -15,9 +15,19 @@
  * says which lane must serve it, that is checked too (yoga logs at debug level what it serves; the lane
  * logs nothing), so that a lane that handed everything to yoga would fail; where it says what the answer
  * must be, that is checked on the lean lane's answer, so that both lanes being wrong alike fails too.
+ *
+ * With metrics and tracing on, the corpus must also leave the same telemetry: the same `/metrics` series
+ * with the same values (durations aside), and the same spans, tree by tree (names, kinds, status,
+ * attributes and events, parents; times and generated ids aside).
  */
 import { Agent, request as httpRequest } from 'node:http'
 
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { FakeSeam, Fault } from '../src/fake-seam/fake-seam.js'
@@ -34,6 +44,7 @@ import {
   startHarness,
   workspaceId,
 } from './support/harness.js'
+import { parseSamples, type Sample } from './support/prometheus.js'
 
 interface Probe {
   name: string
@@ -73,9 +84,16 @@ interface Observed {
 
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
 
+// The W3C Trace Context specification's example: a caller's trace, whose id comes back as it was sent.
+const callerTraceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+const traceparent = /\b00-([0-9a-f]{32})-[0-9a-f]{16}-(0[01])\b/g
+
 /** The values two runs make up differently, replaced by their shape. */
 const normalized = (text: string) =>
   text
+    .replace(traceparent, (_, traceId: string, flags: string) =>
+      traceId === callerTraceId ? `00-${traceId}-<span>-${flags}` : `00-<trace>-<span>-${flags}`,
+    )
     .replace(uuid, '<uuid>')
     .replace(/seam_cst1_[0-9a-f]{32}/g, '<token>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>')
@@ -100,6 +118,8 @@ interface Lane {
   agent: Agent
   /** The request log's lines, from this gateway only (the harness catches every gateway's stdout). */
   requestLog: string[]
+  /** This gateway's spans, when tracing is on. */
+  spans: InMemorySpanExporter | undefined
 }
 
 async function exchange({ harness, agent, requestLog }: Lane, probe: Probe): Promise<Observed> {
@@ -692,21 +712,81 @@ const elsewhere: Probe[] = [
   },
 ]
 
+/** The series of a scrape, values included, but not what measures time: buckets, sums and quantiles. */
+const comparableSamples = (samples: Sample[]) =>
+  samples
+    .filter(
+      ({ name, labels }) => !name.endsWith('_bucket') && !name.endsWith('_sum') && labels['quantile'] === undefined,
+    )
+    .map((sample) => JSON.stringify(sample))
+    .sort()
+
+async function metricsOf({ harness }: Lane): Promise<string[]> {
+  const response = await fetch(new URL('/metrics', harness.gatewayUrl))
+  expect(response.status).toBe(200)
+  return comparableSamples(parseSamples(await response.text()))
+}
+
+/**
+ * The spans, as trees of what does not differ from run to run: a root by the remote parent it continues
+ * (the caller's ids are the probe's), every span by name, kind, status, attributes and events, without
+ * times, durations or generated ids; siblings sorted, since concurrent calls end in any order.
+ */
+function spanTrees(spans: ReadableSpan[]): unknown[] {
+  const ids = new Set(spans.map((span) => span.spanContext().spanId))
+  const tree = (span: ReadableSpan): unknown => {
+    const { 'seam.duration_ms': duration, ...attributes } = span.attributes
+    if (duration !== undefined) expect(typeof duration).toBe('number')
+    const children = spans
+      .filter((child) => child.parentSpanContext?.spanId === span.spanContext().spanId)
+      .map((child) => JSON.stringify(tree(child)))
+      .sort()
+    return JSON.parse(
+      normalized(
+        JSON.stringify({
+          name: span.name,
+          kind: span.kind,
+          status: span.status,
+          attributes,
+          events: span.events.map(({ name, attributes: eventAttributes }) => ({ name, attributes: eventAttributes })),
+          sampled: span.spanContext().traceFlags,
+          remoteParent: span.parentSpanContext?.isRemote === true ? span.parentSpanContext : undefined,
+          children,
+        }),
+      ),
+    )
+  }
+  return spans.filter((span) => !ids.has(span.parentSpanContext?.spanId ?? '')).map(tree)
+}
+
+/** Which telemetry a run has on: each lane gets its own, and both must record the same. */
+interface Telemetry {
+  metrics?: true
+  tracing?: true
+}
+
 /** Runs `corpus` against both lanes, each with its own fake Seam, and compares every exchange. */
-function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus: Probe[]) {
+function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus: Probe[], telemetry: Telemetry = {}) {
   describe(`with ${configuration}`, () => {
     const lanes: Lane[] = []
     beforeAll(async () => {
       for (const fastLane of [true, false]) {
         const requestLog: string[] = []
+        const spans = telemetry.tracing === true ? new InMemorySpanExporter() : undefined
         const harness = await startHarness({
           gateway: {
             ...gateway,
             fastLane,
             ...(gateway.requestLog !== false && { requestLog: (line: string) => requestLog.push(line) }),
+            ...(telemetry.metrics === true && { metrics: {} }),
+            ...(spans !== undefined && {
+              tracing: {
+                tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+              },
+            }),
           },
         })
-        lanes.push({ harness, agent: new Agent({ keepAlive: true }), requestLog })
+        lanes.push({ harness, agent: new Agent({ keepAlive: true }), requestLog, spans })
       }
     })
     afterAll(async () => {
@@ -727,6 +807,34 @@ function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus
       // Without the lane, yoga serves everything; with it, what the probe says.
       if (probe.lane !== undefined) expect([onLane.servedByYoga, offLane.servedByYoga]).toEqual([!probe.lane, true])
     })
+
+    if (telemetry.metrics === true) {
+      it('leaves the same metrics', async () => {
+        const [onLane, offLane] = await Promise.all(lanes.map(metricsOf))
+        expect(onLane).toEqual(offLane)
+        // The corpus reached the series users alert on, and the Prometheus plugin's.
+        for (const name of [
+          'graphql_gateway_requests_total',
+          'graphql_gateway_errors_total',
+          'seam_upstream_requests_total',
+          'graphql_yoga_http_duration_count',
+          'graphql_envelop_phase_execute_count',
+        ]) {
+          expect(
+            onLane!.some((sample) => sample.startsWith(`{"name":"${name}"`)),
+            name,
+          ).toBe(true)
+        }
+      })
+    }
+
+    if (telemetry.tracing === true) {
+      it('makes the same spans', () => {
+        const [onLane, offLane] = lanes.map(({ spans }) => spanTrees(spans!.getFinishedSpans()))
+        expect(onLane).toEqual(offLane)
+        expect(onLane!.length).toBeGreaterThan(0)
+      })
+    }
   })
 }
 
@@ -744,6 +852,25 @@ const all = [
   ...browsers,
   ...elsewhere,
   ...revokeAndDelete,
+]
+
+// A caller's span, sampled or not.
+const callerTrace = `00-${callerTraceId}-00f067aa0ba902b7`
+const traced: Probe[] = [
+  post('a caller’s sampled trace, continued', read, {
+    headers: { ...withApiKey, traceparent: `${callerTrace}-01` },
+    lane: true,
+  }),
+  post('a caller’s trace, not sampled', grant, {
+    variables: { input: { clientSessionId: sessionId } },
+    headers: { ...withApiKey, traceparent: `${callerTrace}-00`, tracestate: 'congo=t61rcWkgMzE' },
+    lane: true,
+  }),
+  post('a malformed traceparent', read, { headers: { ...withApiKey, traceparent: 'garbage' }, lane: true }),
+  post('a document without literal values, named', grant, {
+    variables: { input: { clientSessionId: sessionId } },
+    lane: true,
+  }),
 ]
 
 describe('the lean lane and yoga answer alike', () => {
@@ -775,6 +902,20 @@ describe('the lean lane and yoga answer alike', () => {
       ...operations,
     ],
   )
+
+  // Without a scrape in the corpus: its answer holds durations.
+  const unscraped = all.filter((probe) => probe.path !== '/metrics')
+  agreeOn(
+    'metrics and tracing on',
+    { ...limits, corsOrigins: ['https://app.example.com'] },
+    [...traced, ...unscraped],
+    {
+      metrics: true,
+      tracing: true,
+    },
+  )
+
+  agreeOn('tracing alone', limits, [...traced, ...operations, ...errors], { tracing: true })
 
   agreeOn(
     'a server-held credential and no request log',

@@ -21,6 +21,12 @@ async function start(options: Parameters<typeof startHarness>[0]): Promise<Harne
   return harness
 }
 
+/**
+ * How many requests yoga served: it logs each at debug level, the lean lane none. The requests these
+ * tests send as JSON POSTs of one operation are the lane's, and their metrics must be recorded there.
+ */
+const servedByYoga = (harness: Harness) => harness.logs.filter((line) => line.startsWith('debug ')).length
+
 const metricsUrl = (harness: Harness) => new URL('/metrics', harness.gatewayUrl)
 
 async function scrape(harness: Harness, headers: Record<string, string> = {}): Promise<Sample[]> {
@@ -50,6 +56,7 @@ describe('/metrics', () => {
     harness.fakeSeam.failNext({ reset: true })
     await harness.graphql(read, { headers: withApiKey })
     await harness.graphql('query Broken { clientSession(', { headers: withApiKey })
+    expect(servedByYoga(harness)).toBe(0)
     // A GET without the CSRF header is refused before any operation is read.
     const refused = await fetch(`${harness.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`)
     expect(refused.status).toBe(403)
@@ -98,6 +105,7 @@ describe('/metrics', () => {
       'mutation Create { createClientSession(input: { userIdentifierKey: "new_user" }) { clientSession { clientSessionId } } }'
     expect((await harness.graphql(create, { headers: withApiKey })).body.errors).toBeUndefined()
     expect(harness.fakeSeam.requests).toHaveLength(5)
+    expect(servedByYoga(harness)).toBe(0)
 
     const samples = await scrape(harness)
     expect(samplesOf(samples, 'seam_upstream_requests_total')).toEqual(
@@ -165,6 +173,7 @@ describe('/metrics', () => {
     const harness = await start({ gateway: { metrics: {} } })
     await harness.graphql(read, { headers: withApiKey })
     await harness.graphql(read, { headers: withApiKey })
+    expect(servedByYoga(harness)).toBe(0)
     const samples = await scrape(harness)
 
     const http = samplesOf(samples, 'graphql_yoga_http_duration_count', { operationName: 'Session' })

@@ -40,6 +40,12 @@ async function startTraced(): Promise<{ harness: Harness; exporter: InMemorySpan
   return { harness, exporter }
 }
 
+/**
+ * How many requests yoga served: it logs each at debug level, the lean lane none. The requests these
+ * tests send over HTTP are the lane's, and their spans must be made there.
+ */
+const servedByYoga = (harness: Harness) => harness.logs.filter((line) => line.startsWith('debug ')).length
+
 const nanoseconds = ([seconds, nanos]: HrTime) => BigInt(seconds) * 1_000_000_000n + BigInt(nanos)
 const milliseconds = (time: HrTime) => Number(nanoseconds(time)) / 1e6
 
@@ -127,6 +133,7 @@ describe('tracing', () => {
       expect(nanoseconds(call.endTime)).toBeLessThanOrEqual(nanoseconds(operation.endTime))
     }
     expect(nanoseconds(readBack.startTime)).toBeGreaterThanOrEqual(nanoseconds(grantCall.endTime))
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it('marks failed upstream calls and their operation as errors, with the error code', async () => {
@@ -153,6 +160,7 @@ describe('tracing', () => {
     })
     expect(unavailable!.attributes['error.type']).toBe('UPSTREAM_UNAVAILABLE')
     expect(unavailable!.attributes).not.toHaveProperty('http.response.status_code')
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it('makes one span for a retried read, covering its attempts, with their count and the last status', async () => {
@@ -174,6 +182,7 @@ describe('tracing', () => {
       traceparentOf(calls[0]!),
       traceparentOf(calls[0]!),
     ])
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it("continues the caller's trace, and sends Seam each upstream span's context, never the caller's", async () => {
@@ -196,6 +205,7 @@ describe('tracing', () => {
       expect(requests[index]!.headers['traceparent']).toBe(traceparentOf(call))
       expect(requests[index]!.headers['tracestate']).toBe(callerTrace.tracestate)
     })
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it("follows the caller's decision not to sample: no spans, and Seam is told so in the same trace", async () => {
@@ -207,6 +217,7 @@ describe('tracing', () => {
     const sent = harness.fakeSeam.requests[0]!.headers['traceparent']
     expect(sent).toMatch(new RegExp(`^00-${callerTraceId}-[0-9a-f]{16}-00$`))
     expect(sent).not.toBe(traceparent)
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it('sends Seam no trace context without tracing, whatever the caller sends', async () => {
@@ -243,6 +254,7 @@ describe('tracing', () => {
     }
     expect(new Set(operations.map((operation) => operation.spanContext().traceId)).size).toBe(malformed.length)
     for (const request of harness.fakeSeam.requests) expect(request.headers).not.toHaveProperty('tracestate')
+    expect(servedByYoga(harness)).toBe(0)
   })
 
   it("keeps a host application's active span as the parent when embedded", async () => {

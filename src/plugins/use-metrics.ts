@@ -7,15 +7,28 @@
  * or what it asked of Seam, so this plugin adds those as prom-client counters and a histogram, read
  * from the final result (codes included, after ./use-error-codes.ts) and from the upstream calls the
  * context recorded.
+ *
+ * A request the lean lane serves (../lean-lane.ts) passes no plugin: `lane()` records it in the same
+ * series, the Prometheus plugin's included, by the same rules (see laneMetrics below).
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus'
-import { getOperationAST, type GraphQLError } from 'graphql'
+import {
+  type DocumentNode,
+  getOperationAST,
+  type GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql'
 import type { Plugin } from 'graphql-yoga'
-import { Counter, Histogram, Registry } from 'prom-client'
+import { Counter, Histogram, type Metric, Registry, Summary } from 'prom-client'
 
 import type { GatewayContext } from '../context.js'
+import type { LaneExchange, LaneTelemetry } from '../lane-telemetry.js'
 import type { RefusedRequest } from '../listener-refusal.js'
 
 export interface MetricsOptions {
@@ -57,6 +70,11 @@ export interface GatewayMetrics {
   plugin: Plugin
   /** Counts a request the listener refused before either lane saw it. */
   countRefused(refused: Pick<RefusedRequest, 'errorCode'>): void
+  /**
+   * What records the requests the lean lane serves, in the same series as `plugin` records yoga's: call
+   * it once yoga is created (the Prometheus plugin registers its series then), with yoga's schema.
+   */
+  lane(schema: GraphQLSchema): LaneTelemetry
 }
 
 export function useMetrics({
@@ -100,6 +118,16 @@ export function useMetrics({
   /** Requests whose results were counted per operation; the rest never got that far. */
   const counted = new WeakSet<Request>()
   const authorized = token === undefined ? () => true : tokenMatcher(token)
+
+  function countUpstreamCalls(calls: GatewayContext['upstreamCalls'] = []): void {
+    for (const call of calls) {
+      const status = call.status === undefined ? 'none' : String(call.status)
+      const outcome = call.errorCode ?? 'success'
+      upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
+      if (call.attempts > 1) upstreamRetries.inc({ endpoint: call.endpoint }, call.attempts - 1)
+      upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)
+    }
+  }
 
   /** One answer: its outcome, and each of its errors by code. */
   function count(operation: Operation, answerErrors: readonly Pick<GraphQLError, 'extensions'>[] = []): void {
@@ -155,22 +183,9 @@ export function useMetrics({
     onExecutionResult: ({ request, result, context }) => {
       if (result === undefined || Symbol.asyncIterator in result) return
       counted.add(request)
-      count(
-        operations.get(context) ?? {
-          operationName: operationNameLabel(undefined),
-          operationType: 'unknown',
-        },
-        result.errors,
-      )
+      count(operations.get(context) ?? unparsed, result.errors)
       // Absent when the request failed before its context was built (a document that does not parse).
-      const { upstreamCalls: calls = [] } = context as Partial<GatewayContext>
-      for (const call of calls) {
-        const status = call.status === undefined ? 'none' : String(call.status)
-        const outcome = call.errorCode ?? 'success'
-        upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
-        if (call.attempts > 1) upstreamRetries.inc({ endpoint: call.endpoint }, call.attempts - 1)
-        upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)
-      }
+      countUpstreamCalls((context as Partial<GatewayContext>).upstreamCalls)
     },
     // Requests refused before any operation ran (malformed, CSRF): they still count, with their codes.
     onResultProcess: ({ request, result }) => {
@@ -182,5 +197,116 @@ export function useMetrics({
     plugin,
     // As a request that yoga refuses before any operation is counted: no operation, one error, its code.
     countRefused: ({ errorCode }) => count(noOperation, [{ extensions: { code: errorCode } }]),
+    lane: (schema) =>
+      laneMetrics(registry, schema, (exchange) => {
+        const { operation, result, context } = exchange
+        count(
+          operation === undefined
+            ? unparsed
+            : { operationName: operationNameLabel(operation.name), operationType: operation.type },
+          result?.errors,
+        )
+        countUpstreamCalls(context?.upstreamCalls)
+      }),
+  }
+}
+
+/** Where a request whose document does not parse is counted, on either lane: no operation could be named. */
+const unparsed: Operation = { operationName: operationNameLabel(undefined), operationType: 'unknown' }
+
+/** The Prometheus plugin's metrics the lane records in, by name, as the plugin registered them. */
+function registered<M extends Metric>(registry: Registry, name: string, type: abstract new (...args: never[]) => M): M {
+  const metric = registry.getSingleMetric(name)
+  if (!(metric instanceof type)) throw new Error(`The Prometheus plugin registered no ${name} in this registry.`)
+  return metric
+}
+
+interface DeprecatedField {
+  fieldName: string
+  typeName: string
+}
+
+/** The deprecated fields and arguments a document selects, found as the Prometheus plugin finds them. */
+function deprecatedFieldsOf(document: DocumentNode, typeInfo: TypeInfo): DeprecatedField[] {
+  const found: DeprecatedField[] = []
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument: () => {
+        const argument = typeInfo.getArgument()
+        const field = typeInfo.getFieldDef()
+        if (field && argument?.deprecationReason != null) found.push({ fieldName: argument.name, typeName: field.name })
+      },
+      Field: () => {
+        const field = typeInfo.getFieldDef()
+        if (field?.deprecationReason != null) {
+          found.push({ fieldName: field.name, typeName: typeInfo.getParentType()?.name || '' })
+        }
+      },
+    }),
+  )
+  return found
+}
+
+/**
+ * The Prometheus plugin's series for a request the lean lane served, as the plugin records one yoga
+ * served: the phase histograms (validate: the document's preparation, usually a cache hit; context;
+ * execute), the operation's duration histogram and summary, the deprecated fields, and the HTTP duration,
+ * each only when yoga's request would have reached that phase. The labels follow the plugin's rules,
+ * which are not ours: the phases name the operation the request claims, or else the document's first
+ * definition; the HTTP duration names the operation that runs. The deprecated fields of a document are
+ * found once, not per request.
+ */
+function laneMetrics(
+  registry: Registry,
+  schema: GraphQLSchema,
+  countOurs: (exchange: LaneExchange) => void,
+): LaneTelemetry {
+  const validatePhase = registered(registry, 'graphql_envelop_phase_validate', Histogram)
+  const contextPhase = registered(registry, 'graphql_envelop_phase_context', Histogram)
+  const executePhase = registered(registry, 'graphql_envelop_phase_execute', Histogram)
+  const operationDuration = registered(registry, 'graphql_envelop_request_duration', Histogram)
+  const operationSummary = registered(registry, 'graphql_envelop_request_time_summary', Summary)
+  const deprecatedFields = registered(registry, 'graphql_envelop_deprecated_field', Counter)
+  const httpDuration = registered(registry, 'graphql_yoga_http_duration', Histogram)
+  const typeInfo = new TypeInfo(schema)
+  const deprecatedByDocument = new WeakMap<DocumentNode, DeprecatedField[]>()
+  const seconds = (milliseconds: number) => milliseconds / 1000
+
+  return {
+    answered: (exchange) => {
+      countOurs(exchange)
+      const { document, operation } = exchange
+      if (document === undefined || operation === undefined) return
+      const first = document.definitions[0] as OperationDefinitionNode | undefined
+      const labels = {
+        operationName: exchange.operationName || first?.name?.value || 'Anonymous',
+        operationType: first?.operation as string,
+      }
+      let deprecated = deprecatedByDocument.get(document)
+      if (deprecated === undefined) {
+        deprecated = deprecatedFieldsOf(document, typeInfo)
+        deprecatedByDocument.set(document, deprecated)
+      }
+      for (const field of deprecated) deprecatedFields.inc({ ...labels, ...field })
+      validatePhase.observe(labels, seconds(exchange.preparedAt - exchange.startedAt))
+      if (exchange.context !== undefined) contextPhase.observe(labels, seconds(exchange.contextMs))
+      const { executeStartedAt, executeEndedAt } = exchange
+      if (executeStartedAt !== undefined && executeEndedAt !== undefined) {
+        executePhase.observe(labels, seconds(executeEndedAt - executeStartedAt))
+        operationDuration.observe(labels, seconds(executeEndedAt - executeStartedAt))
+        operationSummary.observe(labels, seconds(executeEndedAt - exchange.startedAt))
+      }
+      httpDuration.observe(
+        // In the plugin's order, which is the order a scrape shows.
+        {
+          method: 'POST',
+          statusCode: exchange.status,
+          operationType: operation.type,
+          operationName: operation.name || 'Anonymous',
+        },
+        seconds(performance.now() - exchange.startedAt),
+      )
+    },
   }
 }

@@ -7,10 +7,14 @@
  * gateway to Seam. The parent of every span is found through the GraphQL context, never through an
  * active context, so no global context manager or propagator has to be registered in a host
  * application's process.
+ *
+ * A request the lean lane serves (../lean-lane.ts) passes no plugin: `traceLaneOperations` gives its
+ * operation the span `@envelop/opentelemetry` gives one yoga serves, by the same rules.
  */
 import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
 import {
   type Attributes,
+  context,
   defaultTextMapSetter,
   isSpanContextValid,
   SpanKind,
@@ -20,9 +24,11 @@ import {
   trace,
 } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import type { Plugin, YogaInitialContext } from 'graphql-yoga'
+import { BREAK, type DocumentNode, type ExecutionResult, visit } from 'graphql'
+import type { Plugin } from 'graphql-yoga'
 
-import type { UpstreamCallTracer } from '../context.js'
+import type { ContextRequest, UpstreamCallTracer } from '../context.js'
+import type { LaneTelemetry } from '../lane-telemetry.js'
 import type { UpstreamCall } from '../seam/client.js'
 import { isSeamError } from '../seam/errors.js'
 
@@ -39,9 +45,11 @@ const tracerNameDefault = 'seam-graphql-gateway'
 // and each member checked with bounded patterns; at most 32 members and 512 characters are kept.
 const propagator = new W3CTraceContextPropagator()
 
-const requestHeaders: TextMapGetter<Headers> = {
+/** yoga's Headers, or the lean lane's reader of node:http's headers. */
+const requestHeaders: TextMapGetter<ContextRequest['headers']> = {
   get: (headers, key) => headers.get(key) ?? undefined,
-  keys: (headers) => [...headers.keys()],
+  // The only keys this propagator reads.
+  keys: (headers) => ['traceparent', 'tracestate'].filter((key) => headers.get(key) !== null),
 }
 
 /** `performance.now()` times are relative to the time origin; spans want wall-clock milliseconds. */
@@ -61,7 +69,7 @@ function attributesOf(call: UpstreamCall): Attributes {
  * Makes the operation span a child of the caller's span. Only when no span is active: a host
  * application whose own instrumentation already continues the caller's trace keeps its span as parent.
  */
-function continueCallersTrace(graphqlContext: YogaInitialContext): void {
+function continueCallersTrace(graphqlContext: { request: Pick<ContextRequest, 'headers'> }): void {
   const active = getCurrentOtelContext(graphqlContext)
   const activeSpan = trace.getSpanContext(active)
   if (activeSpan !== undefined && isSpanContextValid(activeSpan)) return
@@ -85,7 +93,75 @@ export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: U
         ) as unknown as Plugin,
       )
     },
-    onExecute: ({ args }) => continueCallersTrace(args.contextValue as YogaInitialContext),
+    onExecute: ({ args }) => continueCallersTrace(args.contextValue as { request: ContextRequest }),
+  }
+}
+
+/** Whether a document holds a literal value, which may be personal data: then the span leaves it out. */
+function hasInlineValue(document: DocumentNode): boolean {
+  let seen = false
+  const leave = () => {
+    seen = true
+    return BREAK
+  }
+  visit(document, {
+    StringValue: { leave },
+    BooleanValue: { leave },
+    FloatValue: { leave },
+    EnumValue: { leave },
+    IntValue: { leave },
+  })
+  return seen
+}
+
+/**
+ * The operation span of a request the lean lane serves, as `@envelop/opentelemetry` (with the options
+ * above) makes one for a request yoga serves: named `<type>.<name>`, SERVER, with the operation's name
+ * and type and, when it holds no literal value, the document; a child of the caller's span (same rule);
+ * the active context while the operation runs; and, when the result has errors, status ERROR and an
+ * exception event that lists them. Like the plugin, it leaves the span unended when execution throws.
+ * The upstream calls' spans find it through the context factory's argument, as they find yoga's.
+ */
+export function traceLaneOperations({
+  tracerProvider,
+  tracerName = tracerNameDefault,
+}: UseTracingOptions): LaneTelemetry {
+  const tracer = tracerProvider.getTracer(tracerName)
+  const inlineValues = new WeakMap<DocumentNode, boolean>()
+  return {
+    execute: ({ initialContext, document, operation, query }, run) => {
+      continueCallersTrace(initialContext)
+      let inline = inlineValues.get(document)
+      if (inline === undefined) {
+        inline = hasInlineValue(document)
+        inlineValues.set(document, inline)
+      }
+      const name = operation.name || 'anonymous'
+      const parent = getCurrentOtelContext(initialContext)
+      const span = tracer.startSpan(
+        `${operation.type}.${name}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'graphql.execute.operationName': name,
+            'graphql.execute.operationType': operation.type,
+            ...(!inline && { 'graphql.execute.document': query }),
+          },
+        },
+        parent,
+      )
+      const active = setCurrentOtelContext(initialContext, trace.setSpan(parent, span))
+      const ended = (result: ExecutionResult) => {
+        if (result.errors !== undefined && result.errors.length > 0) {
+          span.setStatus({ code: SpanStatusCode.ERROR })
+          span.recordException({ name: 'graphql.execute.error', message: JSON.stringify(result.errors) })
+        }
+        span.end()
+        return result
+      }
+      const result = context.with(active, run)
+      return result instanceof Promise ? result.then(ended) : ended(result)
+    },
   }
 }
 
