@@ -9,7 +9,7 @@ import { RequestConcurrencyLimits } from './seam/concurrency-limit.js'
 import { credentialFromHeaders, type SeamCredential } from './seam/credentials.js'
 import { SeamServerCredentialError } from './seam/errors.js'
 import type { SeamEndpoint } from './seam/openapi.js'
-import { OperationCalls } from './seam/operation-calls.js'
+import { type ClientSignal, OperationCalls } from './seam/operation-calls.js'
 
 export interface GatewayContext {
   seam: SeamCaller
@@ -58,7 +58,7 @@ function serverCredentialRefused({ kind }: SeamCredential, { endpoint, status, r
 /** What the context takes from the request: its headers, and a signal that aborts when its client goes away. */
 export interface ContextRequest {
   headers: Pick<Headers, 'get'>
-  signal: AbortSignal
+  signal: ClientSignal
 }
 
 /**

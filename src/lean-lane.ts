@@ -20,6 +20,7 @@ import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerRespo
 
 import type { ExecutionResult, GraphQLError } from 'graphql'
 
+import { ClientPresence } from './client-presence.js'
 import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
 import { acceptedJsonMediaType, type JsonMediaType, responseBody, responseInit } from './graphql-over-http.js'
@@ -116,15 +117,6 @@ const headerReader = (headers: IncomingHttpHeaders): Pick<Headers, 'get'> => ({
   },
 })
 
-/** Aborts when the client goes away before its answer is written, as yoga's request signal does. */
-function clientSignal(response: ServerResponse): AbortSignal {
-  const controller = new AbortController()
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort()
-  })
-  return controller.signal
-}
-
 export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): RequestListener {
   const { endpoint, operations, createContext, maskError, cors, requestLog, isShuttingDown, telemetry } = options
 
@@ -171,7 +163,9 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       // A document that does not parse or validate, or is over a limit: it never runs.
       result = { errors: [...prepared.errors] }
     } else {
-      const initialContext = { request: { headers: headerReader(request.headers), signal: clientSignal(response) } }
+      const initialContext = {
+        request: { headers: headerReader(request.headers), signal: new ClientPresence(request, response) },
+      }
       const contextStartedAt = exchange === undefined ? 0 : performance.now()
       const context = createContext(initialContext)
       if (exchange !== undefined) {

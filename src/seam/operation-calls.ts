@@ -14,8 +14,18 @@
  */
 import type { CallDeadline } from './call-deadline.js'
 
+/**
+ * What is read of a signal that aborts when the request's client goes away: yoga's `request.signal`,
+ * or the lean lane's ClientPresence (../client-presence.ts). Its listeners are called once.
+ */
+export interface ClientSignal {
+  readonly aborted: boolean
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
 export class OperationCalls {
-  readonly #requestSignal: AbortSignal
+  readonly #requestSignal: ClientSignal
   readonly #inFlight = new Set<CallDeadline>()
   #listening = false
   #ended = false
@@ -23,7 +33,7 @@ export class OperationCalls {
 
   constructor(
     /** The HTTP request's signal: aborted when its client goes away. */
-    requestSignal: AbortSignal,
+    requestSignal: ClientSignal,
   ) {
     this.#requestSignal = requestSignal
   }
