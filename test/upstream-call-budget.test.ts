@@ -109,6 +109,25 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
     expect(harness.fakeSeam.requests).toHaveLength(6)
   })
 
+  it('counts the default of an _entities variable that a request leaves out, however often the document ran', async () => {
+    harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
+    const defaults = Array.from(
+      { length: 10 },
+      (_, index) => `{ __typename: "ClientSession", userIdentifierKey: "user_${index}" }`,
+    ).join(', ')
+    const withDefault = (variables: object) =>
+      harness.graphql(
+        `query ($r: [_Any!] = [${defaults}]) { _entities(representations: $r) { ... on ClientSession { clientSessionId } } }`,
+        { headers: withApiKey, variables },
+      )
+
+    expect(codesOf(await withDefault({ r: [] }))).toEqual([])
+    const leftOut = await withDefault({})
+    expect(codesOf(leftOut)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(leftOut.status).toBe(400)
+    expect(harness.fakeSeam.requests).toHaveLength(0)
+  })
+
   it('counts one representation where the list is due as a list of one', async () => {
     harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
     const withRead = (r: unknown) =>

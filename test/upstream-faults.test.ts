@@ -247,4 +247,25 @@ describe('a client that disconnects mid-request', () => {
     expect(performance.now() - left).toBeLessThan(4_000)
     expect(harness.fakeSeam.requests).toHaveLength(1)
   })
+
+  it('takes the calls of a pipelined request, still waiting for its turn to answer, with it too', async () => {
+    harness = await startHarness({ gateway: { ...faultSuiteGateway, upstreamTimeoutMs: 10_000 } })
+    harness.fakeSeam.failNext({ delayMs: 8_000 }, { delayMs: 8_000 })
+    const { port } = new URL(harness.gatewayUrl)
+    const body = JSON.stringify({ query: readDocument })
+    const request =
+      `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+      `authorization: Bearer ${apiKey}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => {})
+    // Two requests on one connection: the second's answer waits behind the first's.
+    socket.write(request + request)
+    await waitFor(() => harness!.fakeSeam.requests.length === 2, 'both calls to reach the fake')
+    const left = performance.now()
+    socket.destroy()
+
+    await waitFor(() => harness!.fakeSeam.abandonedAnswers === 2, 'the fake to see both answers abandoned')
+    expect(performance.now() - left).toBeLessThan(4_000)
+    expect(harness.fakeSeam.requests).toHaveLength(2)
+  })
 })

@@ -109,7 +109,11 @@ export function entitiesRepresentationVariables(
     entitiesInOperation += 1
     const representations = selection.arguments?.find((argument) => argument.name.value === 'representations')
     if (representations?.value.kind !== Kind.VARIABLE) return undefined
-    variables.push(representations.value.name.value)
+    const name = representations.value.name.value
+    // A default is what a request that leaves the variable out runs with: counted only by the full walk.
+    const declared = definition.variableDefinitions?.find((variable) => variable.variable.name.value === name)
+    if (declared?.defaultValue !== undefined) return undefined
+    variables.push(name)
   }
   let entitiesInDocument = 0
   visit(document, {

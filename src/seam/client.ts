@@ -232,14 +232,15 @@ export class SeamClient {
   ): Promise<SeamAnswer> {
     const startedAt = performance.now()
     const observer = onCallStart?.(endpoint, startedAt)
-    const deadline = new CallDeadline(this.#timeoutMs)
-    calls?.add(deadline)
     const request: Dispatcher.DispatchOptions = {
       method: 'POST',
       path: endpoint,
       headers: observer === undefined ? credentialHeaders : { ...credentialHeaders, ...observer.headers },
       body: JSON.stringify(body),
     }
+    // Only once nothing more can throw before the `finally` that disposes of it and lets the operation go.
+    const deadline = new CallDeadline(this.#timeoutMs)
+    calls?.add(deadline)
     const retried = isIdempotent(endpoint)
     let attempts = 0
     const report = (status: number | undefined, requestId: string | undefined, error: Error | undefined) => {
