@@ -21,6 +21,16 @@ const grants = (count: number) =>
 const reads = (count: number) =>
   `{ ${Array.from({ length: count }, (_, index) => `s${index}: clientSession(userIdentifierKey: "user_${index}") { token }`).join(' ')} }`
 
+/** One clientSession read (one call) beside `_entities` with the representations `r`. */
+const entitiesBesideARead = (r: unknown) =>
+  harness.graphql(
+    `query ($r: [_Any!]!) {
+      clientSession(userIdentifierKey: "user_42") { clientSessionId }
+      _entities(representations: $r) { ... on ClientSession { clientSessionId } }
+    }`,
+    { headers: withApiKey, variables: { r } },
+  )
+
 describe('the upstream-call budget of an operation, predicted before it runs', () => {
   it('refuses 13 grants (up to 26 calls) by default, before any call, and runs 12', async () => {
     harness = await startHarness()
@@ -77,20 +87,11 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
   it('counts the rest of a document with _entities once and its keys on every request', async () => {
     harness = await startHarness({ gateway: { upstreamCallBudget: 3 } })
     const reference = (index: number) => ({ __typename: 'ClientSession', userIdentifierKey: `user_${index}` })
-    const withRead = (r: unknown) =>
-      harness.graphql(
-        `query ($r: [_Any!]!) {
-          clientSession(userIdentifierKey: "user_42") { clientSessionId }
-          _entities(representations: $r) { ... on ClientSession { clientSessionId } }
-        }`,
-        { headers: withApiKey, variables: { r } },
-      )
-
     // 1 + 2 calls: within the budget of 3.
-    expect(codesOf(await withRead([reference(1), reference(2)]))).toEqual([])
+    expect(codesOf(await entitiesBesideARead([reference(1), reference(2)]))).toEqual([])
     expect(harness.fakeSeam.requests).toHaveLength(3)
     // The same document with 3 keys: 1 + 3 calls, refused before any; the read beside them still counts.
-    expect(codesOf(await withRead([1, 2, 3].map(reference)))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
+    expect(codesOf(await entitiesBesideARead([1, 2, 3].map(reference)))).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
     expect(harness.fakeSeam.requests).toHaveLength(3)
     // Two occurrences of _entities in one operation add up: 1 + 1 + 1 calls run, 1 + 1 + 2 are refused.
     const twice = (a: unknown[], b: unknown[]) =>
@@ -130,18 +131,9 @@ describe('the upstream-call budget of an operation, predicted before it runs', (
 
   it('counts one representation where the list is due as a list of one', async () => {
     harness = await startHarness({ gateway: { upstreamCallBudget: 1 } })
-    const withRead = (r: unknown) =>
-      harness.graphql(
-        `query ($r: [_Any!]!) {
-          clientSession(userIdentifierKey: "user_42") { clientSessionId }
-          _entities(representations: $r) { ... on ClientSession { clientSessionId } }
-        }`,
-        { headers: withApiKey, variables: { r } },
-      )
-
-    expect(codesOf(await withRead([]))).toEqual([])
+    expect(codesOf(await entitiesBesideARead([]))).toEqual([])
     expect(harness.fakeSeam.requests).toHaveLength(1)
-    const single = await withRead({ __typename: 'ClientSession', userIdentifierKey: 'user_1' })
+    const single = await entitiesBesideARead({ __typename: 'ClientSession', userIdentifierKey: 'user_1' })
     expect(codesOf(single)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED'])
     expect(harness.fakeSeam.requests).toHaveLength(1)
   })

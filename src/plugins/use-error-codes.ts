@@ -11,12 +11,7 @@
 import type { ExecutionResult, GraphQLError } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
-import { type ErrorCode, relocated } from '../seam/errors.js'
-
-/** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && 'extensions' in error && 'path' in error && 'originalError' in error
-}
+import { type ErrorCode, isGraphQLError, relocated } from '../seam/errors.js'
 
 function withCode(error: unknown, code: ErrorCode): unknown {
   if (!isGraphQLError(error) || error.extensions['code'] !== undefined) return error

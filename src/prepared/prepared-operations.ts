@@ -23,6 +23,7 @@ import {
 } from 'graphql'
 
 import type { GatewayContext } from '../context.js'
+import { isGraphQLError } from '../seam/errors.js'
 import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { LruCache } from './lru-cache.js'
@@ -194,11 +195,6 @@ function endingUpstreamCalls(
   }
   // A result that is ready at once (no resolver waited) stays synchronous.
   return result instanceof Promise ? result.then(ended, failed) : ended(result)
-}
-
-/** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && 'extensions' in error && 'locations' in error
 }
 
 /**

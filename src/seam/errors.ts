@@ -140,6 +140,11 @@ export class SeamCallBudgetError extends SeamError {
   }
 }
 
+/** Duck-typed: graphql-js may be loaded twice (ESM and CJS), and then `instanceof` lies. */
+export function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'path' in error && 'locations' in error
+}
+
 export const isSeamError = (error: unknown): error is SeamError => error instanceof SeamError
 
 export function gatewayError(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
