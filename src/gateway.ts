@@ -8,6 +8,7 @@ import type { TracerProvider } from '@opentelemetry/api'
 import type { GraphQLError } from 'graphql'
 import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
+import { admissionOf } from './admission.js'
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
 import { gatewayDefaults } from './defaults.js'
@@ -205,6 +206,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     logger: { error: (message) => yoga.logger.error(message) },
     traceUpstreamCall,
   })
+  // Who may run an operation now, after its document has been found fit: the same steps on both lanes.
+  const admission = admissionOf([])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,
@@ -236,7 +239,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       cors !== undefined && useCors(cors),
       readiness.plugin,
       useCSRFPrevention(),
-      usePreparedOperations(preparedOperations),
+      usePreparedOperations(preparedOperations, admission),
       useErrorCodes(),
       metrics !== undefined && metrics.plugin,
       ...(tracerProvider !== undefined && observability !== undefined
@@ -252,6 +255,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         endpoint: yoga.graphqlEndpoint,
         operations: preparedOperations,
         createContext,
+        admission,
         // yoga's own masking, logged through yoga's logger as yoga logs what it masks.
         maskError: (error) => {
           const masked = maskError(error, 'Unexpected error.') as GraphQLError

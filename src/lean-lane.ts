@@ -20,6 +20,7 @@ import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerRespo
 
 import type { ExecutionResult, GraphQLError } from 'graphql'
 
+import type { Admission } from './admission.js'
 import { ClientPresence } from './client-presence.js'
 import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
@@ -41,6 +42,8 @@ export interface LeanLaneOptions {
   endpoint: string
   operations: PreparedOperations
   createContext: (initial: { request: ContextRequest }) => GatewayContext
+  /** Who may run an operation now (./admission.ts); undefined when nothing is checked. */
+  admission: Admission | undefined
   /** yoga's masking of an unexpected error, logged as yoga logs it. */
   maskError: (error: unknown) => GraphQLError
   /** Undefined: no page of another origin may read answers. */
@@ -118,7 +121,8 @@ const headerReader = (headers: IncomingHttpHeaders): Pick<Headers, 'get'> => ({
 })
 
 export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): RequestListener {
-  const { endpoint, operations, createContext, maskError, cors, requestLog, isShuttingDown, telemetry } = options
+  const { endpoint, operations, createContext, admission, maskError, cors, requestLog, isShuttingDown, telemetry } =
+    options
 
   /** The result of the operation, masked as yoga masks what execution answers. */
   async function executed(
@@ -163,9 +167,8 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       // A document that does not parse or validate, or is over a limit: it never runs.
       result = { errors: [...prepared.errors] }
     } else {
-      const initialContext = {
-        request: { headers: headerReader(request.headers), signal: new ClientPresence(request, response) },
-      }
+      const headers = headerReader(request.headers)
+      const initialContext = { request: { headers, signal: new ClientPresence(request, response) } }
       const contextStartedAt = exchange === undefined ? 0 : performance.now()
       const context = createContext(initialContext)
       if (exchange !== undefined) {
@@ -173,7 +176,11 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
         exchange.initialContext = initialContext
         exchange.context = context
       }
-      const refusal = operation.overBudget(lane.variables)
+      const refusal =
+        operation.overBudget(lane.variables) ??
+        (admission === undefined
+          ? undefined
+          : await admission(operation, { headers, remoteAddress: request.socket.remoteAddress }, context))
       if (refusal !== undefined) {
         result = { errors: [refusal] }
       } else {

@@ -1,17 +1,27 @@
 /**
  * yoga runs the prepared operations (../prepared/prepared-operations.ts), as the lean lane does: parsing
  * and validation come from the cache (with the limits, the hidden schema and the codes), and execution is
- * the operation's compiled one, after the upstream-call budget has let it run.
+ * the operation's compiled one, after the upstream-call budget and the admission (../admission.ts) have
+ * let it run.
  *
  * yoga's own parse and validation cache is off (../gateway.ts): this one replaces it.
  */
+import type { IncomingMessage } from 'node:http'
+
 import type { DocumentNode } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
+import type { Admission } from '../admission.js'
 import type { GatewayContext } from '../context.js'
 import type { PreparedOperations } from '../prepared/prepared-operations.js'
 
-export function usePreparedOperations(operations: PreparedOperations): Plugin<GatewayContext> {
+/** yoga's context on node:http: the server's request is there as `req` (absent when embedded otherwise). */
+type NodeServerContext = GatewayContext & { request: Request; req?: IncomingMessage }
+
+export function usePreparedOperations(
+  operations: PreparedOperations,
+  admission: Admission | undefined,
+): Plugin<GatewayContext> {
   // Every document yoga validates or executes came from onParse. Were one not to, it must not run unchecked.
   const preparedFor = (document: DocumentNode) => {
     const prepared = operations.preparedFor(document)
@@ -36,9 +46,18 @@ export function usePreparedOperations(operations: PreparedOperations): Plugin<Ga
         setResultAndStopExecution({ errors: [refusal] })
         return
       }
-      setExecuteFn((executionArgs) =>
-        operation.execute(executionArgs.contextValue as GatewayContext, executionArgs.variableValues),
-      )
+      if (admission === undefined) {
+        setExecuteFn((executionArgs) =>
+          operation.execute(executionArgs.contextValue as GatewayContext, executionArgs.variableValues),
+        )
+        return
+      }
+      setExecuteFn(async (executionArgs) => {
+        const context = executionArgs.contextValue as NodeServerContext
+        const request = { headers: context.request.headers, remoteAddress: context.req?.socket.remoteAddress }
+        const refusal = await admission(operation, request, context)
+        return refusal !== undefined ? { errors: [refusal] } : operation.execute(context, executionArgs.variableValues)
+      })
     },
   }
 }

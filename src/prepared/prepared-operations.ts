@@ -16,7 +16,7 @@ import {
   Kind,
   NoSchemaIntrospectionCustomRule,
   type OperationDefinitionNode,
-  type OperationTypeNode,
+  OperationTypeNode,
   specifiedRules,
   validate,
   type ValidationRule,
@@ -53,6 +53,11 @@ export interface PreparedOperationsOptions {
 export interface PreparedOperation {
   readonly type: OperationTypeNode
   readonly name: string | undefined
+  /**
+   * Whether it asks for nothing but the subgraph's SDL (`{ _service { sdl } }`): what routers and `rover`
+   * fetch to compose, which needs no caller token and no trusted document.
+   */
+  readonly readsServiceSdlOnly: boolean
   /**
    * The refusal of an operation that could make more upstream calls than its budget, or whose calls
    * cannot be counted; undefined when it may run.
@@ -140,6 +145,7 @@ export class PreparedOperations {
     return {
       type: definition.operation,
       name,
+      readsServiceSdlOnly: readsServiceSdlOnly(definition),
       overBudget: (variables) => {
         if (!variablePrediction && staticPrediction !== undefined && staticPrediction <= upstreamCallBudget) return
         // Over the budget, the full prediction below decides, as it would for any document: variables
@@ -167,6 +173,20 @@ export class PreparedOperations {
       },
     }
   }
+}
+
+/**
+ * A query whose every root selection is `_service` or `__typename`, as fields (no fragments): the `_service`
+ * type has no field but `sdl`.
+ */
+function readsServiceSdlOnly(definition: OperationDefinitionNode): boolean {
+  return (
+    definition.operation === OperationTypeNode.QUERY &&
+    definition.selectionSet.selections.every(
+      (selection) =>
+        selection.kind === Kind.FIELD && (selection.name.value === '_service' || selection.name.value === '__typename'),
+    )
+  )
 }
 
 /**

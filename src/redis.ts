@@ -1,0 +1,30 @@
+/**
+ * The Redis connection (REDIS_URL) that a gateway's replicas share their rate-limit counters and APQ
+ * store through; one per gateway, used by both.
+ *
+ * Nothing a request does may wait on Redis: while the connection is down a command fails at once (no
+ * offline queue, no retry of a command), and its user falls back to what this replica holds itself. The
+ * connection is retried in the background, so sharing resumes when Redis is back.
+ */
+import { Redis } from 'ioredis'
+
+export type { Redis } from 'ioredis'
+
+export interface RedisConnectionOptions {
+  /** Told of connection errors (ioredis raises them as events; unheard, they would be printed raw). */
+  onError: (error: Error) => void
+  /** A command that has not answered by then fails, and the caller falls back. Default 500 ms. */
+  commandTimeoutMs?: number
+}
+
+export function connectRedis(url: string, { onError, commandTimeoutMs = 500 }: RedisConnectionOptions): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    // Reconnects every 0.1 s growing to 2 s: Redis is found again soon after it returns.
+    retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+  })
+  redis.on('error', onError)
+  return redis
+}
