@@ -211,7 +211,7 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
 }
 
 export function loadConfig(env: Environment = process.env): Config {
-  // Production hides the schema from strangers unless told otherwise; see README, "Production checklist".
+  // Production hides the schema from strangers unless told otherwise; see docs/credentials-and-security.md.
   const production = read(env, 'NODE_ENV') === 'production'
   return {
     port: integer(env, 'PORT', gatewayDefaults.port, 0, 65535),

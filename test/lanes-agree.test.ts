@@ -6,7 +6,7 @@
  * session tokens and creation times the fake makes up, request ids the gateway makes up, durations) are
  * compared by shape only.
  *
- * The corpus covers every operation, each row of the README's error table, each operation limit and the
+ * The corpus covers every operation, each row of docs/errors.md's error table, each operation limit and the
  * upstream-call budget, malformed bodies and parameters, variables of the wrong type, unknown operation
  * names, Accept and Content-Type values, listed, unlisted and `null` origins, CSRF shapes, oversized
  * bodies, empty bodies, Host headers and targets that make no URL, every kind of caller credential and a
@@ -342,7 +342,7 @@ const revokeAndDelete: Probe[] = [
   post('clientSession after its deletion', read),
 ]
 
-/** Each row of the README's error table that a request can produce, and the operation limits. */
+/** Each row of docs/errors.md's error table that a request can produce, and the operation limits. */
 const errors: Probe[] = [
   post('BAD_USER_INPUT from a resolver', '{ clientSession { token } }', { lane: true }),
   post(

@@ -1,6 +1,7 @@
 /**
  * The workspace `npm run demo` serves: a demo API key and a few client sessions. Fixed IDs, so the
- * README's examples work as printed. And the stand-in that serves it, as the demo builds it.
+ * examples of the README and docs/operations.md work as printed. And the stand-in that serves it, as the
+ * demo builds it.
  */
 import { FakeSeam, type FakeSeamOptions } from './fake-seam.js'
 

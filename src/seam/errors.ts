@@ -12,7 +12,7 @@ import { GraphQLError } from 'graphql'
 
 import { graphqlName } from './wire.js'
 
-/** The `extensions.code` values the gateway uses; the README lists them. */
+/** The `extensions.code` values the gateway uses; docs/errors.md lists them (test/docs-errors.test.ts). */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
