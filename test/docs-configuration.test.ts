@@ -3,15 +3,16 @@
  * reads; the README's short table and the production checklist name only those, and the checklist all
  * of them.
  *
- * What config.ts reads is found in its syntax tree, with the type checker: an index or property of the
- * environment (what `loadConfig` takes, or `process.env`) with a literal name, or a call that hands a
- * literal name to a function that does so with its parameter (`read(env, 'PORT')`, then `integer(env,
- * 'PORT', …)` through it). A name the walk cannot follow fails the test rather than go unseen.
+ * What config.ts reads is found in its syntax tree and those of the project files it imports, with the
+ * type checker: an index or property of the environment (what `loadConfig` takes, or `process.env`) with
+ * a literal name, or a call that hands a literal name to a function that does so with its parameter
+ * (`read(env, 'PORT')`, then `integer(env, 'PORT', …)` through it); the environment is followed into
+ * whatever function it is handed to. A name the walk cannot follow fails the test rather than go unseen.
  */
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
-import { screamingNames, tableWithHeader } from './support/docs.js'
+import { projectRoot, screamingNames, tableWithHeader } from './support/docs.js'
 import { descendants, typedSource } from './support/typescript-source.js'
 
 interface EnvironmentReads {
@@ -21,23 +22,34 @@ interface EnvironmentReads {
 }
 
 function environmentReads(relativePath: string): EnvironmentReads {
-  const { file, checker } = typedSource(relativePath)
+  const { file, checker, projectFiles } = typedSource(relativePath)
   const loadConfig = [...descendants(file)].find(
     (node): node is ts.FunctionDeclaration => ts.isFunctionDeclaration(node) && node.name?.text === 'loadConfig',
   )
   const environmentParameter = loadConfig?.parameters[0]
   if (environmentParameter === undefined) throw new Error(`${relativePath} has no loadConfig(env).`)
   const environmentType = checker.getTypeAtLocation(environmentParameter)
+
+  const declarationOf = (expression: ts.Expression) => {
+    const symbol = checker.getSymbolAtLocation(expression)
+    // An imported function: its declaration in the module that exports it.
+    const target =
+      symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
+    return target?.valueDeclaration
+  }
+  /** Parameters that hold the environment: loadConfig's, and those of functions it is handed to. */
+  const environmentParameters = new Set<ts.Node>([environmentParameter])
+  /** Parameters that name a variable their function reads. */
+  const nameParameters = new Set<ts.Node>()
   const isEnvironment = (expression: ts.Expression) =>
     checker.getTypeAtLocation(expression) === environmentType ||
-    (ts.isPropertyAccessExpression(expression) && expression.getText(file) === 'process.env')
-
-  /** Functions that read the variable one of their parameters names, by that parameter's index. */
-  const readers = new Map<ts.Node, number>()
-  const functionOf = (callee: ts.Expression): ts.Node | undefined => {
-    const declaration = checker.getSymbolAtLocation(callee)?.valueDeclaration
-    if (declaration !== undefined && ts.isVariableDeclaration(declaration)) return declaration.initializer
-    return declaration
+    (ts.isIdentifier(expression) && environmentParameters.has(declarationOf(expression) as ts.Node)) ||
+    (ts.isPropertyAccessExpression(expression) && expression.getText() === 'process.env')
+  const parametersOf = (callee: ts.Expression): readonly ts.ParameterDeclaration[] => {
+    const declaration = declarationOf(callee)
+    const target =
+      declaration !== undefined && ts.isVariableDeclaration(declaration) ? declaration.initializer : declaration
+    return target !== undefined && ts.isFunctionLike(target) ? target.parameters : []
   }
 
   let names = new Set<string>()
@@ -47,31 +59,31 @@ function environmentReads(relativePath: string): EnvironmentReads {
       names.add(expression.text)
       return
     }
-    const declaration =
-      expression !== undefined && ts.isIdentifier(expression)
-        ? checker.getSymbolAtLocation(expression)?.valueDeclaration
-        : undefined
-    if (declaration !== undefined && ts.isParameter(declaration) && ts.isFunctionLike(declaration.parent)) {
-      const index = declaration.parent.parameters.indexOf(declaration)
-      if (readers.get(declaration.parent) !== index) readers.set(declaration.parent, index)
+    const declaration = expression !== undefined && ts.isIdentifier(expression) ? declarationOf(expression) : undefined
+    if (declaration !== undefined && ts.isParameter(declaration)) {
+      nameParameters.add(declaration)
       return
     }
-    unfollowed.push(at.getText(file))
+    unfollowed.push(`${at.getSourceFile().fileName.slice(projectRoot.length)}: ${at.getText()}`)
   }
 
-  // Until no new reader turns up: a function that hands its parameter to a reader is one too.
-  let readersBefore = -1
-  while (readersBefore !== readers.size) {
-    readersBefore = readers.size
+  // Until no new parameter turns up: a function that hands the environment or a name on is followed too.
+  let parametersBefore = -1
+  while (parametersBefore !== environmentParameters.size + nameParameters.size) {
+    parametersBefore = environmentParameters.size + nameParameters.size
     names = new Set()
     unfollowed = []
-    for (const node of descendants(file)) {
+    for (const node of projectFiles.flatMap((source) => [...descendants(source)])) {
       if (ts.isElementAccessExpression(node) && isEnvironment(node.expression)) name(node.argumentExpression, node)
       if (ts.isPropertyAccessExpression(node) && isEnvironment(node.expression)) names.add(node.name.text)
       if (ts.isCallExpression(node)) {
-        const callee = functionOf(node.expression)
-        const index = callee === undefined ? undefined : readers.get(callee)
-        if (index !== undefined) name(node.arguments[index], node)
+        const parameters = parametersOf(node.expression)
+        node.arguments.forEach((argument, index) => {
+          const parameter = parameters[index]
+          if (parameter === undefined) return
+          if (isEnvironment(argument)) environmentParameters.add(parameter)
+          if (nameParameters.has(parameter)) name(argument, node)
+        })
       }
     }
   }

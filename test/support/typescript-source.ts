@@ -9,6 +9,8 @@ import { projectRoot } from './docs.js'
 export interface TypedSource {
   file: ts.SourceFile
   checker: ts.TypeChecker
+  /** The file and the project's files it imports, directly or not (declaration files and packages aside). */
+  projectFiles: ts.SourceFile[]
 }
 
 export function typedSource(relativePath: string): TypedSource {
@@ -20,7 +22,10 @@ export function typedSource(relativePath: string): TypedSource {
   const program = ts.createProgram([path], { ...options, noEmit: true })
   const file = program.getSourceFile(path)
   if (file === undefined) throw new Error(`TypeScript did not load ${relativePath}.`)
-  return { file, checker: program.getTypeChecker() }
+  const projectFiles = program
+    .getSourceFiles()
+    .filter((source) => !source.isDeclarationFile && !source.fileName.includes('/node_modules/'))
+  return { file, checker: program.getTypeChecker(), projectFiles }
 }
 
 export function* descendants(node: ts.Node): Generator<ts.Node> {
