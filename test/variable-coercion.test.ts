@@ -97,16 +97,17 @@ const odd = new GraphQLScalarType({
     return { parsed: value }
   },
 })
-const inner = new GraphQLInputObjectType({
+const inner: GraphQLInputObjectType = new GraphQLInputObjectType({
   name: 'Inner',
-  fields: {
+  fields: () => ({
     a: { type: new GraphQLNonNull(GraphQLInt) },
     b: { type: GraphQLFloat, defaultValue: 1.5 },
     c: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)) },
     d: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: true },
     e: { type: color },
     f: { type: odd },
-  },
+    next: { type: inner },
+  }),
 })
 const outer = new GraphQLInputObjectType({
   name: 'Outer',
@@ -292,6 +293,24 @@ describe('variable coercion', () => {
     }
     // Both outcomes were exercised, not only refusals.
     expect(fitted).toBeGreaterThan(50)
+  })
+
+  it('gives what graphql-js gives for a value nested deeper than the stack allows', () => {
+    const document = parse(`query D($outer: Outer, $ids: [ID!]!, $n: Int!) { f(outer: $outer, ids: $ids, n: $n) }`)
+    const operation = getOperationAST(document)!
+    const coercion = variableCoercion(otherSchema, document, operation, { hideSuggestions: false })
+    const reference = graphqlJsCoercion(otherSchema, document, operation, false)
+    let deep: Record<string, unknown> = { a: 1 }
+    // The stack runs out in a different step for each depth.
+    for (let depth = 1; depth <= 100_010; depth++) {
+      deep = { a: depth, next: deep }
+      if (depth < 100_000) continue
+      const variables = { outer: { id: 'o', inner: deep }, ids: [], n: 1 }
+      const expected = reference(variables)
+      // graphql-js runs out of stack too, and reports it as an error of the variable.
+      expect('errors' in expected && expected.errors[0]?.message).toMatch(/call stack/)
+      expect(observable(coercion(variables))).toStrictEqual(observable(expected))
+    }
   })
 
   it('gives graphql-js’s error limit for a list of many wrong values', () => {

@@ -10,7 +10,7 @@
  * array): graphql-js itself then coerces, so its errors (messages, order, limit) stay exactly its own.
  */
 import {
-  type GraphQLEnumType,
+  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   isEnumType,
@@ -34,23 +34,26 @@ type VariableStep = (inputs: Readonly<Record<string, unknown>>, coerced: Record<
 
 const { hasOwnProperty } = Object.prototype
 
+/** Each input object type's coercion, made once per operation: an input type may hold itself. */
+type ObjectCoercions = Map<GraphQLInputObjectType, Coercion>
+
 /**
- * The coercion of `type` for a value that is not null (nulls are dealt with by the step that holds it,
- * as graphql-js does: a nullable place takes null, a non-null one refuses it).
+ * The coercion of `type` for any value (a nullable place takes null, a non-null one refuses it, as
+ * graphql-js does).
  */
-function coercionOf(type: GraphQLInputType, hideSuggestions: boolean): Coercion {
+function coercionOf(type: GraphQLInputType, objects: ObjectCoercions, hideSuggestions: boolean): Coercion {
   if (isNonNullType(type)) {
-    const ofType = coercionOf(type.ofType, hideSuggestions)
+    const ofType = coercionOf(type.ofType, objects, hideSuggestions)
     return (value) => (value == null ? unfit : ofType(value))
   }
-  const nonNull = nonNullCoercionOf(type, hideSuggestions)
+  const nonNull = nonNullCoercionOf(type, objects, hideSuggestions)
   return (value) => (value == null ? null : nonNull(value))
 }
 
 /** The coercion of a nullable `type` for a value that is neither null nor undefined. */
-function nonNullCoercionOf(type: GraphQLInputType, hideSuggestions: boolean): Coercion {
+function nonNullCoercionOf(type: GraphQLInputType, objects: ObjectCoercions, hideSuggestions: boolean): Coercion {
   if (isListType(type)) {
-    const item = coercionOf(type.ofType, hideSuggestions)
+    const item = coercionOf(type.ofType, objects, hideSuggestions)
     return (value) => {
       if (!Array.isArray(value)) {
         // graphql-js takes any iterable object as a list (never one from JSON): it decides those.
@@ -69,41 +72,10 @@ function nonNullCoercionOf(type: GraphQLInputType, hideSuggestions: boolean): Co
       return list
     }
   }
-  if (isInputObjectType(type)) {
-    const definitions = type.getFields()
-    const fields = Object.values(definitions).map((field) => ({
-      name: field.name,
-      coerce: coercionOf(field.type, hideSuggestions),
-      defaultValue: field.defaultValue,
-      required: isNonNullType(field.type),
-    }))
-    const { isOneOf } = type
-    return (value) => {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return unfit
-      const given = value as Record<string, unknown>
-      const coerced: Record<string, unknown> = {}
-      for (const field of fields) {
-        const fieldValue = given[field.name]
-        if (fieldValue === undefined) {
-          if (field.defaultValue !== undefined) coerced[field.name] = field.defaultValue
-          else if (field.required) return unfit
-          continue
-        }
-        const fieldCoerced = field.coerce(fieldValue)
-        if (fieldCoerced === unfit) return unfit
-        coerced[field.name] = fieldCoerced
-      }
-      for (const name of Object.keys(given)) if (!definitions[name]) return unfit
-      if (isOneOf) {
-        const keys = Object.keys(coerced)
-        if (keys.length !== 1 || coerced[keys[0]!] === null) return unfit
-      }
-      return coerced
-    }
-  }
+  if (isInputObjectType(type)) return objects.get(type) ?? objectCoercionOf(type, objects, hideSuggestions)
   // A leaf: graphql-js's refusal is parseValue throwing or giving undefined.
   const parse = isEnumType(type)
-    ? (value: unknown) => (type as GraphQLEnumType).parseValue(value, hideSuggestions)
+    ? (value: unknown) => type.parseValue(value, hideSuggestions)
     : (value: unknown) => type.parseValue(value)
   return (value) => {
     let parsed: unknown
@@ -116,9 +88,47 @@ function nonNullCoercionOf(type: GraphQLInputType, hideSuggestions: boolean): Co
   }
 }
 
+function objectCoercionOf(type: GraphQLInputObjectType, objects: ObjectCoercions, hideSuggestions: boolean): Coercion {
+  const definitions = type.getFields()
+  const { isOneOf } = type
+  let fields: { name: string; coerce: Coercion; defaultValue: unknown; required: boolean }[] = []
+  const coerceObject: Coercion = (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return unfit
+    const given = value as Record<string, unknown>
+    const coerced: Record<string, unknown> = {}
+    for (const field of fields) {
+      const fieldValue = given[field.name]
+      if (fieldValue === undefined) {
+        if (field.defaultValue !== undefined) coerced[field.name] = field.defaultValue
+        else if (field.required) return unfit
+        continue
+      }
+      const fieldCoerced = field.coerce(fieldValue)
+      if (fieldCoerced === unfit) return unfit
+      coerced[field.name] = fieldCoerced
+    }
+    for (const name of Object.keys(given)) if (!definitions[name]) return unfit
+    if (isOneOf) {
+      const keys = Object.keys(coerced)
+      if (keys.length !== 1 || coerced[keys[0]!] === null) return unfit
+    }
+    return coerced
+  }
+  // Registered before its fields are worked out, for a field whose type holds this one.
+  objects.set(type, coerceObject)
+  fields = Object.values(definitions).map((field) => ({
+    name: field.name,
+    coerce: coercionOf(field.type, objects, hideSuggestions),
+    defaultValue: field.defaultValue,
+    required: isNonNullType(field.type),
+  }))
+  return coerceObject
+}
+
 function variableStep(
   schema: GraphQLSchema,
   definition: VariableDefinitionNode,
+  objects: ObjectCoercions,
   hideSuggestions: boolean,
 ): VariableStep | undefined {
   const name = definition.variable.name.value
@@ -126,7 +136,7 @@ function variableStep(
   // Left to graphql-js: a type that is no input type (validation refuses it), and a name that is not
   // an ordinary property of an object literal.
   if (type === undefined || !isInputType(type) || name === '__proto__') return undefined
-  const coerce = coercionOf(type, hideSuggestions)
+  const coerce = coercionOf(type, objects, hideSuggestions)
   const { defaultValue } = definition
   const required = definition.type.kind === Kind.NON_NULL_TYPE
   return (inputs, coerced) => {
@@ -153,14 +163,20 @@ export function compileVariableValues(
   { hideSuggestions }: { hideSuggestions: boolean },
 ): (inputs: Readonly<Record<string, unknown>>) => Record<string, unknown> | undefined {
   const steps: VariableStep[] = []
+  const objects: ObjectCoercions = new Map()
   for (const definition of definitions) {
-    const step = variableStep(schema, definition, hideSuggestions)
+    const step = variableStep(schema, definition, objects, hideSuggestions)
     if (step === undefined) return () => undefined
     steps.push(step)
   }
   return (inputs) => {
     const coerced: Record<string, unknown> = {}
-    for (const step of steps) if (!step(inputs, coerced)) return undefined
+    try {
+      for (const step of steps) if (!step(inputs, coerced)) return undefined
+    } catch {
+      // A value nested deeper than the stack allows: graphql-js reports what it reports for it.
+      return undefined
+    }
     return coerced
   }
 }
