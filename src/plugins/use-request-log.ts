@@ -58,17 +58,48 @@ export function errorCodesOf(result: ExecutionResult): string[] {
   return (result.errors ?? []).map((error) => String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'))
 }
 
-function upstreamCallsOf(contexts: GatewayContext[]) {
-  return contexts.flatMap((context) =>
-    context.upstreamCalls.map((call) => ({
-      endpoint: call.endpoint,
-      status: call.status ?? null,
-      durationMs: rounded(call.durationMs),
-      attempts: call.attempts,
-      ...(call.requestId !== undefined && { requestId: call.requestId }),
-      ...(call.errorCode !== undefined && { error: call.errorCode }),
-    })),
-  )
+/**
+ * What may need escaping in JSON: `"`, `\\`, control characters (JSON escapes those below U+0020) and
+ * lone surrogates; more than that only costs a JSON.stringify.
+ */
+const escapedInJson = /["\\\p{Cc}\p{Cs}]/u
+
+/**
+ * A string as `JSON.stringify` writes it; text that needs no escaping (ids, codes, paths: nearly all)
+ * is only quoted, anything else (text a client or Seam chose) goes through JSON.stringify itself.
+ */
+const jsonString = (text: string) => (escapedInJson.test(text) ? JSON.stringify(text) : `"${text}"`)
+
+/** A number as `JSON.stringify` writes it. */
+const jsonNumber = (value: number) => (Number.isFinite(value) ? String(value) : 'null')
+
+/** The calls' part of the line, each call's keys in the order they always had. */
+function upstreamCallsJson(contexts: GatewayContext[]): string {
+  let text = ''
+  for (const context of contexts) {
+    for (const call of context.upstreamCalls) {
+      text +=
+        `${text === '' ? '' : ','}{"endpoint":${jsonString(call.endpoint)},` +
+        `"status":${call.status == null ? 'null' : jsonNumber(call.status)},` +
+        `"durationMs":${jsonNumber(rounded(call.durationMs))},"attempts":${jsonNumber(call.attempts)}` +
+        (call.requestId !== undefined ? `,"requestId":${jsonString(call.requestId)}` : '') +
+        (call.errorCode !== undefined ? `,"error":${jsonString(call.errorCode)}` : '') +
+        '}'
+    }
+  }
+  return `[${text}]`
+}
+
+/** `new Date().toISOString()`, made once per millisecond: several requests end in each under load. */
+let isoMillisecond = Number.NaN
+let isoTime = ''
+function isoNow(): string {
+  const now = Date.now()
+  if (now !== isoMillisecond) {
+    isoMillisecond = now
+    isoTime = new Date(now).toISOString()
+  }
+  return isoTime
 }
 
 /** The path of an absolute URL, without its query: no URL object per request. */
@@ -88,19 +119,15 @@ const pathOfTarget = (target: string) =>
  * the lean lane answered it or the listener refused it.
  */
 export function requestLogLine(record: RequestRecord, method: string, path: string, status: number): string {
-  return JSON.stringify({
-    time: new Date().toISOString(),
-    level: 'info',
-    msg: 'request',
-    requestId: record.requestId,
-    method,
-    path,
-    status,
-    ...(record.operationName !== undefined && { operationName: record.operationName }),
-    durationMs: rounded(performance.now() - record.startedAt),
-    upstreamCalls: upstreamCallsOf(record.contexts),
-    errorCodes: record.errorCodes,
-  })
+  // Written out rather than an object through JSON.stringify (3 % of busy time under load): the same
+  // bytes, the keys in the same order (test/request-log-line.test.ts holds it to the old line).
+  return (
+    `{"time":"${isoNow()}","level":"info","msg":"request","requestId":${jsonString(record.requestId)},` +
+    `"method":${jsonString(method)},"path":${jsonString(path)},"status":${jsonNumber(status)},` +
+    (record.operationName !== undefined ? `"operationName":${jsonString(record.operationName)},` : '') +
+    `"durationMs":${jsonNumber(rounded(performance.now() - record.startedAt))},` +
+    `"upstreamCalls":${upstreamCallsJson(record.contexts)},"errorCodes":[${record.errorCodes.map(jsonString).join(',')}]}`
+  )
 }
 
 /**

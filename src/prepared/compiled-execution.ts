@@ -4,9 +4,12 @@
  *
  * graphql-jit runs the same resolvers much faster than graphql-js, but some of what it answers a client
  * could tell apart; each difference is mended here, so that a client sees what graphql-js answered:
- * - variables are coerced by graphql-js (`getVariableValues`, ./variables.ts), not by graphql-jit:
- *   graphql-jit words its errors differently and lets some wrong values through (a list where an input
- *   object is due); and a null for a variable used where a non-null value is due is refused there;
+ * - variables are coerced as graphql-js coerces them (./variables.ts), not by graphql-jit: graphql-jit
+ *   words its errors differently, lets some wrong values through (a list where an input object is due)
+ *   and refuses some right ones (a non-null input field left out for its default); and a null for a
+ *   variable used where a non-null value is due is refused there. graphql-jit's `query` still runs its
+ *   own compiled coercion on the values coerced here (it has no way to be handed coerced values), where
+ *   it only copies them: one walk of compiled code, not a second graphql-js coercion;
  * - a non-null root field that fails decides the answer, and graphql-js runs no root field after it:
  *   graphql-jit would run them all (../schema/root-field-failures.ts), and the errors of those it
  *   abandoned are left out;

@@ -25,6 +25,7 @@ import {
 } from 'graphql'
 
 import { relocated } from '../seam/errors.js'
+import { compileVariableValues } from './compiled-variable-values.js'
 
 export type Variables = Readonly<Record<string, unknown>> | null | undefined
 
@@ -72,11 +73,19 @@ export function variableCoercion(
   const definitions = operation.variableDefinitions ?? []
   if (definitions.length === 0) return () => noVariables
   const mustNotBeNull = nullableInNonNullPlaces(schema, document, operation)
+  const fitting = compileVariableValues(schema, definitions, { hideSuggestions })
   return (variables) => {
-    const values = getVariableValues(schema, definitions, variables ?? {}, { maxErrors: 50, hideSuggestions })
-    if (values.errors !== undefined) return { errors: values.errors.map(variableError) }
-    const nulls = mustNotBeNull.filter((definition) => values.coerced[definition.variable.name.value] === null)
-    if (nulls.length === 0) return values
+    const inputs = variables ?? {}
+    let coerced = fitting(inputs)
+    if (coerced === undefined) {
+      // Variables that do not fit (or are out of the ordinary): graphql-js coerces them, and words the errors.
+      const coercion = getVariableValues(schema, definitions, inputs, { maxErrors: 50, hideSuggestions })
+      if (coercion.errors !== undefined) return { errors: coercion.errors.map(variableError) }
+      coerced = coercion.coerced
+    }
+    if (mustNotBeNull.length === 0) return { coerced }
+    const nulls = mustNotBeNull.filter((definition) => coerced[definition.variable.name.value] === null)
+    if (nulls.length === 0) return { coerced }
     return {
       errors: nulls.map((definition) =>
         variableError(
