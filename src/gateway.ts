@@ -117,8 +117,8 @@ export interface GatewayOptions {
   fastLane?: boolean
   /**
    * Operations each caller may run per 60-second window; past it, RATE_LIMITED with HTTP 429 and
-   * `Retry-After`. The caller is the Seam credential a request carries, or else its client address.
-   * Default 0: no rate limit.
+   * `Retry-After`. The caller is the verified user, else the Seam credential a request carries, else its
+   * client address. Default 0: no rate limit.
    */
   rateLimitPerMinute?: number
   /** Operations beyond `rateLimitPerMinute` a caller may run per 10-minute window. Default 0. */
@@ -144,8 +144,8 @@ export interface Gateway {
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
   /**
-   * Stops /ready's probe, closes the upstream connection pool and the Redis connection, and flushes the spans of a tracer provider
-   * the gateway made.
+   * Stops /ready's probe, closes the upstream connection pool and the Redis connection, and flushes the
+   * spans of a tracer provider the gateway made.
    */
   close(): Promise<void>
 }
