@@ -56,6 +56,14 @@ export interface Config {
   documentCacheSize: number
   /** JSON POSTs of one operation served on the lean lane (without metrics and tracing). */
   fastLane: boolean
+  /** Operations per caller per minute; 0: no rate limit. */
+  rateLimitPerMinute: number
+  /** Operations beyond the per-minute limit a caller may run per 10 minutes. */
+  rateLimitBurst: number
+  /** Proxies in front of the gateway whose `X-Forwarded-For` entries are believed. */
+  trustProxyHops: number
+  /** Where the replicas share their rate-limit counts; may hold a password, so it is never printed. */
+  redisUrl: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -210,6 +218,27 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
   return undefined
 }
 
+/** Never repeated in a message: the URL may hold Redis's password. */
+function redisUrl(env: Environment): string | undefined {
+  const value = read(env, 'REDIS_URL')
+  if (value === undefined) return undefined
+  if (!URL.canParse(value) || !['redis:', 'rediss:'].includes(new URL(value).protocol)) {
+    throw new ConfigError(
+      'REDIS_URL must be a redis:// or rediss:// URL (its value is not shown: it may hold a password).',
+    )
+  }
+  return value
+}
+
+function rateLimits(env: Environment): Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst'> {
+  const rateLimitPerMinute = integer(env, 'RATE_LIMIT_PER_MINUTE', gatewayDefaults.rateLimitPerMinute, 0, 1_000_000)
+  const rateLimitBurst = integer(env, 'RATE_LIMIT_BURST', gatewayDefaults.rateLimitBurst, 0, 1_000_000)
+  if (rateLimitBurst > 0 && rateLimitPerMinute === 0) {
+    throw new ConfigError('RATE_LIMIT_BURST is set but RATE_LIMIT_PER_MINUTE is 0 (no rate limit).')
+  }
+  return { rateLimitPerMinute, rateLimitBurst }
+}
+
 export function loadConfig(env: Environment = process.env): Config {
   // Production hides the schema from strangers unless told otherwise; see docs/credentials-and-security.md.
   const production = read(env, 'NODE_ENV') === 'production'
@@ -264,5 +293,8 @@ export function loadConfig(env: Environment = process.env): Config {
     ),
     documentCacheSize: integer(env, 'DOCUMENT_CACHE_SIZE', gatewayDefaults.documentCacheSize, 1, 100_000),
     fastLane: boolean(env, 'FAST_LANE', gatewayDefaults.fastLane),
+    ...rateLimits(env),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', gatewayDefaults.trustProxyHops, 0, 10),
+    redisUrl: redisUrl(env),
   }
 }

@@ -34,4 +34,8 @@ export const gatewayDefaults = {
   maxRequestBodyBytes: 100 * 1024,
   documentCacheSize: 1000,
   fastLane: true,
+  /** 0: no rate limit, and nothing done for one per request. */
+  rateLimitPerMinute: 0,
+  rateLimitBurst: 0,
+  trustProxyHops: 0,
 }

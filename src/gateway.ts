@@ -26,6 +26,9 @@ import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
+import { callerKeyOf } from './rate-limit/caller-key.js'
+import { rateLimitAdmission } from './rate-limit/rate-limit.js'
+import { connectRedis } from './redis.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema } from './schema/index.js'
@@ -112,6 +115,24 @@ export interface GatewayOptions {
    * fetch adapter and plugin chain; the answers, the metrics and the spans are the same. Default true.
    */
   fastLane?: boolean
+  /**
+   * Operations each caller may run per 60-second window; past it, RATE_LIMITED with HTTP 429 and
+   * `Retry-After`. The caller is the verified user, else the Seam credential a request carries, else its
+   * client address. Default 0: no rate limit.
+   */
+  rateLimitPerMinute?: number
+  /** Operations beyond `rateLimitPerMinute` a caller may run per 10-minute window. Default 0. */
+  rateLimitBurst?: number
+  /**
+   * How many proxies in front of the gateway append the address of their peer to `X-Forwarded-For`: the
+   * client address the rate limit goes by is the entry this many from the right. Default 0: the TCP peer.
+   */
+  trustProxyHops?: number
+  /**
+   * A Redis (`redis://…` or `rediss://…`) where every replica that names it shares its rate-limit counts.
+   * While it does not answer, each replica counts alone, in memory; nothing waits for it. Default: none.
+   */
+  redisUrl?: string | undefined
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
@@ -123,8 +144,8 @@ export interface Gateway {
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
   /**
-   * Stops /ready's probe, closes the upstream connection pool, and flushes the spans of a tracer provider
-   * the gateway made.
+   * Stops /ready's probe, closes the upstream connection pool and the Redis connection, and flushes the
+   * spans of a tracer provider the gateway made.
    */
   close(): Promise<void>
 }
@@ -184,11 +205,16 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
+  // yoga's logger is the one the options set, or yoga's default: the console. Only the first error of an
+  // outage is told; the message is ioredis's, which never holds the URL's password.
+  const onError = (error: Error) => yoga.logger.warn(`Redis (REDIS_URL) is unreachable: ${error.message}`)
+  const redis = options.redisUrl === undefined ? undefined : connectRedis(options.redisUrl, { onError })
   const readiness = useReadiness({
     isShuttingDown,
     // Bounded by the interval too: /ready's answer is then never more than two intervals old.
     probeUpstream: (signal) => seamClient.isReachable(Math.min(probeIntervalMs, options.upstreamTimeoutMs), signal),
     probeIntervalMs,
+    redisStatus: redis && (() => (redis.status === 'ready' ? 'ok' : 'unreachable')),
   })
   const preparedOperations = new PreparedOperations({
     schema,
@@ -206,8 +232,26 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     logger: { error: (message) => yoga.logger.error(message) },
     traceUpstreamCall,
   })
-  // Who may run an operation now, after its document has been found fit: the same steps on both lanes.
-  const admission = admissionOf([])
+  const rateLimitPerMinute = options.rateLimitPerMinute ?? gatewayDefaults.rateLimitPerMinute
+  const rateLimit =
+    rateLimitPerMinute === 0
+      ? undefined
+      : rateLimitAdmission({
+          perMinute: rateLimitPerMinute,
+          burst: options.rateLimitBurst ?? gatewayDefaults.rateLimitBurst,
+          redis,
+          callerKey: callerKeyOf({
+            // The user authentication verified, once the authentication step records it.
+            verifiedUser: () => undefined,
+            credentialHeldByServer: options.serverCredential !== undefined,
+            trustProxyHops: options.trustProxyHops ?? gatewayDefaults.trustProxyHops,
+          }),
+          logger: { warn: (message) => yoga.logger.warn(message), info: (message) => yoga.logger.info(message) },
+          countLocalDecision: metrics?.countLocalRateLimitDecision,
+        })
+  // Who may run an operation now, after its document has been found fit: the same steps on both lanes,
+  // the rate limit after authentication, so that it counts the verified user.
+  const admission = admissionOf([rateLimit])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,
@@ -288,6 +332,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     },
     close: async () => {
       readiness.stop()
+      redis?.disconnect()
       await seamClient.close()
       await ownTracerProvider?.shutdown()
     },

@@ -11,7 +11,10 @@ import { Redis } from 'ioredis'
 export type { Redis } from 'ioredis'
 
 export interface RedisConnectionOptions {
-  /** Told of connection errors (ioredis raises them as events; unheard, they would be printed raw). */
+  /**
+   * Told of the first connection error of each outage: ioredis raises one at every reconnection attempt
+   * (unheard, they would be printed raw), which would be a log line every 2 s for as long as Redis is down.
+   */
   onError: (error: Error) => void
   /** A command that has not answered by then fails, and the caller falls back. Default 500 ms. */
   commandTimeoutMs?: number
@@ -25,6 +28,14 @@ export function connectRedis(url: string, { onError, commandTimeoutMs = 500 }: R
     // Reconnects every 0.1 s growing to 2 s: Redis is found again soon after it returns.
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   })
-  redis.on('error', onError)
+  let told = false
+  redis.on('error', (error: Error) => {
+    if (told) return
+    told = true
+    onError(error)
+  })
+  redis.on('ready', () => {
+    told = false
+  })
   return redis
 }

@@ -40,6 +40,10 @@ describe('loadConfig', () => {
       maxRequestBodyBytes: 102_400,
       documentCacheSize: 1000,
       fastLane: true,
+      rateLimitPerMinute: 0,
+      rateLimitBurst: 0,
+      trustProxyHops: 0,
+      redisUrl: undefined,
     })
   })
 
@@ -118,6 +122,23 @@ describe('loadConfig', () => {
     })
   })
 
+  it('reads the rate limits and Redis', () => {
+    expect(
+      loadConfig({
+        RATE_LIMIT_PER_MINUTE: '600',
+        RATE_LIMIT_BURST: '100',
+        TRUST_PROXY_HOPS: '2',
+        REDIS_URL: 'rediss://:password@redis.internal.example:6380/2',
+      }),
+    ).toMatchObject({
+      rateLimitPerMinute: 600,
+      rateLimitBurst: 100,
+      trustProxyHops: 2,
+      redisUrl: 'rediss://:password@redis.internal.example:6380/2',
+    })
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379')
+  })
+
   it('takes SEAM_ENDPOINT over https anywhere, over http only on loopback', () => {
     for (const [given, origin] of [
       ['https://seam.internal.example:8443/', 'https://seam.internal.example:8443'],
@@ -186,6 +207,16 @@ describe('loadConfig', () => {
     [{ KEEP_ALIVE_TIMEOUT_MS: '3600001' }, 'KEEP_ALIVE_TIMEOUT_MS'],
     [{ LOG_REQUESTS: 'yes please' }, 'LOG_REQUESTS'],
     [{ FAST_LANE: 'off' }, 'FAST_LANE'],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_PER_MINUTE: '10/s' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_PER_MINUTE: '1000001' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: 'some' }, 'RATE_LIMIT_BURST'],
+    // A burst beyond no limit at all means nothing: said rather than ignored.
+    [{ RATE_LIMIT_BURST: '10' }, 'RATE_LIMIT_BURST'],
+    [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS'],
+    [{ TRUST_PROXY_HOPS: 'all' }, 'TRUST_PROXY_HOPS'],
+    [{ REDIS_URL: '127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)
@@ -193,6 +224,10 @@ describe('loadConfig', () => {
 
   it('never repeats a credential in its messages', () => {
     expect(() => loadConfig({ SEAM_API_KEY: 'SECRET-looking-value' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
+    )
+    // A URL that does not parse may still hold Redis's password.
+    expect(() => loadConfig({ REDIS_URL: 'redis//:SECRET-password@redis.internal' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
     )
   })

@@ -263,6 +263,34 @@ describe.each<[string, Partial<GatewayOptions>]>([
   )
 })
 
+describe('client text through the rate limit, three proxy hops trusted', () => {
+  let harness: Harness
+  let origin: string
+  beforeAll(async () => {
+    harness = await startHarness({ gateway: { rateLimitPerMinute: 1_000_000, trustProxyHops: 3 } })
+    origin = new URL(harness.gatewayUrl).origin
+  })
+  afterAll(() => harness.close())
+
+  it(
+    'takes linear time in 16 KB headers and X-Forwarded-For values, and answers each',
+    async () => {
+      // Without a credential: the caller is then read from X-Forwarded-For.
+      const forwardedFor = (name: string, value: string) =>
+        post(`X-Forwarded-For: ${name}`, { query: '{ __typename }' }, { 'x-forwarded-for': value })
+      const requests = [
+        ...hostileHeaders(),
+        forwardedFor('a run of spaces', spaces(15_000)),
+        forwardedFor('a run of commas', ','.repeat(15_000)),
+        forwardedFor('a run of addresses', '192.0.2.1,'.repeat(1_500)),
+        forwardedFor('spaces and commas, an address last', `${' ,'.repeat(7_000)}192.0.2.1`),
+      ]
+      expect(await sendAll(origin, requests)).toEqual({ slow: [], improper: [] })
+    },
+    regressionRoomMs,
+  )
+})
+
 describe('client text with raised limits: 1 MiB bodies, batches of 5, 64 KiB of headers', () => {
   let harness: Harness
   let server: Server

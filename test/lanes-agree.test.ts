@@ -63,6 +63,12 @@ interface Probe {
   lane?: boolean
   /** Begin the gateways' shutdown first (the last probe of a run). */
   shutdown?: boolean
+  /**
+   * Refused by the gateway's own rate limit: its seconds to wait count down from each gateway's own
+   * window, a moment apart, so the header, the message and the extension are compared by shape (and must
+   * name the same seconds).
+   */
+  rateLimited?: boolean
   /** Prepares each fake Seam alike first. */
   setUp?: (fakeSeam: FakeSeam) => void
   /** What the answer must be, beyond being the same on both lanes. */
@@ -170,10 +176,11 @@ async function exchange({ harness, agent, requestLog }: Lane, probe: Probe): Pro
     },
   )
   const lines = harness.logs.slice(logged)
+  const answered = probe.rateLimited === true ? withoutCountdown(response) : response
   return {
-    ...response,
-    headers: { ...response.headers, 'x-request-id': normalizedRequestId(probe, response.headers['x-request-id']) },
-    body: normalized(response.body),
+    ...answered,
+    headers: { ...answered.headers, 'x-request-id': normalizedRequestId(probe, answered.headers['x-request-id']) },
+    body: normalized(answered.body),
     logLines: requestLog.slice(requestLogged).map(comparableLogLine),
     errorLog: lines.filter((line) => line.startsWith('error ')).map((line) => normalized(line.split('\n')[0]!)),
     upstream: harness.fakeSeam.requests
@@ -183,6 +190,23 @@ async function exchange({ harness, agent, requestLog }: Lane, probe: Probe): Pro
       ),
     servedByYoga: lines.some((line) => line.startsWith('debug ')),
   }
+}
+
+/**
+ * A rate-limit refusal with its seconds to wait replaced by their shape: in the message and the extension
+ * of each refusal, and in `Retry-After` when the answer has one (a batch's has none: yoga answers a batch
+ * with 200); all must name the same seconds.
+ */
+function withoutCountdown<Answer extends Pick<Observed, 'headers' | 'body'>>(answer: Answer): Answer {
+  const seconds = /"retryAfterSeconds":(\d+)/.exec(answer.body)?.[1]
+  expect(seconds).toMatch(/^[1-9]\d*$/)
+  const retryAfter = answer.headers['retry-after']
+  if (retryAfter !== undefined) expect(retryAfter).toBe(seconds)
+  const body = answer.body
+    .replaceAll(`try again in ${seconds} s.`, 'try again in <seconds> s.')
+    .replaceAll(`"retryAfterSeconds":${seconds}`, '"retryAfterSeconds":"<seconds>"')
+  const headers = retryAfter === undefined ? answer.headers : { ...answer.headers, 'retry-after': '<seconds>' }
+  return { ...answer, headers, body }
 }
 
 /** The caller's request id comes back as it was sent; one the gateway made up is only a UUID. */
@@ -969,6 +993,59 @@ describe('the lean lane and yoga answer alike', () => {
       }),
       post('INTERNAL_SERVER_ERROR: a mutation', grant, { variables: { input: { clientSessionId: sessionId } } }),
       post('no call, no fault', '{ __typename }', { headers: json, lane: true }),
+    ],
+  )
+
+  const overTheLimit = (observed: Observed) => {
+    expect([observed.status, codesIn(observed), observed.upstream]).toEqual([429, ['RATE_LIMITED'], []])
+    expect(observed.body).toContain('"retryAfterSeconds":"<seconds>"')
+  }
+  agreeOn(
+    'a rate limit of two operations a minute, batches of three',
+    { ...limits, rateLimitPerMinute: 2, batchLimit: 3 },
+    [
+      post('a caller’s first operation', read, { lane: true }),
+      post('its second', grant, { variables: { input: { clientSessionId: sessionId } }, lane: true }),
+      post('RATE_LIMITED: its third, with 429 and Retry-After, and no upstream call', read, {
+        lane: true,
+        rateLimited: true,
+        check: overTheLimit,
+      }),
+      post('RATE_LIMITED to a client that accepts application/json', read, {
+        headers: { ...withApiKey, accept: 'application/json' },
+        lane: true,
+        rateLimited: true,
+        check: overTheLimit,
+      }),
+      post('over both its upstream-call budget and its rate limit: the budget speaks first', aliasedReads(5), {
+        lane: true,
+        check: (observed) => expect(codesIn(observed)).toEqual(['UPSTREAM_CALL_BUDGET_EXCEEDED']),
+      }),
+      post('another credential has its own count', '{ clientSessions { clientSessionId } }', {
+        headers: { ...json, authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': workspaceId },
+        lane: true,
+      }),
+      {
+        name: 'a batch of three from a caller with one operation left: the last two refused',
+        headers: { ...json, authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': workspaceId },
+        body: [{ query: read }, { query: read }, { query: '{ __typename }' }],
+        lane: false,
+        rateLimited: true,
+        check: (observed) => {
+          expect([observed.status, observed.upstream.length]).toEqual([200, 1])
+          expect(observed.body.match(/"code":"RATE_LIMITED"/g)).toHaveLength(2)
+        },
+      },
+      post('no credential: the address counts', '{ __typename }', { headers: json, lane: true }),
+      post('no credential, again', '{ __typename }', { headers: json, lane: true }),
+      post('RATE_LIMITED: no credential, a third time', '{ __typename }', {
+        headers: json,
+        lane: true,
+        rateLimited: true,
+        check: (observed) => expect([observed.status, codesIn(observed)]).toEqual([429, ['RATE_LIMITED']]),
+      }),
+      { name: '/health, never limited', method: 'GET', path: '/health', lane: false },
+      { name: '/ready, never limited', method: 'GET', path: '/ready' },
     ],
   )
 

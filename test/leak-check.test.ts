@@ -7,9 +7,11 @@
 import { createServer } from 'node:net'
 
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadConfig } from '../src/config.js'
+
 import {
   attemptsFor,
   createDocument,
@@ -31,6 +33,8 @@ import {
   withApiKey,
   workspaceId,
 } from './support/harness.js'
+import { RedisServer } from './support/redis-server.js'
+import { waitFor } from './support/wait-for.js'
 
 const credentials = [apiKey, personalAccessToken, consoleSessionToken, clientSession().token]
 
@@ -53,13 +57,18 @@ const spansText = () =>
     .getFinishedSpans()
     .map(({ name, attributes, events, status }) => JSON.stringify({ name, attributes, events, status }))
 
-/** The settings `npm start` would use under this NODE_ENV (metrics on), pointed at the fake and traced. */
+/** The settings `npm start` would use under this NODE_ENV (metrics and a rate limit on), pointed at the fake and traced. */
 function settingsFor(nodeEnv: string | undefined) {
   const {
     seamEndpoint: _endpoint,
     serverCredential: _credential,
     ...settings
-  } = loadConfig({ METRICS_ENABLED: 'true', ...(nodeEnv !== undefined && { NODE_ENV: nodeEnv }) })
+  } = loadConfig({
+    METRICS_ENABLED: 'true',
+    // On, so that every request below passes the rate limit's path; far above what they spend.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...(nodeEnv !== undefined && { NODE_ENV: nodeEnv }),
+  })
   return { ...settings, ...faultSuiteGateway, tracing: { tracerProvider } }
 }
 
@@ -196,6 +205,63 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
       expect([answer.text, ...unreachable.logs].join('\n')).not.toContain('ECONNREFUSED')
     } finally {
       await unreachable.close()
+    }
+  })
+
+  it('refusing callers over a rate limit shared through Redis, and while Redis is down', async () => {
+    const redisServer = await RedisServer.start()
+    const redisUrl = new URL(redisServer.url)
+    // This Redis asks for no password and takes any; the URL's must never show.
+    redisUrl.password = 'SECRET_redis_password'
+    const limited = await startHarness({
+      gateway: { ...settingsFor(nodeEnv), rateLimitPerMinute: 1, redisUrl: redisUrl.href },
+    })
+    const redis = new Redis(redisServer.url)
+    try {
+      const callers = [
+        withApiKey,
+        { authorization: `Bearer ${personalAccessToken}`, 'seam-workspace': workspaceId },
+        { authorization: `Bearer ${consoleSessionToken}`, 'seam-workspace': workspaceId },
+        { authorization: `Bearer ${clientSession().token}` },
+        {},
+      ]
+      const exchangeAll = async () => {
+        const texts: string[] = []
+        for (const headers of callers) {
+          for (let index = 0; index < 2; index++) {
+            const logged = limited.logs.length
+            const answer = await limited.graphql(readDocument, { headers })
+            texts.push(answer.text, ...limited.logs.slice(logged))
+            if (index === 1) expect(answer.body.errors?.[0]?.extensions['code']).toBe('RATE_LIMITED')
+          }
+        }
+        return texts
+      }
+      let redisStatus: unknown
+      const readRedisStatus = async () => {
+        const ready = (await (await fetch(new URL('/ready', limited.gatewayUrl))).json()) as { redis?: string }
+        redisStatus = ready.redis
+      }
+      while (redisStatus !== 'ok') await readRedisStatus()
+      const shared = await exchangeAll()
+      // What Redis holds: one key per caller, none of them a credential.
+      const keys = await redis.keys('*')
+      expect(keys).toHaveLength(callers.length)
+      expectNothingLeaked(keys, limited.seamEndpoint)
+
+      await redisServer.stop()
+      await waitFor(() => limited.logs.some((line) => line.includes('Redis (REDIS_URL) is unreachable')), 'the outage')
+      const alone = await exchangeAll()
+      const ready = await fetch(new URL('/ready', limited.gatewayUrl))
+      const metrics = await fetch(new URL('/metrics', limited.gatewayUrl))
+      const texts = [...shared, ...alone, ...limited.logs, await ready.text(), await metrics.text()]
+      expect(texts.join('\n')).toContain('"redis":"unreachable"')
+      expect(texts.join('\n')).toContain('Redis (REDIS_URL) does not answer')
+      expectNothingLeaked(texts, limited.seamEndpoint)
+    } finally {
+      redis.disconnect()
+      await limited.close()
+      await redisServer.stop()
     }
   })
 

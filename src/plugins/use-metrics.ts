@@ -70,6 +70,8 @@ export interface GatewayMetrics {
   plugin: Plugin
   /** Counts a request the listener refused before either lane saw it. */
   countRefused(refused: Pick<RefusedRequest, 'errorCode'>): void
+  /** Counts a rate-limit decision this replica made alone, in memory, because Redis did not answer. */
+  countLocalRateLimitDecision(): void
   /**
    * What records the requests the lean lane serves, in the same series as `plugin` records yoga's: call
    * it once yoga is created (the Prometheus plugin registers its series then), with yoga's schema.
@@ -111,6 +113,12 @@ export function useMetrics({
     help: 'Duration of calls to the Seam API, retries and the waits between them included, by endpoint and HTTP status.',
     labelNames: ['endpoint', 'status'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
+  const localRateLimitDecisions = new Counter({
+    name: 'graphql_gateway_rate_limit_local_decisions_total',
+    help: 'Rate-limit decisions this replica made alone, in memory, because Redis (REDIS_URL) did not answer.',
     registers: [registry],
   })
 
@@ -197,6 +205,7 @@ export function useMetrics({
     plugin,
     // As a request that yoga refuses before any operation is counted: no operation, one error, its code.
     countRefused: ({ errorCode }) => count(noOperation, [{ extensions: { code: errorCode } }]),
+    countLocalRateLimitDecision: () => localRateLimitDecisions.inc(),
     lane: (schema) =>
       laneMetrics(registry, schema, (exchange) => {
         const { operation, result, context } = exchange

@@ -22,7 +22,14 @@ export interface ReadinessOptions {
   probeUpstream: (signal: AbortSignal) => Promise<boolean>
   /** How often Seam is probed, in milliseconds. */
   probeIntervalMs: number
+  /**
+   * Whether the Redis of REDIS_URL is connected, when one is set. Like Seam's, its absence never makes the
+   * gateway unready: without it, each replica counts its rate limits alone.
+   */
+  redisStatus?: (() => RedisStatus) | undefined
 }
+
+export type RedisStatus = 'ok' | 'unreachable'
 
 export type UpstreamStatus = 'unknown' | 'reachable' | 'unreachable'
 
@@ -72,7 +79,12 @@ function backgroundProbe(probe: (signal: AbortSignal) => Promise<boolean>, inter
 /** A new object each time: the Response ponyfill writes content-length into the one it is given. */
 const jsonHeaders = () => ({ 'content-type': 'application/json; charset=utf-8' })
 
-export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }: ReadinessOptions): Readiness {
+export function useReadiness({
+  isShuttingDown,
+  probeUpstream,
+  probeIntervalMs,
+  redisStatus,
+}: ReadinessOptions): Readiness {
   const upstream = backgroundProbe(probeUpstream, probeIntervalMs)
   return {
     plugin: {
@@ -82,7 +94,14 @@ export function useReadiness({ isShuttingDown, probeUpstream, probeIntervalMs }:
         if (url.pathname !== '/ready') return
         const [status, body] = isShuttingDown()
           ? [503, { status: 'shutting_down' }]
-          : [200, { status: 'ready', upstream: upstream.current() }]
+          : [
+              200,
+              {
+                status: 'ready',
+                upstream: upstream.current(),
+                ...(redisStatus !== undefined && { redis: redisStatus() }),
+              },
+            ]
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: jsonHeaders() }))
       },
       // While draining, keep-alive clients are told to take their next request elsewhere.
