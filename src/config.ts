@@ -6,6 +6,7 @@ import { isIPv4 } from 'node:net'
 
 import { gatewayDefaults } from './defaults.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
@@ -56,6 +57,16 @@ export interface Config {
   documentCacheSize: number
   /** JSON POSTs of one operation served on the lean lane (without metrics and tracing). */
   fastLane: boolean
+  /** The documents of the TRUSTED_DOCUMENTS manifest, by id. */
+  trustedDocuments: TrustedDocuments | undefined
+  /** With a manifest: refuse document texts (but `{ _service { sdl } }`). */
+  trustedDocumentsOnly: boolean
+  /** Automatic persisted queries, where texts are allowed. */
+  apq: boolean
+  /** How many APQ documents this process keeps. */
+  apqCacheSize: number
+  /** The Redis that replicas share the APQ store through. */
+  redisUrl: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -210,6 +221,37 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
   return undefined
 }
 
+function trustedDocuments(env: Environment): Pick<Config, 'trustedDocuments' | 'trustedDocumentsOnly'> {
+  const path = read(env, 'TRUSTED_DOCUMENTS')
+  if (path === undefined) {
+    if (read(env, 'TRUSTED_DOCUMENTS_ONLY') !== undefined) {
+      throw new ConfigError('TRUSTED_DOCUMENTS_ONLY is set but TRUSTED_DOCUMENTS (the manifest) is not.')
+    }
+    return { trustedDocuments: undefined, trustedDocumentsOnly: gatewayDefaults.trustedDocumentsOnly }
+  }
+  let documents: TrustedDocuments
+  try {
+    documents = readManifest(path)
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error
+    throw new ConfigError(`TRUSTED_DOCUMENTS names a manifest that cannot be used (${path}): ${error.message}`)
+  }
+  return {
+    trustedDocuments: documents,
+    trustedDocumentsOnly: boolean(env, 'TRUSTED_DOCUMENTS_ONLY', gatewayDefaults.trustedDocumentsOnly),
+  }
+}
+
+function redisUrl(env: Environment): string | undefined {
+  const value = read(env, 'REDIS_URL')
+  if (value === undefined) return undefined
+  if (!URL.canParse(value) || !['redis:', 'rediss:'].includes(new URL(value).protocol)) {
+    // The value may hold a password: it is not repeated.
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379.')
+  }
+  return value
+}
+
 export function loadConfig(env: Environment = process.env): Config {
   // Production hides the schema from strangers unless told otherwise; see README, "Production checklist".
   const production = read(env, 'NODE_ENV') === 'production'
@@ -264,5 +306,9 @@ export function loadConfig(env: Environment = process.env): Config {
     ),
     documentCacheSize: integer(env, 'DOCUMENT_CACHE_SIZE', gatewayDefaults.documentCacheSize, 1, 100_000),
     fastLane: boolean(env, 'FAST_LANE', gatewayDefaults.fastLane),
+    ...trustedDocuments(env),
+    apq: boolean(env, 'APQ', gatewayDefaults.apq),
+    apqCacheSize: integer(env, 'APQ_CACHE_SIZE', gatewayDefaults.apqCacheSize, 1, 100_000),
+    redisUrl: redisUrl(env),
   }
 }

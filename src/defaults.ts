@@ -34,4 +34,8 @@ export const gatewayDefaults = {
   maxRequestBodyBytes: 100 * 1024,
   documentCacheSize: 1000,
   fastLane: true,
+  /** With a manifest, only its documents run (and `{ _service { sdl } }`). */
+  trustedDocumentsOnly: true,
+  apq: true,
+  apqCacheSize: 1000,
 }

@@ -13,12 +13,16 @@ import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
 import { gatewayDefaults } from './defaults.js'
 import { combinedLaneTelemetry } from './lane-telemetry.js'
+import { ApqStore } from './persisted/apq-store.js'
+import type { TrustedDocuments } from './persisted/manifest.js'
+import { PersistedDocuments, prepareTrustedDocuments } from './persisted/persisted-documents.js'
 import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { useCors } from './plugins/use-cors.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
+import { usePersistedDocuments } from './plugins/use-persisted-documents.js'
 import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
@@ -27,6 +31,7 @@ import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
 import { limitRequestBody } from './request-body-limit.js'
+import { connectRedis } from './redis.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
@@ -112,6 +117,25 @@ export interface GatewayOptions {
    * fetch adapter and plugin chain; the answers, the metrics and the spans are the same. Default true.
    */
   fastLane?: boolean
+  /**
+   * Trusted documents by id, from a manifest (`readManifest` reads Apollo's or GraphQL Codegen's). They are
+   * prepared when the gateway is created; one that cannot run throws a ConfigError naming it.
+   */
+  trustedDocuments?: TrustedDocuments | undefined
+  /**
+   * With `trustedDocuments`, refuse document texts (PERSISTED_QUERY_ID_REQUIRED), except
+   * `{ _service { sdl } }`; APQ is then off. Default true.
+   */
+  trustedDocumentsOnly?: boolean
+  /** Automatic persisted queries (Apollo's APQ) where texts are allowed. Default true. */
+  apq?: boolean
+  /** How many APQ documents this process keeps, the least recently used forgotten first. Default 1000. */
+  apqCacheSize?: number
+  /**
+   * A Redis that replicas share the APQ store through (`redis://…`). Redis being down never fails or
+   * slows a request: this process's own store answers meanwhile.
+   */
+  redisUrl?: string | undefined
 }
 
 export type TracingOptions = { tracerProvider: TracerProvider } | OtlpTracingOptions
@@ -123,8 +147,8 @@ export interface Gateway {
   /** From now on /ready answers 503 and keep-alive clients are told to go elsewhere. */
   beginShutdown(): void
   /**
-   * Stops /ready's probe, closes the upstream connection pool, and flushes the spans of a tracer provider
-   * the gateway made.
+   * Stops /ready's probe, closes the upstream connection pool and the Redis connection, and flushes the
+   * spans of a tracer provider the gateway made.
    */
   close(): Promise<void>
 }
@@ -197,6 +221,22 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
   })
+  // Before Redis is connected: a trusted document that cannot run stops the gateway here.
+  const trustedDocuments =
+    options.trustedDocuments === undefined
+      ? undefined
+      : prepareTrustedDocuments(preparedOperations, options.trustedDocuments)
+  // The rate limiter reports Redis outages; the APQ store falls back to this process's own without a word.
+  const redis = options.redisUrl === undefined ? undefined : connectRedis(options.redisUrl, { onError: () => {} })
+  const persisted = new PersistedDocuments({
+    operations: preparedOperations,
+    trustedDocuments,
+    trustedDocumentsOnly: options.trustedDocumentsOnly ?? gatewayDefaults.trustedDocumentsOnly,
+    apq:
+      (options.apq ?? gatewayDefaults.apq)
+        ? new ApqStore(options.apqCacheSize ?? gatewayDefaults.apqCacheSize, redis)
+        : undefined,
+  })
   // One factory for both lanes.
   const createContext = createContextFactory(seamClient, {
     serverCredential: options.serverCredential,
@@ -239,6 +279,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       cors !== undefined && useCors(cors),
       readiness.plugin,
       useCSRFPrevention(),
+      usePersistedDocuments(persisted),
       usePreparedOperations(preparedOperations, admission),
       useErrorCodes(),
       metrics !== undefined && metrics.plugin,
@@ -254,6 +295,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     ? withLeanLane(yoga, {
         endpoint: yoga.graphqlEndpoint,
         operations: preparedOperations,
+        persisted,
         createContext,
         admission,
         // yoga's own masking, logged through yoga's logger as yoga logs what it masks.
@@ -290,6 +332,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       readiness.stop()
       await seamClient.close()
       await ownTracerProvider?.shutdown()
+      redis?.disconnect()
     },
   }
 }
