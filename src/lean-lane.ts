@@ -29,6 +29,7 @@ import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
 import { acceptedJsonMediaType, type JsonMediaType, responseBody, responseInit } from './graphql-over-http.js'
 import type { LaneExchange, LaneTelemetry, RunningExchange } from './lane-telemetry.js'
+import type { PersistedDocuments, Resolution } from './persisted/persisted-documents.js'
 import { withRequestErrorCodes } from './plugins/use-error-codes.js'
 import {
   errorCodesOf,
@@ -37,7 +38,6 @@ import {
   requestIdFrom,
   requestLogLine,
 } from './plugins/use-request-log.js'
-import type { PersistedDocuments, Resolution } from './persisted/persisted-documents.js'
 import type { Variables } from './prepared/variables.js'
 import type { PreparedDocument, PreparedOperation, PreparedOperations } from './prepared/prepared-operations.js'
 
