@@ -6,6 +6,7 @@ import { isIPv4 } from 'node:net'
 
 import { gatewayDefaults } from './defaults.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
@@ -54,7 +55,7 @@ export interface Config {
   maxRequestBodyBytes: number
   /** How many documents are kept parsed, validated and compiled. */
   documentCacheSize: number
-  /** JSON POSTs of one operation served on the lean lane (without metrics and tracing). */
+  /** JSON POSTs of one operation served on the lean lane (with metrics and tracing too). */
   fastLane: boolean
   /** Operations per caller per minute; 0: no rate limit. */
   rateLimitPerMinute: number
@@ -62,7 +63,15 @@ export interface Config {
   rateLimitBurst: number
   /** Proxies in front of the gateway whose `X-Forwarded-For` entries are believed. */
   trustProxyHops: number
-  /** Where the replicas share their rate-limit counts; may hold a password, so it is never printed. */
+  /** The documents of the TRUSTED_DOCUMENTS manifest, by id. */
+  trustedDocuments: TrustedDocuments | undefined
+  /** With a manifest: refuse document texts (but `{ _service { sdl } }`). */
+  trustedDocumentsOnly: boolean
+  /** Automatic persisted queries, where texts are allowed. */
+  apq: boolean
+  /** How many APQ documents this process keeps. */
+  apqCacheSize: number
+  /** Where the replicas share their rate-limit counts and APQ store; may hold a password, so it is never printed. */
   redisUrl: string | undefined
 }
 
@@ -219,12 +228,33 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
 }
 
 /** Never repeated in a message: the URL may hold Redis's password. */
+function trustedDocuments(env: Environment): Pick<Config, 'trustedDocuments' | 'trustedDocumentsOnly'> {
+  const path = read(env, 'TRUSTED_DOCUMENTS')
+  if (path === undefined) {
+    if (read(env, 'TRUSTED_DOCUMENTS_ONLY') !== undefined) {
+      throw new ConfigError('TRUSTED_DOCUMENTS_ONLY is set but TRUSTED_DOCUMENTS (the manifest) is not.')
+    }
+    return { trustedDocuments: undefined, trustedDocumentsOnly: gatewayDefaults.trustedDocumentsOnly }
+  }
+  let documents: TrustedDocuments
+  try {
+    documents = readManifest(path)
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error
+    throw new ConfigError(`TRUSTED_DOCUMENTS names a manifest that cannot be used (${path}): ${error.message}`)
+  }
+  return {
+    trustedDocuments: documents,
+    trustedDocumentsOnly: boolean(env, 'TRUSTED_DOCUMENTS_ONLY', gatewayDefaults.trustedDocumentsOnly),
+  }
+}
+
 function redisUrl(env: Environment): string | undefined {
   const value = read(env, 'REDIS_URL')
   if (value === undefined) return undefined
   if (!URL.canParse(value) || !['redis:', 'rediss:'].includes(new URL(value).protocol)) {
     throw new ConfigError(
-      'REDIS_URL must be a redis:// or rediss:// URL (its value is not shown: it may hold a password).',
+      'REDIS_URL must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379 (its value is not shown: it may hold a password).',
     )
   }
   return value
@@ -295,6 +325,9 @@ export function loadConfig(env: Environment = process.env): Config {
     fastLane: boolean(env, 'FAST_LANE', gatewayDefaults.fastLane),
     ...rateLimits(env),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', gatewayDefaults.trustProxyHops, 0, 10),
+    ...trustedDocuments(env),
+    apq: boolean(env, 'APQ', gatewayDefaults.apq),
+    apqCacheSize: integer(env, 'APQ_CACHE_SIZE', gatewayDefaults.apqCacheSize, 1, 100_000),
     redisUrl: redisUrl(env),
   }
 }

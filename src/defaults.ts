@@ -38,4 +38,8 @@ export const gatewayDefaults = {
   rateLimitPerMinute: 0,
   rateLimitBurst: 0,
   trustProxyHops: 0,
+  /** With a manifest, only its documents run (and `{ _service { sdl } }`). */
+  trustedDocumentsOnly: true,
+  apq: true,
+  apqCacheSize: 1000,
 }

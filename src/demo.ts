@@ -4,7 +4,7 @@
  */
 import { createDemoFakeSeam, demoApiKey } from './fake-seam/demo-data.js'
 import { createGateway } from './gateway.js'
-import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor } from './process-lifecycle.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
 const fakeSeam = createDemoFakeSeam()
@@ -25,18 +25,21 @@ const exampleMutation = `mutation GrantAccess {
 }
 `
 
-const gateway = createGateway(
-  {
-    ...config,
-    seamEndpoint,
-    serverCredential: undefined,
-    // GraphiQL opens with the example and the demo credential filled in (unless GRAPHIQL turned it off).
-    graphiql: config.graphiql && {
-      defaultQuery: exampleMutation,
-      headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
+const dependencies = await observabilityFor(config)
+const gateway = orExit(() =>
+  createGateway(
+    {
+      ...config,
+      seamEndpoint,
+      serverCredential: undefined,
+      // GraphiQL opens with the example and the demo credential filled in (unless GRAPHIQL turned it off).
+      graphiql: config.graphiql && {
+        defaultQuery: exampleMutation,
+        headers: JSON.stringify({ Authorization: `Bearer ${demoApiKey}` }, null, 2),
+      },
     },
-  },
-  await observabilityFor(config),
+    dependencies,
+  ),
 )
 const server = await listenOrExit(gateway, config)
 

@@ -16,9 +16,13 @@ import { combinedLaneTelemetry } from './lane-telemetry.js'
 import { withLeanLane } from './lean-lane.js'
 import type * as ObservabilityModule from './observability.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import { ApqStore } from './persisted/apq-store.js'
+import type { TrustedDocuments } from './persisted/manifest.js'
+import { PersistedDocuments, prepareTrustedDocuments } from './persisted/persisted-documents.js'
 import { useCors } from './plugins/use-cors.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
+import { usePersistedDocuments } from './plugins/use-persisted-documents.js'
 import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
@@ -129,8 +133,23 @@ export interface GatewayOptions {
    */
   trustProxyHops?: number
   /**
-   * A Redis (`redis://…` or `rediss://…`) where every replica that names it shares its rate-limit counts.
-   * While it does not answer, each replica counts alone, in memory; nothing waits for it. Default: none.
+   * Trusted documents by id, from a manifest (`readManifest` reads Apollo's or GraphQL Codegen's). They are
+   * prepared when the gateway is created; one that cannot run throws a ConfigError naming it.
+   */
+  trustedDocuments?: TrustedDocuments | undefined
+  /**
+   * With `trustedDocuments`, refuse document texts (PERSISTED_QUERY_ID_REQUIRED), except
+   * `{ _service { sdl } }`; APQ is then off. Default true.
+   */
+  trustedDocumentsOnly?: boolean
+  /** Automatic persisted queries (Apollo's APQ) where texts are allowed. Default true. */
+  apq?: boolean
+  /** How many APQ documents this process keeps, the least recently used forgotten first. Default 1000. */
+  apqCacheSize?: number
+  /**
+   * A Redis (`redis://…` or `rediss://…`) where every replica that names it shares its rate-limit counts
+   * and its APQ store. While it does not answer, each replica counts alone and keeps its own store;
+   * nothing waits for it. Default: none.
    */
   redisUrl?: string | undefined
 }
@@ -205,8 +224,22 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
-  // yoga's logger is the one the options set, or yoga's default: the console. Only the first error of an
-  // outage is told; the message is ioredis's, which never holds the URL's password.
+  const preparedOperations = new PreparedOperations({
+    schema,
+    limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
+    introspection,
+    upstreamCallBudget,
+    cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
+  })
+  // Before Redis is connected, so that nothing is left open: a trusted document that cannot run stops the
+  // gateway here.
+  const trustedDocuments =
+    options.trustedDocuments === undefined
+      ? undefined
+      : prepareTrustedDocuments(preparedOperations, options.trustedDocuments)
+  // One connection for the rate limits and the APQ store. yoga's logger is the one the options set, or
+  // yoga's default: the console. Only the first error of an outage is told; the message is ioredis's,
+  // which never holds the URL's password. The APQ store falls back to this process's own without a word.
   const onError = (error: Error) => yoga.logger.warn(`Redis (REDIS_URL) is unreachable: ${error.message}`)
   const redis = options.redisUrl === undefined ? undefined : connectRedis(options.redisUrl, { onError })
   const readiness = useReadiness({
@@ -216,12 +249,14 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     probeIntervalMs,
     redisStatus: redis && (() => (redis.status === 'ready' ? 'ok' : 'unreachable')),
   })
-  const preparedOperations = new PreparedOperations({
-    schema,
-    limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
-    introspection,
-    upstreamCallBudget,
-    cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
+  const persisted = new PersistedDocuments({
+    operations: preparedOperations,
+    trustedDocuments,
+    trustedDocumentsOnly: options.trustedDocumentsOnly ?? gatewayDefaults.trustedDocumentsOnly,
+    apq:
+      (options.apq ?? gatewayDefaults.apq)
+        ? new ApqStore(options.apqCacheSize ?? gatewayDefaults.apqCacheSize, redis)
+        : undefined,
   })
   // One factory for both lanes.
   const createContext = createContextFactory(seamClient, {
@@ -283,6 +318,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       cors !== undefined && useCors(cors),
       readiness.plugin,
       useCSRFPrevention(),
+      usePersistedDocuments(persisted),
       usePreparedOperations(preparedOperations, admission),
       useErrorCodes(),
       metrics !== undefined && metrics.plugin,
@@ -298,6 +334,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     ? withLeanLane(yoga, {
         endpoint: yoga.graphqlEndpoint,
         operations: preparedOperations,
+        persisted,
         createContext,
         admission,
         // yoga's own masking, logged through yoga's logger as yoga logs what it masks.

@@ -21,6 +21,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
 }
 
 export type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+export { readManifest, type TrustedDocuments } from './persisted/manifest.js'
 export type { MetricsOptions } from './plugins/use-metrics.js'
 export { schema } from './schema/index.js'
 export { SeamClient, type SeamClientOptions, type UpstreamCall } from './seam/client.js'

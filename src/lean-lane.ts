@@ -9,8 +9,11 @@
  * particular to it is the framing yoga does for such a request (./graphql-over-http.ts).
  *
  * Anything else goes to yoga, as it did before there was a lane: another method, path or content type,
- * a query string, GET, a batch, a body that is not a JSON object of the four GraphQL parameters, an
- * `Accept` that does not get JSON, an `operationName` that names no operation.
+ * a query string, GET, a batch, a body that is not a JSON object of the GraphQL parameters, an
+ * `Accept` that does not get JSON, an `operationName` that names no operation. A request for a persisted
+ * document (`documentId`, `extensions.persistedQuery`) is served here when it runs, its document found by
+ * ./persisted/persisted-documents.ts as yoga finds it; when that refuses it, yoga answers the refusal, as it
+ * answers every request that runs nothing.
  *
  * With metrics or tracing on, the lane tells them what it did (./lane-telemetry.ts), and they record it
  * as yoga's plugins record a request yoga serves: the same series, the same spans. Without them, nothing
@@ -26,6 +29,7 @@ import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
 import { acceptedJsonMediaType, type JsonMediaType, responseBody, responseInit } from './graphql-over-http.js'
 import type { LaneExchange, LaneTelemetry, RunningExchange } from './lane-telemetry.js'
+import type { PersistedDocuments, Resolution } from './persisted/persisted-documents.js'
 import { withRequestErrorCodes } from './plugins/use-error-codes.js'
 import {
   errorCodesOf,
@@ -41,6 +45,8 @@ export interface LeanLaneOptions {
   /** The GraphQL endpoint's path, `/graphql`. */
   endpoint: string
   operations: PreparedOperations
+  /** Which document a request runs: trusted documents and APQ. Undefined: only `query` texts. */
+  persisted: PersistedDocuments | undefined
   createContext: (initial: { request: ContextRequest }) => GatewayContext
   /** Who may run an operation now (./admission.ts); undefined when nothing is checked. */
   admission: Admission | undefined
@@ -61,7 +67,10 @@ type BodyReadRequest = IncomingMessage & { body?: Buffer; originalUrl?: string }
 /** What the lane takes from a request it serves. */
 interface LaneRequest {
   mediaType: JsonMediaType
-  query: string
+  /** A string, or absent beside a `documentId` or `extensions.persistedQuery`. */
+  query: unknown
+  documentId: string | undefined
+  extensions: Record<string, unknown> | undefined
   variables: Variables
   operationName: string | undefined
 }
@@ -78,7 +87,7 @@ function isJsonContentType(contentType: string): boolean {
   )
 }
 
-const parameterNames = new Set(['query', 'variables', 'operationName', 'extensions'])
+const parameterNames = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId'])
 
 /** `object`, not an array and not null: what yoga accepts for `variables` and `extensions`, besides null. */
 const isObjectOrAbsent = (value: unknown) => value == null || (typeof value === 'object' && !Array.isArray(value))
@@ -92,13 +101,21 @@ function graphqlParameters(body: Buffer): Omit<LaneRequest, 'mediaType'> | undef
     return undefined
   }
   if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) return undefined
-  const { query, variables, operationName, extensions } = parameters as Record<string, unknown>
+  const { query, variables, operationName, extensions, documentId } = parameters as Record<string, unknown>
   for (const name in parameters) {
     if ((parameters as Record<string, unknown>)[name] != null && !parameterNames.has(name)) return undefined
   }
-  if (typeof query !== 'string' || !isObjectOrAbsent(variables) || !isObjectOrAbsent(extensions)) return undefined
+  if (!isObjectOrAbsent(variables) || !isObjectOrAbsent(extensions)) return undefined
+  if (query != null && typeof query !== 'string') return undefined
   if (operationName != null && typeof operationName !== 'string') return undefined
-  return { query, variables: variables as Variables, operationName: operationName ?? undefined }
+  if (documentId != null && typeof documentId !== 'string') return undefined
+  return {
+    query,
+    documentId: documentId ?? undefined,
+    extensions: (extensions ?? undefined) as Record<string, unknown> | undefined,
+    variables: variables as Variables,
+    operationName: operationName ?? undefined,
+  }
 }
 
 /** What the lane serves of `request`, or undefined for what goes to yoga. */
@@ -121,8 +138,18 @@ const headerReader = (headers: IncomingHttpHeaders): Pick<Headers, 'get'> => ({
 })
 
 export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): RequestListener {
-  const { endpoint, operations, createContext, admission, maskError, cors, requestLog, isShuttingDown, telemetry } =
-    options
+  const {
+    endpoint,
+    operations,
+    persisted,
+    createContext,
+    admission,
+    maskError,
+    cors,
+    requestLog,
+    isShuttingDown,
+    telemetry,
+  } = options
 
   /** The result of the operation, masked as yoga masks what execution answers. */
   async function executed(
@@ -212,15 +239,17 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     }
   }
 
-  return (request: BodyReadRequest, response) => {
-    let lane: LaneRequest | undefined
-    let prepared: PreparedDocument
+  /** Serves `lane`, whose document is `query`, prepared. */
+  function serve(
+    request: BodyReadRequest,
+    response: ServerResponse,
+    lane: LaneRequest,
+    query: string,
+    prepared: PreparedDocument,
+    startedAt: number,
+  ): void {
     let operation: PreparedOperation | undefined
-    const startedAt = telemetry === undefined ? 0 : performance.now()
     try {
-      lane = laneRequest(request, endpoint)
-      if (lane === undefined) return yoga(request, response)
-      prepared = operations.prepare(lane.query)
       operation = prepared.operation(lane.operationName)
     } catch {
       // Nothing was done for the request yet: yoga answers it, and masks what went wrong as it does.
@@ -231,7 +260,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     const exchange: LaneExchange | undefined = telemetry && {
       startedAt,
       preparedAt: performance.now(),
-      query: lane.query,
+      query,
       operationName: lane.operationName,
       document: prepared.document,
       operation,
@@ -249,5 +278,41 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       if (!response.headersSent) response.writeHead(500).end()
       else response.destroy()
     })
+  }
+
+  /** Serves what runs; a refusal, or a request that is none of the persisted document's, goes to yoga. */
+  function serveResolved(
+    request: BodyReadRequest,
+    response: ServerResponse,
+    lane: LaneRequest,
+    resolution: Resolution | undefined,
+    startedAt: number,
+  ): void {
+    if (resolution === undefined || resolution.refusal !== undefined) return yoga(request, response)
+    serve(request, response, lane, resolution.query, resolution.prepared, startedAt)
+  }
+
+  return (request: BodyReadRequest, response) => {
+    const startedAt = telemetry === undefined ? 0 : performance.now()
+    let lane: LaneRequest | undefined
+    let resolution: Resolution | Promise<Resolution> | undefined
+    try {
+      lane = laneRequest(request, endpoint)
+      if (lane === undefined) return yoga(request, response)
+      if (persisted === undefined || !persisted.concerns(lane.documentId, lane.extensions)) {
+        if (typeof lane.query !== 'string') return yoga(request, response)
+        return serve(request, response, lane, lane.query, operations.prepare(lane.query), startedAt)
+      }
+      resolution = persisted.resolve(lane)
+    } catch {
+      // Nothing was done for the request yet: yoga answers it, and masks what went wrong as it does.
+      return yoga(request, response)
+    }
+    if (!(resolution instanceof Promise)) return serveResolved(request, response, lane, resolution, startedAt)
+    const served = lane
+    resolution.then(
+      (resolved) => serveResolved(request, response, served, resolved, startedAt),
+      () => yoga(request, response),
+    )
   }
 }

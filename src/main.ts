@@ -3,10 +3,14 @@
  * `npm start`: reads the configuration, serves the gateway, and stops cleanly on SIGINT or SIGTERM.
  */
 import { createGateway } from './gateway.js'
-import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor } from './process-lifecycle.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
-const server = await listenOrExit(createGateway(config, await observabilityFor(config)), config)
+const dependencies = await observabilityFor(config)
+const server = await listenOrExit(
+  orExit(() => createGateway(config, dependencies)),
+  config,
+)
 
 const mode = config.serverCredential === undefined ? "each caller's Authorization" : 'a server-held credential'
 console.log(`Seam GraphQL gateway at ${server.graphqlUrl} (upstream ${config.seamEndpoint}, using ${mode})`)

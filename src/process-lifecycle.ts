@@ -13,13 +13,18 @@ function exit(message: string): never {
   process.exit(1)
 }
 
-export function loadConfigOrExit(): Config {
+/** What `make` gives; a ConfigError ends the process with its message (a bad setting, a trusted document that cannot run). */
+export function orExit<T>(make: () => T): T {
   try {
-    return loadConfig()
+    return make()
   } catch (error) {
     if (error instanceof ConfigError) exit(`Configuration error: ${error.message}`)
     throw error
   }
+}
+
+export function loadConfigOrExit(): Config {
+  return orExit(() => loadConfig())
 }
 
 /**

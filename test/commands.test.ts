@@ -5,7 +5,10 @@
  * gateway and its exit code is the gateway's, not npm's.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -66,6 +69,16 @@ describe.sequential('npm start and npm run demo', () => {
     const started = run('main', { PORT: 'eighty' })
     expect(await started.exited).toBe(1)
     expect(started.output()).toContain('PORT must be a whole number')
+    expect(started.output()).not.toMatch(/^\s+at /m)
+  })
+
+  it('stops on a trusted document that cannot run with a message that names it, and no stack trace', async () => {
+    const manifest = join(mkdtempSync(join(tmpdir(), 'trusted-')), 'manifest.json')
+    writeFileSync(manifest, JSON.stringify({ 'good-one': '{ __typename }', 'broken-one': '{ nothing }' }))
+    const started = run('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, TRUSTED_DOCUMENTS: manifest })
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toContain('"broken-one"')
+    expect(started.output()).not.toContain('"good-one"')
     expect(started.output()).not.toMatch(/^\s+at /m)
   })
 

@@ -1,10 +1,21 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { describe, expect, expectTypeOf, it } from 'vitest'
 
 import { type Config, ConfigError, loadConfig } from '../src/config.js'
 import type { GatewayOptions } from '../src/gateway.js'
+
+/** A manifest file holding `content` (as JSON unless a string). */
+function manifest(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'manifest-')), 'manifest.json')
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
+  return path
+}
+const apollo = { format: 'apollo-persisted-query-manifest', version: 1, operations: [] }
 
 describe('loadConfig', () => {
   it('names every setting as createGateway or listen takes it (main.ts hands Config on whole)', () => {
@@ -43,6 +54,10 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       rateLimitBurst: 0,
       trustProxyHops: 0,
+      trustedDocuments: undefined,
+      trustedDocumentsOnly: true,
+      apq: true,
+      apqCacheSize: 1000,
       redisUrl: undefined,
     })
   })
@@ -139,6 +154,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379')
   })
 
+  it('reads the persisted-document settings and REDIS_URL', () => {
+    expect(
+      loadConfig({
+        TRUSTED_DOCUMENTS: manifest({ abc: '{ __typename }' }),
+        TRUSTED_DOCUMENTS_ONLY: 'false',
+        APQ: 'false',
+        APQ_CACHE_SIZE: '20',
+        REDIS_URL: 'redis://:password@127.0.0.1:6380/2',
+      }),
+    ).toMatchObject({
+      trustedDocuments: new Map([['abc', '{ __typename }']]),
+      trustedDocumentsOnly: false,
+      apq: false,
+      apqCacheSize: 20,
+      redisUrl: 'redis://:password@127.0.0.1:6380/2',
+    })
+    expect(loadConfig({ TRUSTED_DOCUMENTS: manifest({}) }).trustedDocumentsOnly).toBe(true)
+  })
+
   it('takes SEAM_ENDPOINT over https anywhere, over http only on loopback', () => {
     for (const [given, origin] of [
       ['https://seam.internal.example:8443/', 'https://seam.internal.example:8443'],
@@ -216,6 +250,32 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS'],
     [{ TRUST_PROXY_HOPS: 'all' }, 'TRUST_PROXY_HOPS'],
     [{ REDIS_URL: '127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ TRUSTED_DOCUMENTS: '/nonexistent/manifest.json' }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest('not json') }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest([]) }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest({ abc: 5 }) }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest({ format: 'relay', version: 1, operations: [] }) }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest({ ...apollo, version: 2 }) }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest({ ...apollo, operations: [{ id: 'a' }] }) }, 'TRUSTED_DOCUMENTS'],
+    [{ TRUSTED_DOCUMENTS: manifest({ ...apollo, operations: [{ body: '{ __typename }' }] }) }, 'TRUSTED_DOCUMENTS'],
+    [
+      {
+        TRUSTED_DOCUMENTS: manifest({
+          ...apollo,
+          operations: [
+            { id: 'a', body: '{ __typename }' },
+            { id: 'a', body: 'query B { __typename }' },
+          ],
+        }),
+      },
+      'TRUSTED_DOCUMENTS',
+    ],
+    [{ TRUSTED_DOCUMENTS_ONLY: 'true' }, 'TRUSTED_DOCUMENTS_ONLY'],
+    [{ TRUSTED_DOCUMENTS: manifest({}), TRUSTED_DOCUMENTS_ONLY: 'yes' }, 'TRUSTED_DOCUMENTS_ONLY'],
+    [{ APQ: 'on' }, 'APQ'],
+    [{ APQ_CACHE_SIZE: '0' }, 'APQ_CACHE_SIZE'],
+    [{ APQ_CACHE_SIZE: '100001' }, 'APQ_CACHE_SIZE'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
@@ -228,6 +288,9 @@ describe('loadConfig', () => {
     )
     // A URL that does not parse may still hold Redis's password.
     expect(() => loadConfig({ REDIS_URL: 'redis//:SECRET-password@redis.internal' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
+    )
+    expect(() => loadConfig({ REDIS_URL: 'http://:SECRET@127.0.0.1' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('SECRET') }),
     )
   })

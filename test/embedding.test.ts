@@ -147,6 +147,7 @@ describe('embedding', () => {
       'createGateway',
       'credentialFromToken',
       'loadConfig',
+      'readManifest',
       'schema',
     ])
     const declarations = readFileSync(join(projectRoot, types), 'utf8')

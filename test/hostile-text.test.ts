@@ -11,6 +11,7 @@
  * also sent to a gateway with raised limits (1 MiB bodies, 64 KiB headers, as `MAX_REQUEST_BODY_BYTES`
  * and Node's `--max-http-header-size` allow), where they cost seconds.
  */
+import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -35,6 +36,9 @@ const quotedSuggestions = (length: number) => 'Did you mean "'.repeat(Math.ceil(
 const blockString = (text: string) => `"""${text}."""`
 
 const read = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
+const persistedQuery = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } })
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+const longComment = (length: number) => `#${'x'.repeat(length)}\n{ __typename }`
 const grant = `mutation ($input: GrantClientSessionAccessInput!) {
   grantClientSessionAccess(input: $input) { clientSession { clientSessionId } } }`
 const list = 'query ($filter: ClientSessionsFilter) { clientSessions(filter: $filter) { clientSessionId } }'
@@ -106,6 +110,14 @@ function hostileBodies(length = 90_000): HostileRequest[] {
       query: read,
       operationName: spaces(length / 2) + suggestionsWithoutEnd(length / 2),
     }),
+    post('a documentId of spaces', { documentId: spaces(length) }),
+    post('a documentId of sha256: prefixes', { documentId: 'sha256:'.repeat(length / 7) }),
+    post('an APQ hash of spaces', { extensions: persistedQuery(spaces(length)) }),
+    post('an APQ hash of spaces beside a text', { query: read, extensions: persistedQuery(spaces(length)) }),
+    post('a long text registered by its hash', {
+      query: longComment(length),
+      extensions: persistedQuery(sha256(longComment(length))),
+    }),
   ]
 }
 
@@ -146,6 +158,8 @@ function hostileQueryStrings(length = 15_000): HostileRequest[] {
     get('a GET with a document of whitespace', { query: `{${' '.repeat(length)}__typename }` }),
     get('a GET with a long operationName', { query: read, operationName: spaces(length) }),
     get('a GET with a long unknown parameter', { [spaces(length)]: 'x', query: '{ __typename }' }),
+    get('a GET with a documentId of spaces', { documentId: spaces(length) }),
+    get('a GET with an APQ hash of spaces', { extensions: JSON.stringify(persistedQuery(spaces(length))) }),
   ]
 }
 
@@ -228,6 +242,10 @@ describe.each<[string, Partial<GatewayOptions>]>([
   [
     'in the default mode, with metrics and tracing',
     { metrics: {}, tracing: { tracerProvider: new BasicTracerProvider() } },
+  ],
+  [
+    'with trusted documents beside texts',
+    { introspection: false, trustedDocuments: new Map([['read', read]]), trustedDocumentsOnly: false },
   ],
 ])('client text %s', (_, gateway) => {
   let harness: Harness

@@ -20,6 +20,7 @@
  * with the same values (durations aside), and the same spans, tree by tree (names, kinds, status,
  * attributes and events, parents; times and generated ids aside).
  */
+import { createHash } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 
 import {
@@ -538,11 +539,18 @@ const malformed: Probe[] = [
     lane: true,
   },
   {
-    name: 'extensions',
+    name: 'extensions the gateway does not know',
     headers: withApiKey,
-    body: { query: read, extensions: { persistedQuery: { version: 1 } } },
+    body: { query: read, extensions: { tracing: { version: 1 } } },
     lane: true,
   },
+  {
+    name: 'a persistedQuery without its hash: BAD_REQUEST',
+    headers: withApiKey,
+    body: { query: read, extensions: { persistedQuery: { version: 1 } } },
+    lane: false,
+  },
+  { name: 'a number for the documentId', headers: withApiKey, body: { documentId: 5 }, lane: false },
   { name: 'a number for the extensions', headers: withApiKey, body: { query: read, extensions: 1 } },
   { name: 'an unknown parameter', headers: withApiKey, body: { query: read, document: 'x' } },
   { name: 'an unknown parameter set to null', headers: withApiKey, body: { query: read, document: null }, lane: true },
@@ -897,6 +905,76 @@ const traced: Probe[] = [
   }),
 ]
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+const persistedQuery = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } })
+/** A request for a persisted document: a JSON POST of `parameters`, unless `extra` says otherwise. */
+const persisted = (
+  name: string,
+  parameters: Record<string, unknown> | undefined,
+  extra: Omit<Probe, 'name' | 'body'> = {},
+): Probe => ({ name, headers: withApiKey, ...(parameters !== undefined && { body: parameters }), ...extra })
+
+const twoOperations = `query First { clientSession(userIdentifierKey: "user_42") { token } } query Second { __typename }`
+/** Ids as the tools write them: sha256 hex, `sha256:<hex>`, or anything else (an sha1, a name). */
+const trustedDocuments = new Map([
+  [sha256(read), read],
+  [`sha256:${sha256(grant)}`, grant],
+  ['two-operations', twoOperations],
+])
+const apqQuery = '{ clientSessions { clientSessionId } }'
+
+const trustedDocumentProbes: Probe[] = [
+  persisted('a documentId', { documentId: sha256(read) }, { lane: true }),
+  persisted(
+    'a documentId with the sha256: prefix the manifest does not write',
+    { documentId: `sha256:${sha256(read)}` },
+    {
+      lane: true,
+    },
+  ),
+  persisted(
+    'a documentId without the sha256: prefix the manifest writes, with variables',
+    {
+      documentId: sha256(grant),
+      variables: { input: { clientSessionId: sessionId } },
+      operationName: 'Grant',
+    },
+    { lane: true },
+  ),
+  persisted(
+    'a documentId and an operationName',
+    { documentId: 'two-operations', operationName: 'First' },
+    { lane: true },
+  ),
+  persisted('a documentId and no operationName for two operations', { documentId: 'two-operations' }, { lane: false }),
+  persisted(
+    'a trusted document by extensions.persistedQuery',
+    { extensions: persistedQuery(sha256(read)) },
+    { lane: true },
+  ),
+  persisted('a documentId over GET', undefined, {
+    method: 'GET',
+    path: `/graphql?documentId=${sha256(read)}`,
+    headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' },
+    lane: false,
+  }),
+  persisted(
+    'PERSISTED_QUERY_NOT_IN_LIST: an unknown documentId',
+    { documentId: sha256('{ __typename }') },
+    {
+      lane: false,
+      check: (observed) =>
+        expect([observed.status, codesIn(observed), observed.headers['cache-control'], observed.upstream]).toEqual([
+          404,
+          ['PERSISTED_QUERY_NOT_IN_LIST'],
+          'no-cache',
+          [],
+        ]),
+    },
+  ),
+  persisted('BAD_REQUEST: a documentId beside a text', { documentId: sha256(read), query: read }, { lane: false }),
+]
+
 describe('the lean lane and yoga answer alike', () => {
   agreeOn('a listed origin and small limits', { ...limits, corsOrigins: ['https://app.example.com'] }, [
     ...all,
@@ -1055,6 +1133,114 @@ describe('the lean lane and yoga answer alike', () => {
     first: clientSession(clientSessionId: "${sessionId}") { clientSessionId }
     second: clientSession(userIdentifierKey: "user_42") { token }
   }`
+  agreeOn('trusted documents only, batches of two', { ...limits, trustedDocuments, batchLimit: 2 }, [
+    ...trustedDocumentProbes,
+    post('PERSISTED_QUERY_ID_REQUIRED: a text', read, {
+      lane: false,
+      check: (observed) =>
+        expect([observed.status, codesIn(observed), observed.upstream]).toEqual([
+          400,
+          ['PERSISTED_QUERY_ID_REQUIRED'],
+          [],
+        ]),
+    }),
+    post('PERSISTED_QUERY_ID_REQUIRED: a text that does not parse', '{', { lane: false }),
+    post('the subgraph SDL, as text', '{ _service { sdl } }', { lane: true }),
+    persisted('PERSISTED_QUERY_NOT_IN_LIST: a hash with its text registers nothing', {
+      query: '{ __typename }',
+      extensions: persistedQuery(sha256('{ __typename }')),
+    }),
+    persisted('PERSISTED_QUERY_NOT_IN_LIST: and the hash alone after it', {
+      extensions: persistedQuery(sha256('{ __typename }')),
+    }),
+    {
+      name: 'a batch of a documentId and a text',
+      headers: withApiKey,
+      body: [{ documentId: sha256(read) }, { query: read }],
+      lane: false,
+    },
+  ])
+
+  agreeOn(
+    'APQ beside trusted documents, metrics and tracing on',
+    { ...limits, trustedDocuments, trustedDocumentsOnly: false },
+    [
+      ...trustedDocumentProbes,
+      post('a text', read, { lane: true }),
+      persisted(
+        'PERSISTED_QUERY_NOT_FOUND: an unregistered hash',
+        { extensions: persistedQuery(sha256(apqQuery)) },
+        {
+          lane: false,
+          check: (observed) => {
+            expect([observed.status, codesIn(observed), observed.headers['cache-control']]).toEqual([
+              200,
+              ['PERSISTED_QUERY_NOT_FOUND'],
+              'no-cache',
+            ])
+          },
+        },
+      ),
+      persisted('PERSISTED_QUERY_NOT_FOUND, over GET', undefined, {
+        method: 'GET',
+        path: `/graphql?extensions=${encodeURIComponent(JSON.stringify(persistedQuery(sha256(apqQuery))))}`,
+        headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' },
+        lane: false,
+      }),
+      persisted(
+        'PERSISTED_QUERY_HASH_MISMATCH',
+        { query: read, extensions: persistedQuery(sha256(apqQuery)) },
+        {
+          lane: false,
+          check: (observed) =>
+            expect([observed.status, codesIn(observed), observed.upstream]).toEqual([
+              400,
+              ['PERSISTED_QUERY_HASH_MISMATCH'],
+              [],
+            ]),
+        },
+      ),
+      persisted(
+        'a hash with its text: registered, and run',
+        {
+          query: apqQuery,
+          extensions: persistedQuery(sha256(apqQuery)),
+        },
+        { lane: true },
+      ),
+      persisted('the hash alone, registered', { extensions: persistedQuery(sha256(apqQuery)) }, { lane: true }),
+      persisted('the hash alone, over GET', undefined, {
+        method: 'GET',
+        path: `/graphql?extensions=${encodeURIComponent(JSON.stringify(persistedQuery(sha256(apqQuery))))}`,
+        headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' },
+        lane: false,
+      }),
+      persisted(
+        'a hash with a text that does not validate',
+        {
+          query: '{ nothing }',
+          extensions: persistedQuery(sha256('{ nothing }')),
+        },
+        { lane: true },
+      ),
+    ],
+    { metrics: true, tracing: true },
+  )
+
+  agreeOn('APQ=false', { ...limits, apq: false }, [
+    persisted(
+      'PERSISTED_QUERY_NOT_SUPPORTED: a hash',
+      { extensions: persistedQuery(sha256(read)) },
+      {
+        lane: false,
+        check: (observed) =>
+          expect([observed.status, codesIn(observed)]).toEqual([200, ['PERSISTED_QUERY_NOT_SUPPORTED']]),
+      },
+    ),
+    persisted('PERSISTED_QUERY_NOT_SUPPORTED: a documentId', { documentId: sha256(read) }, { lane: false }),
+    post('a text', read, { lane: true }),
+  ])
+
   agreeOn('one upstream call at a time', { ...limits, maxConcurrentUpstreamCalls: 1 }, [
     post('a list its credential may not call, beside queued reads: none is sent', listAndReads, {
       headers: { ...json, authorization: `Bearer ${session.token}` },

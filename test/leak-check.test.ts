@@ -4,6 +4,7 @@
  * client session token, an upstream stack, HTML, URL or internals. The gateway runs with the settings
  * `npm start` reads for that NODE_ENV, metrics and tracing on.
  */
+import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
 
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
@@ -191,6 +192,88 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
       for (const span of spansText()) expect(span).not.toContain(token)
     }
     expectNothingLeaked(texts.slice(1), harness.seamEndpoint)
+  })
+
+  /** `exchange` for a request of these GraphQL parameters, sent to `target` (by default, this file's gateway). */
+  async function exchangeParameters(parameters: object, target: Harness = harness) {
+    const logged = target.logs.length
+    const requestsBefore = target.fakeSeam.requests.length
+    const response = await fetch(target.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...withApiKey },
+      body: JSON.stringify(parameters),
+    })
+    const text = await response.text()
+    return {
+      code: (JSON.parse(text) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code,
+      texts: [text, ...target.logs.slice(logged)],
+      upstreamRequests: target.fakeSeam.requests.length - requestsBefore,
+    }
+  }
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+  const persistedQuery = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } })
+  const tokenRead = '{ clientSession(userIdentifierKey: "user_42") { token } }'
+
+  it.each([
+    ['an unregistered APQ hash', { extensions: persistedQuery(sha256(tokenRead)) }, 'PERSISTED_QUERY_NOT_FOUND'],
+    [
+      'an APQ hash that is not the text’s',
+      { query: tokenRead, extensions: persistedQuery(sha256(apiKey)) },
+      'PERSISTED_QUERY_HASH_MISMATCH',
+    ],
+    ['a documentId without a manifest', { documentId: apiKey }, 'PERSISTED_QUERY_NOT_SUPPORTED'],
+    ['a persistedQuery without its hash', { extensions: { persistedQuery: { version: apiKey } } }, 'BAD_REQUEST'],
+  ])('refusing %s, before any upstream call', async (_, parameters, code) => {
+    const { code: answered, texts, upstreamRequests } = await exchangeParameters(parameters)
+
+    expect([answered, upstreamRequests]).toEqual([code, 0])
+    expectNothingLeaked(texts, harness.seamEndpoint)
+  })
+
+  it('answering an APQ registration and its hash alone: the token is in the answers, never in a log', async () => {
+    const registered = await exchangeParameters({ query: tokenRead, extensions: persistedQuery(sha256(tokenRead)) })
+    const byHash = await exchangeParameters({ extensions: persistedQuery(sha256(tokenRead)) })
+
+    for (const { code, texts } of [registered, byHash]) {
+      expect(code).toBeUndefined()
+      expect(texts[0]).toContain(clientSession().token)
+      expectNothingLeaked(texts.slice(1), harness.seamEndpoint)
+    }
+  })
+
+  it('refusing what trusted documents do not list, with Redis unreachable behind a password', async () => {
+    const port = await closedPort()
+    const trusted = await startHarness({
+      gateway: {
+        ...settingsFor(nodeEnv),
+        trustedDocuments: new Map([['read', tokenRead]]),
+        redisUrl: `redis://:SECRET_redis@127.0.0.1:${port}`,
+      },
+    })
+    try {
+      const refusals = [
+        await exchangeParameters({ documentId: apiKey }, trusted),
+        await exchangeParameters({ query: tokenRead }, trusted),
+        await exchangeParameters({ query: tokenRead, extensions: persistedQuery(sha256(tokenRead)) }, trusted),
+      ]
+      expect(refusals.map(({ code, upstreamRequests }) => [code, upstreamRequests])).toEqual([
+        ['PERSISTED_QUERY_NOT_IN_LIST', 0],
+        ['PERSISTED_QUERY_ID_REQUIRED', 0],
+        ['PERSISTED_QUERY_NOT_IN_LIST', 0],
+      ])
+      const run = await exchangeParameters({ documentId: 'read' }, trusted)
+      expect(run.texts[0]).toContain(clientSession().token)
+      // The answers do not even say where Redis is.
+      expectNothingLeaked(
+        refusals.map(({ texts }) => texts[0]!),
+        `http://127.0.0.1:${port}`,
+      )
+      // The operator's log says where Redis is when it cannot be reached, never its password.
+      expect(trusted.logs.join('\n')).toContain('Redis (REDIS_URL) is unreachable')
+      expectNothingLeaked(trusted.logs, trusted.seamEndpoint)
+    } finally {
+      await trusted.close()
+    }
   })
 
   it('meeting a refused connection', async () => {

@@ -44,6 +44,15 @@ describe('prepared operations', () => {
     expect(operations.prepare('query Second { __typename }')).not.toBe(second)
   })
 
+  it('keep a pinned document however many others pass through the cache', () => {
+    const operations = preparedOperations(1)
+    const pinned = operations.pin('query Trusted { __typename }')
+    for (let index = 0; index < 3; index += 1) operations.prepare(`query Other${index} { __typename }`)
+
+    expect(operations.prepare('query Trusted { __typename }')).toBe(pinned)
+    expect(pinned.document && operations.preparedFor(pinned.document)).toBe(pinned)
+  })
+
   it('find operations as getOperationAST does: by name, or the only one', () => {
     const operations = preparedOperations(10)
     const two = operations.prepare('query A { __typename } mutation B { __typename }')

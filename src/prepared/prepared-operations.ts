@@ -83,6 +83,8 @@ export class PreparedOperations {
   readonly #options: PreparedOperationsOptions
   readonly #rules: readonly ValidationRule[]
   readonly #cache: LruCache<string, PreparedDocument>
+  /** Documents prepared for good (trusted documents), which the LRU must not forget. */
+  readonly #pinned = new Map<string, PreparedDocument>()
   /** The prepared document of each parsed one in the cache, for yoga, which hands on documents, not texts. */
   readonly #byDocument = new WeakMap<DocumentNode, PreparedDocument>()
 
@@ -99,7 +101,7 @@ export class PreparedOperations {
 
   /** The document `query` is, prepared, from the cache when it is there. */
   prepare(query: string): PreparedDocument {
-    let prepared = this.#cache.get(query)
+    let prepared = this.#pinned.get(query) ?? this.#cache.get(query)
     if (prepared === undefined) {
       prepared = this.#prepare(query)
       this.#cache.set(query, prepared)
@@ -108,12 +110,23 @@ export class PreparedOperations {
     return prepared
   }
 
+  /**
+   * The document `query` is, prepared now to the end (each operation compiled) and kept for as long as
+   * the gateway lives, outside the LRU: trusted documents cost nothing on first use and are never evicted.
+   */
+  pin(query: string): PreparedDocument {
+    const prepared = this.#prepare(query, true)
+    this.#pinned.set(query, prepared)
+    if (prepared.document !== undefined) this.#byDocument.set(prepared.document, prepared)
+    return prepared
+  }
+
   /** The prepared document `document` came from (a DocumentNode that `prepare` returned). */
   preparedFor(document: DocumentNode): PreparedDocument | undefined {
     return this.#byDocument.get(document)
   }
 
-  #prepare(query: string): PreparedDocument {
+  #prepare(query: string, eager = false): PreparedDocument {
     const { schema, introspection } = this.#options
     let document: DocumentNode
     try {
@@ -126,11 +139,16 @@ export class PreparedOperations {
     const errors = validate(schema, document, this.#rules, { hideSuggestions: !introspection }).map((error) =>
       documentError(error, 'GRAPHQL_VALIDATION_FAILED'),
     )
-    const operations = operationsOf(document, (definition) => this.#operation(document, definition))
+    const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager))
+    if (eager && errors.length === 0) {
+      for (const definition of document.definitions) {
+        if (definition.kind === Kind.OPERATION_DEFINITION) operations(definition.name?.value)
+      }
+    }
     return { document, errors, operation: operations }
   }
 
-  #operation(document: DocumentNode, definition: OperationDefinitionNode): PreparedOperation {
+  #operation(document: DocumentNode, definition: OperationDefinitionNode, eager: boolean): PreparedOperation {
     const { schema, upstreamCallBudget, introspection } = this.#options
     const name = definition.name?.value
     const variablePrediction = dependsOnVariables(document)
@@ -140,7 +158,9 @@ export class PreparedOperations {
     const entitiesKeys = (variables: Variables | null | undefined) =>
       entitiesVariables!.reduce((sum, variable) => sum + entitiesCalls(variables?.[variable]), 0)
     let staticPrediction: number | undefined
-    let execute: Execute | undefined
+    let execute: Execute | undefined = eager
+      ? compileExecution(schema, document, definition, { hideSuggestions: !introspection })
+      : undefined
     let coerce: ((variables: Variables) => CoercedVariables) | undefined
     return {
       type: definition.operation,

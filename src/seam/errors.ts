@@ -30,6 +30,11 @@ export type ErrorCode =
   | 'OPERATION_LIMIT_EXCEEDED'
   | 'UPSTREAM_CALL_BUDGET_EXCEEDED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'PERSISTED_QUERY_ID_REQUIRED'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_HASH_MISMATCH'
+  | 'PERSISTED_QUERY_NOT_SUPPORTED'
   | 'INTERNAL_SERVER_ERROR'
 
 /** The error object of a Seam error body: `{ error: { type, message, request_id, validation_errors } }`. */

@@ -1,0 +1,50 @@
+/**
+ * Where automatic persisted queries are kept: query text by the sha256 hex of it. Always in this
+ * process, in a bounded LRU; with REDIS_URL, in Redis too, so that a hash registered with one replica
+ * runs on every other.
+ *
+ * Redis never makes a request wait or fail: a command is sent only while the connection is ready (a
+ * broken one fails at once anyway, ../redis.ts), and an error or a timeout is a miss, answered from the
+ * local store. What is registered while Redis is away stays local; clients register it again where it
+ * is missing (they re-send the text on PERSISTED_QUERY_NOT_FOUND).
+ */
+import { LruCache } from '../prepared/lru-cache.js'
+import type { Redis } from '../redis.js'
+
+/** Redis keys are this, then the hash: one Redis may serve other applications too. */
+export const apqKeyPrefix = 'seam-gateway:apq:'
+/** How long Redis keeps a document after its last registration. */
+export const apqTtlSeconds = 24 * 60 * 60
+
+export class ApqStore {
+  readonly #local: LruCache<string, string>
+  readonly #redis: Redis | undefined
+
+  constructor(capacity: number, redis: Redis | undefined) {
+    this.#local = new LruCache(capacity)
+    this.#redis = redis
+  }
+
+  /** The text registered under `hash`, or undefined; never rejects. */
+  get(hash: string): string | undefined | Promise<string | undefined> {
+    const local = this.#local.get(hash)
+    const redis = this.#redis
+    if (local !== undefined || redis === undefined || redis.status !== 'ready') return local
+    return redis.get(apqKeyPrefix + hash).then(
+      (shared) => {
+        if (shared === null) return undefined
+        this.#local.set(hash, shared)
+        return shared
+      },
+      () => undefined,
+    )
+  }
+
+  /** Registers `query` under `hash` (its sha256), here at once and in Redis without waiting for it. */
+  set(hash: string, query: string): void {
+    this.#local.set(hash, query)
+    const redis = this.#redis
+    if (redis === undefined || redis.status !== 'ready') return
+    redis.set(apqKeyPrefix + hash, query, 'EX', apqTtlSeconds).catch(() => {})
+  }
+}
