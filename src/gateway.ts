@@ -9,6 +9,8 @@ import type { GraphQLError } from 'graphql'
 import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { admissionOf } from './admission.js'
+import { authenticationStep } from './auth/authentication.js'
+import { authenticationDefaults, type AuthenticationOptions } from './auth/authentication-options.js'
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
 import { gatewayDefaults } from './defaults.js'
@@ -28,7 +30,7 @@ import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { refuseUnparsableTargets } from './request-target.js'
-import { schema } from './schema/index.js'
+import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
 
@@ -61,6 +63,12 @@ export interface GatewayOptions {
    * then ignored. Without it, each request forwards its own.
    */
   serverCredential?: SeamCredential | undefined
+  /**
+   * Verify callers' `Authorization: Bearer <JWT>` and hold them to the caller policy (README, "Front
+   * ends with a server-held key"). Only with a `serverCredential`: the token is the app's, never sent to
+   * Seam. Default off.
+   */
+  authentication?: AuthenticationOptions | undefined
   /**
    * Serve GraphiQL to browsers on the GraphQL endpoint, optionally with a default query and headers.
    * Default true.
@@ -149,6 +157,16 @@ function observabilityFor(options: GatewayOptions, { observability }: GatewayDep
 }
 
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
+  const { authentication } = options
+  if (authentication !== undefined && options.serverCredential === undefined) {
+    // Without one, the caller's Authorization is their Seam credential, not a token to verify.
+    throw new Error('authentication needs a serverCredential')
+  }
+  // The SDL declares the caller policy for routers only when asked: @apollo/gateway refuses it.
+  const schema =
+    authentication?.federationDirectives === true
+      ? schemaDeclaringPolicy(authentication.adminScope ?? authenticationDefaults.adminScope)
+      : defaultSchema
   const seamClient =
     dependencies.seamClient ??
     new SeamClient({
@@ -207,7 +225,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     traceUpstreamCall,
   })
   // Who may run an operation now, after its document has been found fit: the same steps on both lanes.
-  const admission = admissionOf([])
+  const admission = admissionOf([
+    authentication !== undefined
+      ? authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
+      : undefined,
+  ])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,
