@@ -3,6 +3,7 @@
  * admin scope and for an admin, asserting what Seam received: nothing at all where the policy refuses.
  * The key here is one PEM public key (AUTH_JWT_PUBLIC_KEY); ./auth-refusals.test.ts uses a JWKS.
  */
+import type { JWTPayload } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 import { credentialFromToken } from '../src/seam/credentials.js'
@@ -31,7 +32,7 @@ beforeAll(async () => {
       authentication: { keys: { publicKeyPem: await publicKeyPem(key) }, issuer, audience },
     },
   })
-  const bearer = async (payload: object) => ({ authorization: `Bearer ${await sign(key, payload)}` })
+  const bearer = async (payload: JWTPayload) => ({ authorization: `Bearer ${await sign(key, payload)}` })
   caller = await bearer(claims('user_42', { scope: 'openid profile' }))
   admin = await bearer(claims('ops_1', { scope: 'openid seam:admin' }))
   callerWithScp = await bearer(claims('ops_2', { scp: ['read', 'seam:admin'] }))
