@@ -4,7 +4,8 @@
  *
  * While the JWKS endpoint fails, it is not asked again on every request: after each failure the gateway
  * waits (1 s, doubling up to 30 s) before the next fetch, and meanwhile verifies with the keys it last
- * had, if any. Tokens signed with those still pass; the others are refused as unverifiable.
+ * had, if any, even past jose's 10 minutes of freshness: an identity provider's outage then refuses only
+ * the tokens signed with keys the gateway never saw.
  */
 import {
   createLocalJWKSet,
@@ -43,27 +44,27 @@ function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): 
   let failures = 0
   let retryAt = 0
   return async (header, token) => {
-    if (Date.now() < retryAt) {
-      const lastKnown = remote.jwks()
-      if (lastKnown === undefined) throw new CallerKeysUnavailableError('The JWKS endpoint is failing.')
-      return createLocalJWKSet(lastKnown)(header, token)
+    if (Date.now() >= retryAt) {
+      try {
+        const key = await remote(header, token)
+        failures = 0
+        return key
+      } catch (error) {
+        if (!isEndpointFailure(error)) throw error
+        failures++
+        const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
+        retryAt = Date.now() + backoffMs
+        // The URL is the operator's own setting; the error's name says what failed, never a token.
+        onUnavailable(
+          `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
+            `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
+        )
+      }
     }
-    try {
-      const key = await remote(header, token)
-      failures = 0
-      return key
-    } catch (error) {
-      if (!isEndpointFailure(error)) throw error
-      failures++
-      const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
-      retryAt = Date.now() + backoffMs
-      // The URL is the operator's own setting; the error's name says what failed, never a token.
-      onUnavailable(
-        `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
-          `callers whose keys are not known get UNAUTHENTICATED, next try in ${backoffMs / 1000} s.`,
-      )
-      throw new CallerKeysUnavailableError('The JWKS endpoint is failing.')
-    }
+    // The endpoint is failing: the keys it last published still verify the tokens they signed.
+    const lastKnown = remote.jwks()
+    if (lastKnown === undefined) throw new CallerKeysUnavailableError('The JWKS endpoint is failing.')
+    return createLocalJWKSet(lastKnown)(header, token)
   }
 }
 
