@@ -1,7 +1,7 @@
 /**
  * A stand-in identity provider: signing keys made at test time (RS256 and ES256), their public halves
  * published as a JWKS on a loopback port, and tokens signed with them as an app's back end would. It can
- * publish a new key (rotation), go down (its port closed) and come back on the same port.
+ * publish a new key (rotation), fail (503), go down (its port closed) and come back on the same port.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -40,6 +40,8 @@ export function sign(key: SigningKey, payload: JWTPayload, header: { kid?: strin
 export class IdentityProvider {
   /** How often the JWKS was asked for. */
   fetches = 0
+  /** Answer 503 instead of the JWKS. */
+  failing = false
   #published: SigningKey[]
   #server: Server | undefined
   #port = 0
@@ -70,6 +72,10 @@ export class IdentityProvider {
   async up(): Promise<void> {
     const server = createServer((request, response) => {
       this.fetches++
+      if (this.failing) {
+        response.writeHead(503).end()
+        return
+      }
       void this.#jwks().then((jwks) => {
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks))
       })
