@@ -9,7 +9,7 @@ import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { contractInputFields } from './contract-input.js'
-import { anyVerifiedCaller } from './declared-policy.js'
+import { declaredPolicy } from './declared-policy.js'
 
 const session = schemaDocumentation('client_session')
 
@@ -42,8 +42,7 @@ builder.queryField('clientSession', (t) =>
     nullable: true,
     ...get.operation,
     // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
-    extensions: { upstreamCalls: 1 },
-    ...anyVerifiedCaller(),
+    extensions: { upstreamCalls: 1, ...declaredPolicy('anyVerifiedCaller') },
     args: contractInputFields(t.arg, '/client_sessions/get'),
     resolve: async (_, args, context) => {
       // Unlike a federation reference, the query's arguments may not give both.

@@ -8,7 +8,7 @@ import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { ClientSessionRef } from './client-session.js'
 import { contractInputFields } from './contract-input.js'
-import { adminScopeOnly } from './declared-policy.js'
+import { declaredPolicy } from './declared-policy.js'
 
 const list = operationDocumentation('/client_sessions/list')
 
@@ -19,10 +19,9 @@ const ClientSessionsFilter = builder.inputType('ClientSessionsFilter', {
 
 builder.queryField('clientSessions', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: [ClientSessionRef],
     ...list.operation,
-    ...adminScopeOnly(),
     args: {
       filter: t.arg({ type: ClientSessionsFilter, description: 'Without a filter, every client session is listed.' }),
     },

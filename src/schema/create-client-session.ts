@@ -9,7 +9,7 @@ import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { clientSessionPayload } from './client-session-payload.js'
 import { contractInputFields } from './contract-input.js'
-import { adminScopeOnly, anyVerifiedCaller } from './declared-policy.js'
+import { declaredPolicy } from './declared-policy.js'
 import { withCurrentUserIdentity } from './user-identity-input.js'
 
 const create = operationDocumentation('/client_sessions/create')
@@ -22,10 +22,9 @@ const CreateClientSessionPayload = clientSessionPayload('CreateClientSessionPayl
 
 builder.mutationField('createClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: CreateClientSessionPayload,
     ...create.operation,
-    ...adminScopeOnly(),
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
     resolve: async (_, { input }, context) => {
       requireAdmin(context, 'createClientSession')
@@ -47,10 +46,9 @@ const GetOrCreateClientSessionPayload = clientSessionPayload(
 
 builder.mutationField('getOrCreateClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('anyVerifiedCaller') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
-    ...anyVerifiedCaller(),
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },
     resolve: async (_, { input }, context) => ({
       clientSession: await getOrCreateClientSession(

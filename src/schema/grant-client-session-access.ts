@@ -8,7 +8,7 @@ import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { clientSessionPayload } from './client-session-payload.js'
 import { contractInputFields } from './contract-input.js'
-import { adminScopeOnly } from './declared-policy.js'
+import { declaredPolicy } from './declared-policy.js'
 import { withCurrentUserIdentity } from './user-identity-input.js'
 
 const grant = operationDocumentation('/client_sessions/grant_access')
@@ -26,9 +26,8 @@ builder.mutationField('grantClientSessionAccess', (t) =>
   t.field({
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
-    ...adminScopeOnly(),
     // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
-    extensions: { upstreamCalls: 2 },
+    extensions: { upstreamCalls: 2, ...declaredPolicy('adminScope') },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     resolve: async (_, { input }, context) => {
       requireAdmin(context, 'grantClientSessionAccess')

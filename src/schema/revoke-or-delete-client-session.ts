@@ -8,7 +8,7 @@ import { deleteClientSession, revokeClientSession } from '../seam/client-session
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { contractInputFields } from './contract-input.js'
-import { adminScopeOnly } from './declared-policy.js'
+import { declaredPolicy } from './declared-policy.js'
 
 interface ClientSessionIdPayload {
   clientSessionId: string
@@ -29,10 +29,9 @@ const RevokeClientSessionPayload = payload('RevokeClientSessionPayload', 'ID of 
 
 builder.mutationField('revokeClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: RevokeClientSessionPayload,
     ...revoke.operation,
-    ...adminScopeOnly(),
     args: { input: t.arg({ type: RevokeClientSessionInput, required: true }) },
     resolve: async (_, { input }, context) => {
       requireAdmin(context, 'revokeClientSession')
@@ -52,10 +51,9 @@ const DeleteClientSessionPayload = payload('DeleteClientSessionPayload', 'ID of 
 
 builder.mutationField('deleteClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: DeleteClientSessionPayload,
     ...remove.operation,
-    ...adminScopeOnly(),
     args: { input: t.arg({ type: DeleteClientSessionInput, required: true }) },
     resolve: async (_, { input }, context) => {
       requireAdmin(context, 'deleteClientSession')
