@@ -11,7 +11,6 @@ import {
   type CallerKeySource,
   unacceptableAlgorithms,
 } from './auth/authentication-options.js'
-
 import { gatewayDefaults } from './defaults.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'

@@ -7,7 +7,6 @@
  */
 import { mayReadUserIdentifierKey, ownSessionOrNull } from '../auth/caller-policy.js'
 import type { GatewayContext } from '../context.js'
-import type { ClientSession } from '../seam/client-sessions.js'
 import { type ClientSessionIdentifier, clientSessionIdentifierOf } from '../seam/client-session-key.js'
 import { gatewayError } from '../seam/errors.js'
 import { builder } from './builder.js'
