@@ -16,7 +16,7 @@ import { gatewayError } from '../seam/errors.js'
 import { authenticationDefaults, type AuthenticationOptions, unacceptableAlgorithms } from './authentication-options.js'
 import { CallerKeysUnavailableError, callerKeys } from './caller-keys.js'
 
-/** What the refusal says, by jose's error code; claim names are the gateway's own settings. */
+/** What the refusal says, by jose's error class; the claim names jose reports are the checked ones, never the token's. */
 function reasonFor(error: unknown): string {
   if (error instanceof CallerKeysUnavailableError) return 'its signing keys cannot be fetched right now'
   if (error instanceof errors.JWTExpired) return 'it has expired'
