@@ -162,6 +162,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // Without one, the caller's Authorization is their Seam credential, not a token to verify.
     throw new Error('authentication needs a serverCredential')
   }
+  // Before anything is opened: a bad setting throws here. It logs through yoga's logger, made below.
+  const authenticate =
+    authentication !== undefined
+      ? authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
+      : undefined
   // The SDL declares the caller policy for routers only when asked: @apollo/gateway refuses it.
   const schema =
     authentication?.federationDirectives === true
@@ -225,11 +230,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     traceUpstreamCall,
   })
   // Who may run an operation now, after its document has been found fit: the same steps on both lanes.
-  const admission = admissionOf([
-    authentication !== undefined
-      ? authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
-      : undefined,
-  ])
+  const admission = admissionOf([authenticate])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,

@@ -5,6 +5,7 @@
 import { type JWTPayload, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { createGateway } from '../src/gateway.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
 import { apiKey, clientSession, codesOf, type Harness, startHarness } from './support/harness.js'
 import {
@@ -212,5 +213,24 @@ describe('claims checked as configured', () => {
     } finally {
       await harness.close()
     }
+  })
+})
+
+describe('createGateway', () => {
+  const authentication = { keys: { jwksUrl: 'https://id.example.com/jwks' }, issuer, audience }
+  const options = { seamEndpoint: 'https://connect.getseam.com', upstreamTimeoutMs: 1_000 }
+
+  it('refuses authentication without a server-held credential: the Authorization is then Seam’s', () => {
+    expect(() => createGateway({ ...options, authentication })).toThrow('authentication needs a serverCredential')
+  })
+
+  it.each([['HS256'], ['none']])('refuses the algorithm %s given in code, as AUTH_ALGORITHMS does', (algorithm) => {
+    expect(() =>
+      createGateway({
+        ...options,
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { ...authentication, algorithms: ['RS256', algorithm] },
+      }),
+    ).toThrow(`${algorithm} is not accepted`)
   })
 })
