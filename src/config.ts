@@ -2,8 +2,15 @@
  * The environment, read once into one validated Config. A bad value stops start-up with a message that
  * names the variable.
  */
+import { createPublicKey } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 
+import {
+  authenticationDefaults,
+  type AuthenticationOptions,
+  type CallerKeySource,
+  unacceptableAlgorithms,
+} from './auth/authentication-options.js'
 import { gatewayDefaults } from './defaults.js'
 import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
@@ -40,6 +47,8 @@ export interface Config {
   corsOrigins: string[]
   /** Set when SEAM_API_KEY, or SEAM_PERSONAL_ACCESS_TOKEN with SEAM_WORKSPACE_ID, is. */
   serverCredential: SeamCredential | undefined
+  /** Set when AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY is: callers are verified and held to the policy. */
+  authentication: AuthenticationOptions | undefined
   /** Set when METRICS_ENABLED=true. */
   metrics: MetricsOptions | undefined
   /** Set when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT is. */
@@ -136,7 +145,7 @@ function seamEndpoint(env: Environment): string {
 }
 
 /** localhost, 127.0.0.0/8 or [::1], as the URL parser writes them (it turns 127.1 into 127.0.0.1). */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || (isIPv4(hostname) && hostname.startsWith('127.'))
 }
 
@@ -184,6 +193,106 @@ function serverCredential(env: Environment): SeamCredential | undefined {
     throw new ConfigError('SEAM_WORKSPACE_ID is set without SEAM_PERSONAL_ACCESS_TOKEN.')
   }
   return undefined
+}
+
+const authVariables = [
+  'AUTH_JWKS_URL',
+  'AUTH_JWT_PUBLIC_KEY',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_ALGORITHMS',
+  'AUTH_USER_CLAIM',
+  'AUTH_ADMIN_SCOPE',
+  'AUTH_CLOCK_TOLERANCE_S',
+  'AUTH_FEDERATION_DIRECTIVES',
+] as const
+
+function callerKeySource(env: Environment): CallerKeySource | undefined {
+  const jwksUrl = read(env, 'AUTH_JWKS_URL')
+  // A PEM in one environment variable often has its line breaks written as \n.
+  const publicKeyPem = read(env, 'AUTH_JWT_PUBLIC_KEY')?.replaceAll('\\n', '\n')
+  if (jwksUrl !== undefined && publicKeyPem !== undefined) {
+    throw new ConfigError('Set AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY, not both.')
+  }
+  if (jwksUrl !== undefined) {
+    const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined
+    // The keys decide who is who: in clear text only from this machine.
+    if (url === undefined || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)))) {
+      throw new ConfigError(`AUTH_JWKS_URL must be an https URL (http only on a loopback host), not "${jwksUrl}".`)
+    }
+    return { jwksUrl: url.href }
+  }
+  if (publicKeyPem !== undefined) {
+    try {
+      createPublicKey({ key: publicKeyPem, format: 'pem' })
+    } catch {
+      throw new ConfigError('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----).')
+    }
+    return { publicKeyPem }
+  }
+  return undefined
+}
+
+function algorithms(env: Environment): string[] {
+  const value = read(env, 'AUTH_ALGORITHMS')
+  if (value === undefined) return [...authenticationDefaults.algorithms]
+  const listed = value.split(',').map((entry) => entry.trim())
+  const refused = unacceptableAlgorithms(listed)
+  if (refused.length > 0) {
+    throw new ConfigError(
+      `AUTH_ALGORITHMS takes asymmetric JWS algorithms such as RS256, ES256, EdDSA; not "${refused.join(', ')}" ` +
+        '(none and HMAC algorithms are never accepted).',
+    )
+  }
+  return listed
+}
+
+/** Caller verification: only with a server-held credential, whose power it is there to fence in. */
+function authentication(env: Environment, credential: SeamCredential | undefined): AuthenticationOptions | undefined {
+  const set = authVariables.find((name) => read(env, name) !== undefined)
+  if (set === undefined) return undefined
+  if (credential === undefined) {
+    throw new ConfigError(
+      `${set} is set without a server-held credential (SEAM_API_KEY or SEAM_PERSONAL_ACCESS_TOKEN): ` +
+        "without one, each caller's Authorization is their own Seam credential.",
+    )
+  }
+  const keys = callerKeySource(env)
+  if (keys === undefined) throw new ConfigError(`${set} needs AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.`)
+  const issuer = read(env, 'AUTH_ISSUER')
+  const audience = read(env, 'AUTH_AUDIENCE')
+  if (issuer === undefined) throw new ConfigError('AUTH_ISSUER is required with AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.')
+  if (audience === undefined) {
+    throw new ConfigError('AUTH_AUDIENCE is required with AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.')
+  }
+  return {
+    keys,
+    issuer,
+    audience,
+    algorithms: algorithms(env),
+    userClaim: read(env, 'AUTH_USER_CLAIM') ?? authenticationDefaults.userClaim,
+    adminScope: adminScope(env),
+    clockToleranceSeconds: integer(
+      env,
+      'AUTH_CLOCK_TOLERANCE_S',
+      authenticationDefaults.clockToleranceSeconds,
+      0,
+      3600,
+    ),
+    federationDirectives: boolean(env, 'AUTH_FEDERATION_DIRECTIVES', authenticationDefaults.federationDirectives),
+  }
+}
+
+/** One scope token (RFC 6749: printable ASCII but no space, quote or backslash): it stands in `scope` and in the SDL. */
+function adminScope(env: Environment): string {
+  const value = read(env, 'AUTH_ADMIN_SCOPE') ?? authenticationDefaults.adminScope
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index)
+    if (code < 0x21 || code > 0x7e || code === 0x22 || code === 0x5c) {
+      throw new ConfigError(`AUTH_ADMIN_SCOPE must be one scope, without spaces or quotes, not "${value}".`)
+    }
+  }
+  return value
 }
 
 function metrics(env: Environment): MetricsOptions | undefined {
@@ -272,6 +381,7 @@ function rateLimits(env: Environment): Pick<Config, 'rateLimitPerMinute' | 'rate
 export function loadConfig(env: Environment = process.env): Config {
   // Production hides the schema from strangers unless told otherwise; see docs/credentials-and-security.md.
   const production = read(env, 'NODE_ENV') === 'production'
+  const credential = serverCredential(env)
   return {
     port: integer(env, 'PORT', gatewayDefaults.port, 0, 65535),
     host: read(env, 'HOST') ?? gatewayDefaults.host,
@@ -306,7 +416,8 @@ export function loadConfig(env: Environment = process.env): Config {
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', gatewayDefaults.keepAliveTimeoutMs, 1_000, 3_600_000),
     requestLog: boolean(env, 'LOG_REQUESTS', gatewayDefaults.requestLog),
     corsOrigins: corsOrigins(env),
-    serverCredential: serverCredential(env),
+    serverCredential: credential,
+    authentication: authentication(env, credential),
     metrics: metrics(env),
     tracing: tracing(env),
     introspection: boolean(env, 'INTROSPECTION', !production),

@@ -11,8 +11,19 @@ import { SeamServerCredentialError } from './seam/errors.js'
 import type { SeamEndpoint } from './seam/openapi.js'
 import { type ClientSignal, OperationCalls } from './seam/operation-calls.js'
 
+/** Who called, as their verified token says (./auth/authentication.ts); set only when authentication is on. */
+export interface VerifiedCaller {
+  /** The Seam `user_identifier_key` this caller acts as: the token's user claim. */
+  readonly userIdentifierKey: string
+  readonly scopes: readonly string[]
+  /** The token carries the admin scope: every operation is open to this caller. */
+  readonly isAdmin: boolean
+}
+
 export interface GatewayContext {
   seam: SeamCaller
+  /** Set by the authentication step, before execution; undefined when authentication is off. */
+  caller?: VerifiedCaller
   /** Every upstream call this operation made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
   /** Client sessions by identifier, each read at most once per operation. */

@@ -9,6 +9,8 @@ import type { GraphQLError } from 'graphql'
 import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { admissionOf } from './admission.js'
+import { authenticationStep } from './auth/authentication.js'
+import { authenticationDefaults, type AuthenticationOptions } from './auth/authentication-options.js'
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
 import { gatewayDefaults } from './defaults.js'
@@ -35,7 +37,7 @@ import { rateLimitAdmission } from './rate-limit/rate-limit.js'
 import { connectRedis } from './redis.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { refuseUnparsableTargets } from './request-target.js'
-import { schema } from './schema/index.js'
+import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
 
@@ -68,6 +70,12 @@ export interface GatewayOptions {
    * then ignored. Without it, each request forwards its own.
    */
   serverCredential?: SeamCredential | undefined
+  /**
+   * Verify callers' `Authorization: Bearer <JWT>` and hold them to the caller policy (README, "Front
+   * ends with a server-held key"). Only with a `serverCredential`: the token is the app's, never sent to
+   * Seam. Default off.
+   */
+  authentication?: AuthenticationOptions | undefined
   /**
    * Serve GraphiQL to browsers on the GraphQL endpoint, optionally with a default query and headers.
    * Default true.
@@ -189,6 +197,21 @@ function observabilityFor(options: GatewayOptions, { observability }: GatewayDep
 }
 
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
+  const { authentication } = options
+  if (authentication !== undefined && options.serverCredential === undefined) {
+    // Without one, the caller's Authorization is their Seam credential, not a token to verify.
+    throw new Error('authentication needs a serverCredential')
+  }
+  // Before anything is opened: a bad setting throws here. It logs through yoga's logger, made below.
+  const authenticate =
+    authentication !== undefined
+      ? authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
+      : undefined
+  // The SDL declares the caller policy for routers only when asked: @apollo/gateway refuses it.
+  const schema =
+    authentication?.federationDirectives === true
+      ? schemaDeclaringPolicy(authentication.adminScope ?? authenticationDefaults.adminScope)
+      : defaultSchema
   const seamClient =
     dependencies.seamClient ??
     new SeamClient({
@@ -276,8 +299,6 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
           burst: options.rateLimitBurst ?? gatewayDefaults.rateLimitBurst,
           redis,
           callerKey: callerKeyOf({
-            // The user authentication verified, once the authentication step records it.
-            verifiedUser: () => undefined,
             credentialHeldByServer: options.serverCredential !== undefined,
             trustProxyHops: options.trustProxyHops ?? gatewayDefaults.trustProxyHops,
           }),
@@ -286,7 +307,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         })
   // Who may run an operation now, after its document has been found fit: the same steps on both lanes,
   // the rate limit after authentication, so that it counts the verified user.
-  const admission = admissionOf([rateLimit])
+  const admission = admissionOf([authenticate, rateLimit])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,

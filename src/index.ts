@@ -12,8 +12,9 @@ import {
 } from './gateway.js'
 import * as observability from './observability.js'
 
+export type { AuthenticationOptions, CallerKeySource } from './auth/authentication-options.js'
 export { type Config, ConfigError, loadConfig } from './config.js'
-export type { GatewayContext } from './context.js'
+export type { GatewayContext, VerifiedCaller } from './context.js'
 export { type Gateway, type GatewayDependencies, type GatewayOptions, type TracingOptions } from './gateway.js'
 /** A gateway for these options; metrics and tracing are available (./main.ts loads them only when on). */
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {

@@ -208,13 +208,12 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
         (admission === undefined
           ? undefined
           : await admission(operation, { headers, remoteAddress: request.socket.remoteAddress }, context))
+      // Named in the log line even when refused, as yoga's log has it.
+      if (record !== undefined) record.operationName ??= operation.name
       if (refusal !== undefined) {
         result = { errors: [refusal] }
       } else {
-        if (record !== undefined) {
-          record.operationName ??= operation.name
-          record.contexts.push(context)
-        }
+        if (record !== undefined) record.contexts.push(context)
         result = await executed(operation, context, lane.variables, exchange)
       }
     }

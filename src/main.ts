@@ -3,6 +3,7 @@
  * `npm start`: reads the configuration, serves the gateway, and stops cleanly on SIGINT or SIGTERM.
  */
 import { createGateway } from './gateway.js'
+import { openCredentialWarning } from './open-credential-warning.js'
 import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
@@ -12,7 +13,12 @@ const server = await listenOrExit(
   config,
 )
 
-const mode = config.serverCredential === undefined ? "each caller's Authorization" : 'a server-held credential'
+const mode =
+  config.serverCredential === undefined
+    ? "each caller's Authorization"
+    : `a server-held credential, ${config.authentication === undefined ? 'callers unverified' : 'callers verified'}`
 console.log(`Seam GraphQL gateway at ${server.graphqlUrl} (upstream ${config.seamEndpoint}, using ${mode})`)
+const warning = openCredentialWarning(config)
+if (warning !== undefined) console.warn(warning)
 
 closeOnSignals(() => server.close())

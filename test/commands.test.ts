@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoApiKey } from '../src/fake-seam/demo-data.js'
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
+import { audience, claims, issuer, publicKeyPem, sign, signingKey } from './support/identity-provider.js'
 import { waitFor } from './support/wait-for.js'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -90,6 +91,32 @@ describe.sequential('npm start and npm run demo', () => {
     expect(answer).toEqual({ data: { clientSession: { clientSessionId: clientSession().client_session_id } } })
     expect(fakeSeam.requests.at(-1)?.headers.authorization).toBe(`Bearer ${apiKey}`)
     expect(started.output()).not.toContain(apiKey)
+    // HOST is loopback: no warning that anyone may use the credential.
+    expect(started.output()).not.toContain('Warning')
+    started.child.kill('SIGTERM')
+    expect(await started.exited).toBe(0)
+  })
+
+  it('verifies callers with AUTH_*: 401 without a token, served with one, the token never printed', async () => {
+    const key = await signingKey('k1', 'ES256')
+    const started = run('main', {
+      PORT: '0',
+      SEAM_ENDPOINT: seamEndpoint,
+      SEAM_API_KEY: apiKey,
+      // Written on one line, as an environment often holds it.
+      AUTH_JWT_PUBLIC_KEY: (await publicKeyPem(key)).replaceAll('\n', '\\n'),
+      AUTH_ISSUER: issuer,
+      AUTH_AUDIENCE: audience,
+    })
+    const url = await started.graphqlUrl
+    const query = '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }'
+    expect(await post(url, query)).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
+    const token = await sign(key, claims('user_42'))
+    expect(await post(url, query, { authorization: `Bearer ${token}` })).toEqual({
+      data: { clientSession: { clientSessionId: clientSession().client_session_id } },
+    })
+    expect(started.output()).toContain('callers verified')
+    expect(started.output()).not.toContain(token)
     started.child.kill('SIGTERM')
     expect(await started.exited).toBe(0)
   })

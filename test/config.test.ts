@@ -330,3 +330,104 @@ describe('reading the configuration', () => {
     expect(child.stdout.trim()).toBe('4000')
   })
 })
+
+describe('AUTH_* settings', () => {
+  const held = { SEAM_API_KEY: 'seam_key1_abc' }
+  const jwks = { ...held, AUTH_JWKS_URL: 'https://id.example.com/.well-known/jwks.json' }
+  const complete = { ...jwks, AUTH_ISSUER: 'https://id.example.com/', AUTH_AUDIENCE: 'seam-gateway' }
+  // A real P-256 public key: the setting is parsed at start-up.
+  const pem = [
+    '-----BEGIN PUBLIC KEY-----',
+    'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9',
+    'q9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==',
+    '-----END PUBLIC KEY-----',
+  ].join('\n')
+
+  it('is off without them', () => {
+    expect(loadConfig(held).authentication).toBeUndefined()
+  })
+
+  it('reads a JWKS URL with the defaults', () => {
+    expect(loadConfig(complete).authentication).toEqual({
+      keys: { jwksUrl: 'https://id.example.com/.well-known/jwks.json' },
+      issuer: 'https://id.example.com/',
+      audience: 'seam-gateway',
+      algorithms: ['RS256', 'ES256', 'EdDSA', 'Ed25519'],
+      userClaim: 'sub',
+      adminScope: 'seam:admin',
+      clockToleranceSeconds: 30,
+      federationDirectives: false,
+    })
+  })
+
+  it('reads a PEM public key, its line breaks written as \\n or not, and every other setting', () => {
+    const settings = {
+      ...held,
+      AUTH_ISSUER: 'iss',
+      AUTH_AUDIENCE: 'aud',
+      AUTH_ALGORITHMS: 'ES256, PS256',
+      AUTH_USER_CLAIM: 'uid',
+      AUTH_ADMIN_SCOPE: 'gateway:admin',
+      AUTH_CLOCK_TOLERANCE_S: '5',
+      AUTH_FEDERATION_DIRECTIVES: 'true',
+    }
+    for (const written of [pem, pem.replaceAll('\n', '\\n')]) {
+      expect(loadConfig({ ...settings, AUTH_JWT_PUBLIC_KEY: written }).authentication).toEqual({
+        keys: { publicKeyPem: pem },
+        issuer: 'iss',
+        audience: 'aud',
+        algorithms: ['ES256', 'PS256'],
+        userClaim: 'uid',
+        adminScope: 'gateway:admin',
+        clockToleranceSeconds: 5,
+        federationDirectives: true,
+      })
+    }
+  })
+
+  it.each([
+    [{ AUTH_JWKS_URL: 'https://id.example.com/jwks' }, 'AUTH_JWKS_URL'],
+    [{ AUTH_JWT_PUBLIC_KEY: pem }, 'AUTH_JWT_PUBLIC_KEY'],
+    [{ AUTH_ISSUER: 'iss' }, 'AUTH_ISSUER'],
+    [{ AUTH_AUDIENCE: 'aud' }, 'AUTH_AUDIENCE'],
+    [{ AUTH_ALGORITHMS: 'RS256' }, 'AUTH_ALGORITHMS'],
+    [{ AUTH_USER_CLAIM: 'uid' }, 'AUTH_USER_CLAIM'],
+    [{ AUTH_ADMIN_SCOPE: 'admin' }, 'AUTH_ADMIN_SCOPE'],
+    [{ AUTH_CLOCK_TOLERANCE_S: '5' }, 'AUTH_CLOCK_TOLERANCE_S'],
+    [{ AUTH_FEDERATION_DIRECTIVES: 'false' }, 'AUTH_FEDERATION_DIRECTIVES'],
+    [{ ...complete, SEAM_API_KEY: '' }, 'AUTH_JWKS_URL'],
+  ])('refuses %j without a server-held credential, naming %s', (env, variable) => {
+    // Without one there is nothing to fence in: each caller sends their own Seam credential.
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(`${variable} is set without a server-held credential`)
+  })
+
+  it('takes AUTH_JWKS_URL over http only on loopback', () => {
+    const url = 'http://127.0.0.1:8080/jwks.json'
+    expect(loadConfig({ ...complete, AUTH_JWKS_URL: url }).authentication?.keys).toEqual({ jwksUrl: url })
+  })
+
+  it.each([
+    // Pairs and sources.
+    [{ ...held, AUTH_ISSUER: 'iss', AUTH_AUDIENCE: 'aud' }, 'AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY'],
+    [{ ...complete, AUTH_JWT_PUBLIC_KEY: pem }, 'AUTH_JWT_PUBLIC_KEY'],
+    [{ ...jwks, AUTH_AUDIENCE: 'aud' }, 'AUTH_ISSUER'],
+    [{ ...jwks, AUTH_ISSUER: 'iss' }, 'AUTH_AUDIENCE'],
+    // Values.
+    [{ ...complete, AUTH_ALGORITHMS: 'none' }, 'AUTH_ALGORITHMS'],
+    [{ ...complete, AUTH_ALGORITHMS: 'HS256' }, 'AUTH_ALGORITHMS'],
+    [{ ...complete, AUTH_ALGORITHMS: 'RS256,HS512' }, 'AUTH_ALGORITHMS'],
+    [{ ...complete, AUTH_ALGORITHMS: 'rs256' }, 'AUTH_ALGORITHMS'],
+    [{ ...complete, AUTH_JWKS_URL: 'id.example.com/jwks' }, 'AUTH_JWKS_URL'],
+    [{ ...complete, AUTH_JWKS_URL: 'http://id.example.com/jwks' }, 'AUTH_JWKS_URL'],
+    [{ ...complete, AUTH_JWKS_URL: undefined, AUTH_JWT_PUBLIC_KEY: 'not a key' }, 'AUTH_JWT_PUBLIC_KEY'],
+    [{ ...complete, AUTH_CLOCK_TOLERANCE_S: '30s' }, 'AUTH_CLOCK_TOLERANCE_S'],
+    [{ ...complete, AUTH_CLOCK_TOLERANCE_S: '3601' }, 'AUTH_CLOCK_TOLERANCE_S'],
+    [{ ...complete, AUTH_FEDERATION_DIRECTIVES: 'yes' }, 'AUTH_FEDERATION_DIRECTIVES'],
+    [{ ...complete, AUTH_ADMIN_SCOPE: 'seam admin' }, 'AUTH_ADMIN_SCOPE'],
+    [{ ...complete, AUTH_ADMIN_SCOPE: 'seam"admin' }, 'AUTH_ADMIN_SCOPE'],
+  ])('refuses %j with a message naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(variable)
+  })
+})

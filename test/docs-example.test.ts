@@ -67,11 +67,17 @@ function curlCommand(command: string): CurlCommand {
   return { url, headers, body }
 }
 
-/** Each curl command in the README's code blocks, with the JSON block that follows it as its answer. */
+/**
+ * Each curl command in the code blocks of the README's "An example" section, with the JSON block that
+ * follows it as its answer. (The example of verified callers, whose token the reader's provider signs,
+ * is held true by test/auth-policy.test.ts.)
+ */
 function examples(): { command: CurlCommand; answer: unknown }[] {
-  const blocks = [...allTokens(readMarkdown('README.md'))].filter(
-    (token): token is Tokens.Code => token.type === 'code',
-  )
+  let section = ''
+  const blocks = [...allTokens(readMarkdown('README.md'))].filter((token): token is Tokens.Code => {
+    if (token.type === 'heading' && (token as Tokens.Heading).depth === 2) section = (token as Tokens.Heading).text
+    return token.type === 'code' && section === 'An example'
+  })
   return blocks.flatMap((block, index) => {
     const next = blocks[index + 1]
     if (block.lang !== 'sh' || !block.text.startsWith('curl ')) return []

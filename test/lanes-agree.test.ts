@@ -10,7 +10,8 @@
  * upstream-call budget, malformed bodies and parameters, variables of the wrong type, unknown operation
  * names, Accept and Content-Type values, listed, unlisted and `null` origins, CSRF shapes, oversized
  * bodies, empty bodies, Host headers and targets that make no URL, every kind of caller credential and a
- * server-held one (refused by Seam, or one undici refuses: a fault of the gateway), upstream faults, an
+ * server-held one (refused by Seam, or one undici refuses: a fault of the gateway), callers verified by
+ * their JWT (refused, forbidden, served, batched), upstream faults, an
  * operation's calls left queued when a non-null field fails, production mode and the drain. Where a case
  * says which lane must serve it, that is checked too (yoga logs at debug level what it serves; the lane
  * logs nothing), so that a lane that handed everything to yoga would fail; where it says what the answer
@@ -29,6 +30,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
+import type { JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { FakeSeam, Fault } from '../src/fake-seam/fake-seam.js'
@@ -45,6 +47,7 @@ import {
   startHarness,
   workspaceId,
 } from './support/harness.js'
+import { audience, claims, issuer, publicKeyPem, sign, signingKey } from './support/identity-provider.js'
 import { parseSamples, type Sample } from './support/prometheus.js'
 
 interface Probe {
@@ -870,6 +873,14 @@ function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus
   })
 }
 
+// Callers' app tokens, signed before the corpus is written down.
+const appKey = await signingKey('lanes', 'ES256')
+const bearer = async (payload: JWTPayload) => ({ ...json, authorization: `Bearer ${await sign(appKey, payload)}` })
+const caller = await bearer(claims('user_42'))
+const admin = await bearer(claims('ops', { scope: 'seam:admin' }))
+const expired = await bearer(claims('user_42', { exp: 1 }))
+const appPublicKeyPem = await publicKeyPem(appKey)
+
 const limits = {
   maxRequestBodyBytes: 4096,
   upstreamCallBudget: 4,
@@ -1124,6 +1135,72 @@ describe('the lean lane and yoga answer alike', () => {
       }),
       { name: '/health, never limited', method: 'GET', path: '/health', lane: false },
       { name: '/ready, never limited', method: 'GET', path: '/ready' },
+    ],
+  )
+
+  // Callers verified by their JWT: refusals (401 with WWW-Authenticate), the policy, and a batch.
+  const unauthenticated = (observed: Observed) => {
+    expect([observed.status, observed.headers['www-authenticate'], codesIn(observed)]).toEqual([
+      401,
+      'Bearer',
+      ['UNAUTHENTICATED'],
+    ])
+    expect(observed.body).not.toContain('"http"')
+    expect(observed.upstream).toEqual([])
+  }
+  agreeOn(
+    'callers verified by their JWT',
+    {
+      ...limits,
+      batchLimit: 2,
+      serverCredential: credentialFromToken(apiKey),
+      authentication: { keys: { publicKeyPem: appPublicKeyPem }, issuer, audience },
+    },
+    [
+      post('UNAUTHENTICATED: no token', read, { headers: json, lane: true, check: unauthenticated }),
+      post('UNAUTHENTICATED: an expired token', read, { headers: expired, lane: true, check: unauthenticated }),
+      post('UNAUTHENTICATED: a Seam API key is no app token', read, { check: unauthenticated }),
+      post('UNAUTHENTICATED: a mutation', grant, {
+        variables: { input: { clientSessionId: sessionId } },
+        headers: json,
+      }),
+      post('_service { sdl } without a token', '{ _service { sdl } }', { headers: json, lane: true }),
+      post('a caller reads their own session', read, { headers: caller, lane: true }),
+      post(
+        'a caller gets or creates their own session',
+        'mutation { getOrCreateClientSession(input: {}) { clientSession { clientSessionId userIdentifierKey } } }',
+        {
+          headers: caller,
+          lane: true,
+        },
+      ),
+      post('FORBIDDEN: a caller reads another key', '{ clientSession(userIdentifierKey: "user_7") { token } }', {
+        headers: caller,
+        check: (observed) => expect([codesIn(observed), observed.upstream]).toEqual([['FORBIDDEN'], []]),
+      }),
+      post('FORBIDDEN: a caller lists', '{ clientSessions { clientSessionId } }', { headers: caller, lane: true }),
+      post(
+        'null: a caller reads an ID that is not theirs',
+        '{ clientSession(clientSessionId: "00000000-0000-4000-8000-000000000000") { token } }',
+        {
+          headers: caller,
+        },
+      ),
+      post('an admin lists', '{ clientSessions { clientSessionId userIdentifierKey } }', {
+        headers: admin,
+        lane: true,
+      }),
+      {
+        name: 'UNAUTHENTICATED: a batch of two without a token',
+        headers: json,
+        body: [{ query: read }, { query: '{ clientSessions { token } }' }],
+        lane: false,
+      },
+      {
+        name: 'a batch of two from a caller, one forbidden',
+        headers: caller,
+        body: [{ query: read }, { query: '{ clientSessions { token } }' }],
+      },
     ],
   )
 

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { loadConfig } from '../src/config.js'
-
+import { credentialFromToken } from '../src/seam/credentials.js'
 import {
   attemptsFor,
   createDocument,
@@ -34,6 +34,7 @@ import {
   withApiKey,
   workspaceId,
 } from './support/harness.js'
+import { audience, claims, IdentityProvider, issuer, sign } from './support/identity-provider.js'
 import { RedisServer } from './support/redis-server.js'
 import { waitFor } from './support/wait-for.js'
 
@@ -355,5 +356,86 @@ describe.each([{ nodeEnv: 'production' }, { nodeEnv: undefined }])('with NODE_EN
     const exported = [await metrics.text(), ...spansText()]
     expect(exported.join('\n')).toContain('/client_sessions/get')
     expectNothingLeaked(exported, harness.seamEndpoint)
+  })
+
+  // The app's tokens, with a server-held credential: no JWT, nor its signature, in an answer's errors,
+  // a log line, a metric or a span, whether it was served, forbidden or refused.
+  describe('with callers verified by their JWT', () => {
+    let provider: IdentityProvider
+    let verified: Harness
+    const tokens: string[] = []
+    beforeAll(async () => {
+      provider = await IdentityProvider.start()
+      verified = await startHarness({
+        gateway: {
+          ...settingsFor(nodeEnv),
+          serverCredential: credentialFromToken(apiKey),
+          authentication: { keys: { jwksUrl: provider.jwksUrl }, issuer, audience },
+        },
+      })
+    })
+    afterAll(async () => {
+      await verified.close()
+      await provider.down()
+    })
+
+    /** Not the token, its payload, nor any 16 characters of its signature. */
+    const expectNoToken = (texts: string[]) => {
+      for (const token of tokens) {
+        const [, payload = '', signature = ''] = token.split('.')
+        const pieces = [payload]
+        for (let start = 0; start + 16 <= signature.length; start += 4) pieces.push(signature.slice(start, start + 16))
+        for (const text of texts) expect(pieces.filter((piece) => text.includes(piece))).toEqual([])
+      }
+    }
+
+    it.each([
+      ['served', () => sign(provider.keys.rsa, claims('user_42')), readDocument, undefined],
+      ['forbidden', () => sign(provider.keys.ec, claims('user_42')), listDocument, 'FORBIDDEN'],
+      ['expired', () => sign(provider.keys.rsa, claims('user_42', { exp: 1 })), readDocument, 'UNAUTHENTICATED'],
+      [
+        'of another audience',
+        () => sign(provider.keys.ec, claims('user_42', { aud: 'x' })),
+        readDocument,
+        'UNAUTHENTICATED',
+      ],
+    ])('a token %s', async (_, token, document, code) => {
+      const jwt = await token()
+      tokens.push(jwt)
+      const logged = verified.logs.length
+      const answer = await verified.graphql(document, { headers: { authorization: `Bearer ${jwt}` } })
+      expect(answer.body.errors?.[0]?.extensions['code']).toBe(code)
+      const texts = [answer.text.replace(/"token":"[^"]+"/g, ''), ...verified.logs.slice(logged)]
+      expectNoToken(texts)
+      expectNothingLeaked(texts, verified.seamEndpoint)
+    })
+
+    it('a token met while the JWKS is failing (logged for the operator)', async () => {
+      await provider.down()
+      const jwt = await sign(provider.keys.rsa, claims('user_42', { jti: 'while-down' }))
+      tokens.push(jwt)
+      const stale = await startHarness({
+        gateway: {
+          ...settingsFor(nodeEnv),
+          serverCredential: credentialFromToken(apiKey),
+          authentication: { keys: { jwksUrl: provider.jwksUrl }, issuer, audience },
+        },
+      })
+      try {
+        const answer = await stale.graphql(readDocument, { headers: { authorization: `Bearer ${jwt}` } })
+        expect(answer.body.errors?.[0]?.extensions['code']).toBe('UNAUTHENTICATED')
+        expect(stale.logs.join('\n')).toContain('could not be fetched')
+        expectNoToken([answer.text, ...stale.logs])
+      } finally {
+        await stale.close()
+      }
+    })
+
+    it('leaves no token in the metrics or the spans', async () => {
+      const metrics = await fetch(new URL('/metrics', verified.gatewayUrl))
+      const exported = [await metrics.text(), ...spansText()]
+      expect(exported.join('\n')).toContain('FORBIDDEN')
+      expectNoToken(exported)
+    })
   })
 })

@@ -173,11 +173,11 @@ describe('callerKeyOf', () => {
   const withCredential = { headers: headers(bearer(apiKey)), remoteAddress: '127.0.0.1' }
 
   it('names the verified user first, then the credential, then the address, each kind apart', () => {
-    const keyOf = (verifiedUser: string | undefined) =>
-      callerKeyOf({ verifiedUser: () => verifiedUser, credentialHeldByServer: false, trustProxyHops: 0 })
-    expect(keyOf('user_42')(withCredential, context)).toBe('user:user_42')
-    expect(keyOf(undefined)(withCredential, context)).toMatch(/^credential:[\w-]{43}$/)
-    expect(keyOf(undefined)({ headers: headers({}), remoteAddress: '127.0.0.1' }, context)).toBe('address:127.0.0.1')
+    const keyOf = callerKeyOf({ credentialHeldByServer: false, trustProxyHops: 0 })
+    const verified = { ...context, caller: { userIdentifierKey: 'user_42', scopes: [], isAdmin: false } }
+    expect(keyOf(withCredential, verified)).toBe('user:user_42')
+    expect(keyOf(withCredential, context)).toMatch(/^credential:[\w-]{43}$/)
+    expect(keyOf({ headers: headers({}), remoteAddress: '127.0.0.1' }, context)).toBe('address:127.0.0.1')
   })
 
   it('holds a digest of the credential, never the credential', () => {

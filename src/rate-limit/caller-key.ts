@@ -12,11 +12,6 @@ import { SeamCredentialFormatError } from '../seam/errors.js'
 import { clientAddress } from './client-address.js'
 
 export interface CallerKeyOptions {
-  /**
-   * The user authentication verified for this operation, if any. The authentication step runs before the
-   * rate limit and records its verdict in the context.
-   */
-  verifiedUser?: ((context: GatewayContext) => string | undefined) | undefined
   /** With a server-held credential every request is sent with it: the caller's own headers say nothing. */
   credentialHeldByServer: boolean
   /** How many proxies in front of the gateway append to `X-Forwarded-For` (TRUST_PROXY_HOPS). */
@@ -38,12 +33,12 @@ function credentialIdentity({ kind, authorization, workspaceId, publishableKey }
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url')
 
 export function callerKeyOf({
-  verifiedUser,
   credentialHeldByServer,
   trustProxyHops,
 }: CallerKeyOptions): (request: AdmissionRequest, context: GatewayContext) => string {
   return (request, context) => {
-    const user = verifiedUser?.(context)
+    // Recorded by the authentication step, which runs before the rate limit (../gateway.ts).
+    const user = context.caller?.userIdentifierKey
     if (user !== undefined) return `user:${user}`
     if (!credentialHeldByServer) {
       const credential = credentialFromHeaders(request.headers)

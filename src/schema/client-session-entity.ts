@@ -5,6 +5,8 @@
  * rules, error codes and upstream client as the `clientSession` query, one upstream call per distinct
  * key, and `null` for a key Seam does not know, which leaves the other entities of the list intact.
  */
+import { mayReadUserIdentifierKey, ownSessionOrNull } from '../auth/caller-policy.js'
+import type { GatewayContext } from '../context.js'
 import { type ClientSessionIdentifier, clientSessionIdentifierOf } from '../seam/client-session-key.js'
 import { gatewayError } from '../seam/errors.js'
 import { builder } from './builder.js'
@@ -27,6 +29,17 @@ async function referenceOrError<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The rule of `clientSession(clientSessionId:)` for every reference: a session that is not the
+ * caller's is `null`, as an unknown one; by someone else's key, without asking Seam.
+ */
+async function sessionReferenced(identifier: ClientSessionIdentifier, context: GatewayContext) {
+  if ('userIdentifierKey' in identifier && !mayReadUserIdentifierKey(context, identifier.userIdentifierKey)) {
+    return null
+  }
+  return ownSessionOrNull(context, await context.clientSessions.load(identifier))
+}
+
 builder.asEntity(ClientSessionRef, {
   key: [
     builder.selection<{ clientSessionId: string }>('clientSessionId'),
@@ -37,6 +50,5 @@ builder.asEntity(ClientSessionRef, {
   // `_entities` list, and with it `data`; and graphql-jit (../prepared/compiled-execution.ts) puts the null
   // of a rejected item at the end of the list instead of in its place. An Error value is that reference's
   // error, at its index, in graphql-js and graphql-jit alike.
-  resolveReference: (reference, { clientSessions }) =>
-    referenceOrError(() => clientSessions.load(identifierOf(reference))),
+  resolveReference: (reference, context) => referenceOrError(() => sessionReferenced(identifierOf(reference), context)),
 })

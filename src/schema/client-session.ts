@@ -2,12 +2,14 @@
  * The ClientSession type and the query that reads one. Every description and deprecation comes from
  * Seam's contract (`client_session` and `/client_sessions/get`).
  */
+import { ownSessionOrNull, requireOwnUserIdentifierKey } from '../auth/caller-policy.js'
 import { clientSessionIdentifierOf } from '../seam/client-session-key.js'
 import type { ClientSession } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation, schemaDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { contractInputFields } from './contract-input.js'
+import { declaredPolicy } from './declared-policy.js'
 
 const session = schemaDocumentation('client_session')
 
@@ -40,16 +42,18 @@ builder.queryField('clientSession', (t) =>
     nullable: true,
     ...get.operation,
     // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
-    extensions: { upstreamCalls: 1 },
+    extensions: { upstreamCalls: 1, ...declaredPolicy('anyVerifiedCaller') },
     args: contractInputFields(t.arg, '/client_sessions/get'),
-    resolve: (_, args, { clientSessions }) => {
+    resolve: async (_, args, context) => {
       // Unlike a federation reference, the query's arguments may not give both.
       const both = args.clientSessionId != null && args.userIdentifierKey != null
       const identifier = both ? undefined : clientSessionIdentifierOf(args)
       if (identifier === undefined) {
         throw gatewayError('Give exactly one of clientSessionId and userIdentifierKey.', 'BAD_USER_INPUT')
       }
-      return clientSessions.load(identifier)
+      // Someone else's key is refused before any call; someone else's ID reads as an unknown one.
+      if ('userIdentifierKey' in identifier) requireOwnUserIdentifierKey(context, identifier.userIdentifierKey)
+      return ownSessionOrNull(context, await context.clientSessions.load(identifier))
     },
   }),
 )

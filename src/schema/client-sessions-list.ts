@@ -2,11 +2,13 @@
  * `clientSessions(filter)`: `/client_sessions/list`. The filter's fields are the endpoint's request
  * body, from the contract; Seam applies them, all at once.
  */
+import { requireAdmin } from '../auth/caller-policy.js'
 import { listClientSessions } from '../seam/client-sessions.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { ClientSessionRef } from './client-session.js'
 import { contractInputFields } from './contract-input.js'
+import { declaredPolicy } from './declared-policy.js'
 
 const list = operationDocumentation('/client_sessions/list')
 
@@ -17,12 +19,15 @@ const ClientSessionsFilter = builder.inputType('ClientSessionsFilter', {
 
 builder.queryField('clientSessions', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: [ClientSessionRef],
     ...list.operation,
     args: {
       filter: t.arg({ type: ClientSessionsFilter, description: 'Without a filter, every client session is listed.' }),
     },
-    resolve: (_, { filter }, { seam }) => listClientSessions(seam, filter ?? {}),
+    resolve: (_, { filter }, context) => {
+      requireAdmin(context, 'clientSessions')
+      return listClientSessions(context.seam, filter ?? {})
+    },
   }),
 )

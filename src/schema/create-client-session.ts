@@ -3,11 +3,13 @@
  * (`/client_sessions/get_or_create`), each answering with the session. Both deprecate
  * `userIdentityIds`, each with its own reason from the contract; the gateway sends `userIdentityId`.
  */
+import { ownGetOrCreateInput, requireAdmin } from '../auth/caller-policy.js'
 import { createClientSession, getOrCreateClientSession } from '../seam/client-sessions.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { clientSessionPayload } from './client-session-payload.js'
 import { contractInputFields } from './contract-input.js'
+import { declaredPolicy } from './declared-policy.js'
 import { withCurrentUserIdentity } from './user-identity-input.js'
 
 const create = operationDocumentation('/client_sessions/create')
@@ -20,13 +22,14 @@ const CreateClientSessionPayload = clientSessionPayload('CreateClientSessionPayl
 
 builder.mutationField('createClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: CreateClientSessionPayload,
     ...create.operation,
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
-    resolve: async (_, { input }, { seam }) => ({
-      clientSession: await createClientSession(seam, withCurrentUserIdentity(input)),
-    }),
+    resolve: async (_, { input }, context) => {
+      requireAdmin(context, 'createClientSession')
+      return { clientSession: await createClientSession(context.seam, withCurrentUserIdentity(input)) }
+    },
   }),
 )
 
@@ -43,12 +46,15 @@ const GetOrCreateClientSessionPayload = clientSessionPayload(
 
 builder.mutationField('getOrCreateClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('anyVerifiedCaller') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },
-    resolve: async (_, { input }, { seam }) => ({
-      clientSession: await getOrCreateClientSession(seam, withCurrentUserIdentity(input)),
+    resolve: async (_, { input }, context) => ({
+      clientSession: await getOrCreateClientSession(
+        context.seam,
+        withCurrentUserIdentity(ownGetOrCreateInput(context, input)),
+      ),
     }),
   }),
 )

@@ -1,12 +1,14 @@
 /**
  * `grantClientSessionAccess`: `/client_sessions/grant_access`, answering with the updated session.
  */
+import { requireAdmin } from '../auth/caller-policy.js'
 import { grantClientSessionAccess } from '../seam/client-sessions.js'
 import { gatewayError } from '../seam/errors.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { clientSessionPayload } from './client-session-payload.js'
 import { contractInputFields } from './contract-input.js'
+import { declaredPolicy } from './declared-policy.js'
 import { withCurrentUserIdentity } from './user-identity-input.js'
 
 const grant = operationDocumentation('/client_sessions/grant_access')
@@ -25,14 +27,15 @@ builder.mutationField('grantClientSessionAccess', (t) =>
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
     // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
-    extensions: { upstreamCalls: 2 },
+    extensions: { upstreamCalls: 2, ...declaredPolicy('adminScope') },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
-    resolve: async (_, { input }, { seam }) => {
+    resolve: async (_, { input }, context) => {
+      requireAdmin(context, 'grantClientSessionAccess')
       // Seam needs to know which session to grant to, and the payload must read it back afterwards.
       if (input.clientSessionId == null && input.userIdentifierKey == null) {
         throw gatewayError('Give clientSessionId or userIdentifierKey to name the client session.', 'BAD_USER_INPUT')
       }
-      return { clientSession: await grantClientSessionAccess(seam, withCurrentUserIdentity(input)) }
+      return { clientSession: await grantClientSessionAccess(context.seam, withCurrentUserIdentity(input)) }
     },
   }),
 )

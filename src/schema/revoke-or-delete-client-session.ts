@@ -3,10 +3,12 @@
  * (`/client_sessions/delete`). Seam answers both with only `ok`; the payload names the session the
  * mutation acted on, so a client can update its cache.
  */
+import { requireAdmin } from '../auth/caller-policy.js'
 import { deleteClientSession, revokeClientSession } from '../seam/client-sessions.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
 import { contractInputFields } from './contract-input.js'
+import { declaredPolicy } from './declared-policy.js'
 
 interface ClientSessionIdPayload {
   clientSessionId: string
@@ -27,12 +29,13 @@ const RevokeClientSessionPayload = payload('RevokeClientSessionPayload', 'ID of 
 
 builder.mutationField('revokeClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: RevokeClientSessionPayload,
     ...revoke.operation,
     args: { input: t.arg({ type: RevokeClientSessionInput, required: true }) },
-    resolve: async (_, { input }, { seam }) => {
-      await revokeClientSession(seam, input)
+    resolve: async (_, { input }, context) => {
+      requireAdmin(context, 'revokeClientSession')
+      await revokeClientSession(context.seam, input)
       return { clientSessionId: input.clientSessionId }
     },
   }),
@@ -48,12 +51,13 @@ const DeleteClientSessionPayload = payload('DeleteClientSessionPayload', 'ID of 
 
 builder.mutationField('deleteClientSession', (t) =>
   t.field({
-    extensions: { upstreamCalls: 1 }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
     type: DeleteClientSessionPayload,
     ...remove.operation,
     args: { input: t.arg({ type: DeleteClientSessionInput, required: true }) },
-    resolve: async (_, { input }, { seam }) => {
-      await deleteClientSession(seam, input)
+    resolve: async (_, { input }, context) => {
+      requireAdmin(context, 'deleteClientSession')
+      await deleteClientSession(context.seam, input)
       return { clientSessionId: input.clientSessionId }
     },
   }),

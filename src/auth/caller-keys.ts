@@ -1,0 +1,86 @@
+/**
+ * The keys that callers' tokens are verified with, as a jose key resolver: a remote JWKS (cached by jose,
+ * fetched again on an unknown `kid` at most every 30 s), or one PEM public key.
+ *
+ * While the JWKS endpoint fails, it is not asked again on every request: after each failure the gateway
+ * waits (1 s, doubling up to 30 s) before the next fetch, and meanwhile verifies with the keys it last
+ * had, if any, even past jose's 10 minutes of freshness: an identity provider's outage then refuses only
+ * the tokens signed with keys the gateway never saw.
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  importSPKI,
+  type JWTHeaderParameters,
+  type FlattenedJWSInput,
+  type CryptoKey,
+  errors,
+} from 'jose'
+
+import type { CallerKeySource } from './authentication-options.js'
+
+export type CallerKeyResolver = (header: JWTHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>
+
+/** The JWKS endpoint failed; the refusal says the token could not be verified, not why. */
+export class CallerKeysUnavailableError extends Error {
+  override readonly name = 'CallerKeysUnavailableError'
+}
+
+const firstBackoffMs = 1_000
+const longestBackoffMs = 30_000
+
+/** A failure of the endpoint, as opposed to a key set that answered but has no key for this token. */
+function isEndpointFailure(error: unknown): boolean {
+  return !(
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSENotSupported ||
+    error instanceof errors.JOSEAlgNotAllowed
+  )
+}
+
+function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): CallerKeyResolver {
+  const remote = createRemoteJWKSet(new URL(jwksUrl))
+  let failures = 0
+  let retryAt = 0
+  return async (header, token) => {
+    if (Date.now() >= retryAt) {
+      try {
+        const key = await remote(header, token)
+        failures = 0
+        return key
+      } catch (error) {
+        if (!isEndpointFailure(error)) throw error
+        failures++
+        const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
+        retryAt = Date.now() + backoffMs
+        // The URL is the operator's own setting; the error's name says what failed, never a token.
+        onUnavailable(
+          `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
+            `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
+        )
+      }
+    }
+    // The endpoint is failing: the keys it last published still verify the tokens they signed.
+    const lastKnown = remote.jwks()
+    if (lastKnown === undefined) throw new CallerKeysUnavailableError('The JWKS endpoint is failing.')
+    return createLocalJWKSet(lastKnown)(header, token)
+  }
+}
+
+/** importSPKI wants the algorithm: the key is imported once for each one a token names. */
+function publicKey(pem: string): CallerKeyResolver {
+  const byAlgorithm = new Map<string, Promise<CryptoKey>>()
+  return (header) => {
+    let key = byAlgorithm.get(header.alg)
+    if (key === undefined) {
+      key = importSPKI(pem, header.alg)
+      byAlgorithm.set(header.alg, key)
+    }
+    return key
+  }
+}
+
+export function callerKeys(source: CallerKeySource, onUnavailable: (message: string) => void): CallerKeyResolver {
+  return 'jwksUrl' in source ? remoteKeys(source.jwksUrl, onUnavailable) : publicKey(source.publicKeyPem)
+}
