@@ -11,6 +11,7 @@ import { callerKeyOf } from '../src/rate-limit/caller-key.js'
 import { clientAddress } from '../src/rate-limit/client-address.js'
 import { retryAfterSecondsFor } from '../src/rate-limit/rate-limit.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
+import { audience, claims, issuer, publicKeyPem, sign, signingKey } from './support/identity-provider.js'
 import {
   apiKey,
   codesOf,
@@ -70,6 +71,31 @@ function expectRateLimited(answer: GraphQLAnswer) {
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('per verified user, when authentication is configured', () => {
+  it('counts a user once whatever token they bring, apart from other users, and never an unverified caller', async () => {
+    const key = await signingKey('rsa-1', 'RS256')
+    await start({
+      gateway: {
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { keys: { publicKeyPem: await publicKeyPem(key) }, issuer, audience },
+        rateLimitPerMinute: 2,
+      },
+    })
+    const tokenOf = async (user: string, jti: string) => bearer(await sign(key, claims(user, { jti })))
+    const ownRead = (user: string) => `{ clientSession(userIdentifierKey: "${user}") { clientSessionId } }`
+    // Refused before the rate limit: spends nobody's count.
+    expect((await send({}, ownRead('user_42'))).answer.status).toBe(401)
+    expect(await admitted(await tokenOf('user_42', 'first'), 1, ownRead('user_42'))).toBe(1)
+    // Another token of the same user: the same count, one left.
+    expect(await admitted(await tokenOf('user_42', 'second'), 2, ownRead('user_42'))).toBe(1)
+    const { answer, upstreamCalls } = await send(await tokenOf('user_42', 'third'), ownRead('user_42'))
+    expectRateLimited(answer)
+    expect(upstreamCalls).toBe(0)
+    // Same address, same server-held key: another user still has their own two.
+    expect(await admitted(await tokenOf('user_7', 'first'), 3, ownRead('user_7'))).toBe(2)
+  })
+})
 
 describe('per caller, by the Seam credential a request carries', () => {
   it('refuses the operation past the limit with 429, Retry-After and RATE_LIMITED, and calls Seam no more', async () => {
