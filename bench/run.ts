@@ -4,6 +4,10 @@
  * tables that go into bench/RESULTS.md, and the issue's targets met or missed. Runs compiled, from
  * dist/bench/; the knobs are in ./settings.ts.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
 import { runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
 import { machineLines, type NotMeasured, runLine, table } from './report.js'
@@ -11,12 +15,15 @@ import {
   clientHeaders,
   grantScenario,
   growthScenarios,
+  limitedInMemory,
+  limitedInRedis,
   mainPhases,
   mainScenarios,
   peer,
   requestFor,
   type Scenario,
   type Server,
+  trustedDocumentsManifest,
 } from './scenarios.js'
 import {
   gatewaySettings,
@@ -27,11 +34,13 @@ import {
   startUpstreamStub,
   stopAll,
 } from './servers.js'
+import { startRedis } from './redis-server.js'
 import { readSettings } from './settings.js'
 import type { Measurement } from './statistics.js'
 import { targetsTable } from './targets.js'
 
 const settings = readSettings()
+let stopRedis: (() => void) | undefined
 const chosen = (scenarios: Scenario[]) =>
   settings.scenarios === undefined
     ? scenarios
@@ -39,14 +48,14 @@ const chosen = (scenarios: Scenario[]) =>
 const pinning = choosePinning()
 const servers: Server[] = ['raw proxy', peer, 'gateway']
 /**
- * The scenario that also runs on a gateway with metrics and tracing on, to show what they cost, and on
- * one with the lean lane off, to compare the two lanes.
+ * The scenario that also runs on a gateway with metrics and tracing on, to show what they cost, on one
+ * with the lean lane off, to compare the two lanes, and on ones with a rate limit and trusted documents
+ * (in memory, and in Redis when redis-server is installed), to show what those cost.
  */
 const gatewayVariantsScenario = grantScenario
+const gatewayVariants: Server[] = []
 const serversOf = (scenario: Scenario): Server[] =>
-  scenario === gatewayVariantsScenario
-    ? [...servers, 'gateway + metrics + tracing', 'gateway, FAST_LANE=false']
-    : servers
+  scenario === gatewayVariantsScenario ? [...servers, ...gatewayVariants] : servers
 
 process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
 
@@ -91,13 +100,28 @@ try {
   const mercurius = await startMercuriusPeer(gatewayStart)
   const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
   const yogaOnly = await startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } })
-  const running: Record<Server, RunningServer> = {
+  // A limit no run reaches (every request of the benchmark is one caller): what is measured is the
+  // counting, and the document looked up by its id rather than its text.
+  const manifest = join(mkdtempSync(join(tmpdir(), 'seam-gateway-bench-')), 'persisted-documents.json')
+  writeFileSync(manifest, trustedDocumentsManifest([gatewayVariantsScenario]))
+  const limits = { RATE_LIMIT_PER_MINUTE: '1000000', TRUSTED_DOCUMENTS: manifest }
+  const limited = await startGateway({ ...gatewayStart, env: limits, server: limitedInMemory })
+  const redis = await startRedis(pinning)
+  stopRedis = redis?.stop
+  const limitedInRedisGateway =
+    redis && (await startGateway({ ...gatewayStart, env: { ...limits, REDIS_URL: redis.url }, server: limitedInRedis }))
+  const running: Partial<Record<Server, RunningServer>> = {
     'raw proxy': rawProxy,
     [peer]: mercurius,
     gateway,
     'gateway + metrics + tracing': instrumented,
     'gateway, FAST_LANE=false': yogaOnly,
+    [limitedInMemory]: limited,
+    ...(limitedInRedisGateway !== undefined && { [limitedInRedis]: limitedInRedisGateway }),
   }
+  gatewayVariants.push('gateway + metrics + tracing', 'gateway, FAST_LANE=false', limitedInMemory)
+  if (limitedInRedisGateway !== undefined) gatewayVariants.push(limitedInRedis)
+  else console.log(`"${limitedInRedis}" left out: redis-server is not installed (apt-get install redis-server)`)
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
   console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
@@ -105,7 +129,8 @@ try {
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
       `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
       'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans), and ' +
-      `on one with FAST_LANE=false; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
+      `on one with FAST_LANE=false, and on ones with RATE_LIMIT_PER_MINUTE=1000000 (never reached) and a trusted ` +
+      `document asked for by its documentId, counted in memory or in Redis; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 
   /** One table's runs, and the scenarios it could not measure. */
@@ -130,7 +155,7 @@ try {
   async function ready(scenario: Scenario, results: Results): Promise<boolean> {
     await prepareStub(scenario)
     for (const server of serversOf(scenario)) {
-      const problem = await problemWith(scenario, server, running[server].origin)
+      const problem = await problemWith(scenario, server, running[server]!.origin)
       if (problem !== undefined) {
         results.notMeasured.push({ scenario: scenario.name, reason: problem })
         console.log(`${scenario.name}: ${problem}`)
@@ -142,7 +167,7 @@ try {
 
   async function load(scenario: Scenario, server: Server, durationS: number, connections: number) {
     await prepareStub(scenario)
-    return runLoad(running[server], {
+    return runLoad(running[server]!, {
       ...requestFor(scenario, server),
       headers: clientHeaders,
       connections,
@@ -192,8 +217,9 @@ try {
     `\n## How cost grows (one run of ${settings.growthDurationS} s each, ${settings.growthConnections} connection(s))\n`,
   )
   console.log(table(names(chosen(growthScenarios)), growth.measurements, growth.notMeasured))
-  console.log(`\n## Targets (issue 12; from the main table, ${settings.connections} connections)\n`)
+  console.log(`\n## Targets (issues 12 and 14; from the main table, ${settings.connections} connections)\n`)
   console.log(targetsTable(main.measurements, gateway.startupMs))
 } finally {
   await stopAll()
+  stopRedis?.()
 }

@@ -6,17 +6,29 @@
  * shows: an ID, a nullable string, an ID list, a number and a DateTime (so a custom scalar is
  * serialised too).
  */
+import { createHash } from 'node:crypto'
 
 const clientSessionFields = 'clientSessionId userIdentifierKey connectWebviewIds deviceCount expiresAt'
 const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
 
 /**
  * The servers a scenario runs against: the baseline, the best Node peer (./mercurius-peer/), the gateway
- * as `npm start` runs it (request log on), the same gateway with metrics and tracing on, and with its
- * lean lane off (FAST_LANE=false: every request through yoga).
+ * as `npm start` runs it (request log on), the same gateway with metrics and tracing on, with its lean
+ * lane off (FAST_LANE=false: every request through yoga), and with a per-caller rate limit and the
+ * request sent as a trusted document's id, the limit counted in memory or in Redis.
  */
 export type Server =
-  'raw proxy' | 'Mercurius + graphql-jit' | 'gateway' | 'gateway + metrics + tracing' | 'gateway, FAST_LANE=false'
+  | 'raw proxy'
+  | 'Mercurius + graphql-jit'
+  | 'gateway'
+  | 'gateway + metrics + tracing'
+  | 'gateway, FAST_LANE=false'
+  | typeof limitedInMemory
+  | typeof limitedInRedis
+
+export const limitedInMemory = 'gateway + rate limit + trusted document'
+export const limitedInRedis = 'gateway + rate limit + trusted document, in Redis'
+const sendsDocumentIds = new Set<Server>([limitedInMemory, limitedInRedis])
 
 /** The best Node peer: each gateway's req/s is also compared with its req/s in the same round. */
 export const peer = 'Mercurius + graphql-jit' satisfies Server
@@ -137,8 +149,19 @@ export const growthScenarios: Scenario[] = [
   clientSessionsList(1000),
 ]
 
+/** The id of a scenario's document in the trusted-documents manifest: its SHA-256, as Codegen writes it. */
+export const documentIdOf = (scenario: Scenario) => createHash('sha256').update(scenario.graphql.query).digest('hex')
+
+/** The manifest of trusted documents (GraphQL Codegen's format) that holds these scenarios' documents. */
+export const trustedDocumentsManifest = (scenarios: Scenario[]) =>
+  JSON.stringify(Object.fromEntries(scenarios.map((scenario) => [documentIdOf(scenario), scenario.graphql.query])))
+
 /** The HTTP request a scenario makes of one server. */
 export function requestFor(scenario: Scenario, server: Server): { path: string; body: string } {
+  if (sendsDocumentIds.has(server)) {
+    const { variables } = scenario.graphql
+    return { path: '/graphql', body: JSON.stringify({ documentId: documentIdOf(scenario), variables }) }
+  }
   if (server !== 'raw proxy') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
   const { path, body, fanout } = scenario.baseline
   return { path: fanout === 1 ? path : `${path}?fanout=${fanout}`, body: JSON.stringify(body) }

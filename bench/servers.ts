@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 import { freePort, jsonLines, type Pinning, scriptArgs, type Started, startNode } from './processes.js'
-import { benchApiKey, clientHeaders, requestFor, type Scenario } from './scenarios.js'
+import { benchApiKey, clientHeaders, requestFor, type Scenario, type Server } from './scenarios.js'
 
 export interface RunningServer {
   origin: string
@@ -51,6 +51,8 @@ export interface GatewayStart {
   instrumented?: boolean
   /** Settings beyond the benchmark's own, e.g. `FAST_LANE: 'false'` (a setting the gateway lacks is ignored). */
   env?: Record<string, string>
+  /** Which server it is, when that changes how it is asked (by a trusted document's id). Default `gateway`. */
+  server?: Server
 }
 
 /**
@@ -72,11 +74,16 @@ const startupLimitMs = 30_000
 async function startUntilAnswered(
   what: string,
   args: string[],
-  { pinning, firstRequest, env }: { pinning: Pinning; firstRequest: Scenario; env: Record<string, string> },
+  {
+    pinning,
+    firstRequest,
+    env,
+    server = 'gateway',
+  }: { pinning: Pinning; firstRequest: Scenario; env: Record<string, string>; server?: Server },
 ): Promise<StartedServer> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const { path, body } = requestFor(firstRequest, 'gateway')
+  const { path, body } = requestFor(firstRequest, server)
   const spawnedAt = performance.now()
   const started = startNode(args, {
     cpus: pinning.serverCpus,
@@ -109,6 +116,7 @@ export function startGateway(options: GatewayStart): Promise<StartedServer> {
   return startUntilAnswered('the gateway', [...(options.nodeOptions ?? []), main], {
     pinning: options.pinning,
     firstRequest: options.firstRequest,
+    ...(options.server !== undefined && { server: options.server }),
     env: {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
