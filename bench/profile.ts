@@ -48,6 +48,14 @@ console.log(`processes: ${pinning.note}`)
 let window: LoadWindow
 try {
   const stub = await startUpstreamStub(pinning)
+  // As `npm run bench` does: the stub's lists hold the scenario's number of sessions, not its default 10.
+  if (scenario.listSize !== undefined) {
+    const response = await fetch(`${stub.origin}/_bench/list_size`, {
+      method: 'POST',
+      body: JSON.stringify({ size: scenario.listSize }),
+    })
+    await response.arrayBuffer()
+  }
   const gateway = await startGateway({
     // The same code as `npm start` runs, but one file per module: the bundle would put every sample in one file.
     entry: 'main.unbundled.js',

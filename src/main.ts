@@ -2,6 +2,9 @@
 /**
  * `npm start`: reads the configuration, serves the gateway, and stops cleanly on SIGINT or SIGTERM.
  */
+// First: V8's settings hold before anything else is loaded.
+import './v8-heap-flags.js'
+
 import { createGateway } from './gateway.js'
 import { openCredentialWarning } from './open-credential-warning.js'
 import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'

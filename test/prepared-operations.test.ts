@@ -53,6 +53,23 @@ describe('prepared operations', () => {
     expect(pinned.document && operations.preparedFor(pinned.document)).toBe(pinned)
   })
 
+  it('count every use towards recency, whether the document was just added or just used', () => {
+    const query = (name: string) => `query ${name} { __typename }`
+    // Each sequence ends with `kept` the more recently used of the two left when `added` comes in.
+    const sequences = [
+      { uses: ['First', 'Second', 'First', 'Second', 'Second'], added: 'Third', kept: 'Second', lost: 'First' },
+      { uses: ['First', 'Second', 'First', 'Third', 'First', 'First'], added: 'Fourth', kept: 'First', lost: 'Third' },
+    ]
+    for (const { uses, added, kept, lost } of sequences) {
+      const operations = preparedOperations(2)
+      const prepared = new Map(uses.map((name) => [name, operations.prepare(query(name))]))
+      operations.prepare(query(added))
+
+      expect(operations.prepare(query(kept)), uses.join(' ')).toBe(prepared.get(kept))
+      expect(operations.prepare(query(lost)), uses.join(' ')).not.toBe(prepared.get(lost))
+    }
+  })
+
   it('find operations as getOperationAST does: by name, or the only one', () => {
     const operations = preparedOperations(10)
     const two = operations.prepare('query A { __typename } mutation B { __typename }')
