@@ -4,12 +4,10 @@
  * (test/support/build-once.ts); the processes are started with node itself so a signal reaches the
  * gateway and its exit code is the gateway's, not npm's.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -17,35 +15,8 @@ import { demoApiKey } from '../src/fake-seam/demo-data.js'
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
 import { audience, claims, issuer, publicKeyPem, sign, signingKey } from './support/identity-provider.js'
+import { startGatewayProcess } from './support/gateway-process.js'
 import { waitFor } from './support/wait-for.js'
-
-const projectRoot = fileURLToPath(new URL('..', import.meta.url))
-
-interface Started {
-  child: ChildProcessWithoutNullStreams
-  output: () => string
-  graphqlUrl: Promise<string>
-  exited: Promise<number | null>
-}
-
-function run(entry: 'main' | 'demo', env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [`dist/${entry}.js`], {
-    cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: '', ...env },
-  })
-  let output = ''
-  const graphqlUrl = new Promise<string>((resolve) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString()
-      const url = output.match(/ at (http:\/\/\S+\/graphql)/)?.[1]
-      if (url !== undefined) resolve(url)
-    }
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => output, graphqlUrl, exited }
-}
 
 async function post(url: string, query: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
@@ -67,7 +38,7 @@ describe.sequential('npm start and npm run demo', () => {
   afterAll(() => fakeSeam.close())
 
   it('stops on a bad setting with a message that names the variable, and no stack trace', async () => {
-    const started = run('main', { PORT: 'eighty' })
+    const started = startGatewayProcess('main', { PORT: 'eighty' })
     expect(await started.exited).toBe(1)
     expect(started.output()).toContain('PORT must be a whole number')
     expect(started.output()).not.toMatch(/^\s+at /m)
@@ -76,7 +47,7 @@ describe.sequential('npm start and npm run demo', () => {
   it('stops on a trusted document that cannot run with a message that names it, and no stack trace', async () => {
     const manifest = join(mkdtempSync(join(tmpdir(), 'trusted-')), 'manifest.json')
     writeFileSync(manifest, JSON.stringify({ 'good-one': '{ __typename }', 'broken-one': '{ nothing }' }))
-    const started = run('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, TRUSTED_DOCUMENTS: manifest })
+    const started = startGatewayProcess('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, TRUSTED_DOCUMENTS: manifest })
     expect(await started.exited).toBe(1)
     expect(started.output()).toContain('"broken-one"')
     expect(started.output()).not.toContain('"good-one"')
@@ -84,7 +55,7 @@ describe.sequential('npm start and npm run demo', () => {
   })
 
   it('serves with a server-held SEAM_API_KEY and exits 0 on SIGTERM', async () => {
-    const started = run('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, SEAM_API_KEY: apiKey })
+    const started = startGatewayProcess('main', { PORT: '0', SEAM_ENDPOINT: seamEndpoint, SEAM_API_KEY: apiKey })
     const url = await started.graphqlUrl
     const answer = await post(url, '{ clientSession(userIdentifierKey: "user_42") { clientSessionId } }')
 
@@ -99,7 +70,7 @@ describe.sequential('npm start and npm run demo', () => {
 
   it('verifies callers with AUTH_*: 401 without a token, served with one, the token never printed', async () => {
     const key = await signingKey('k1', 'ES256')
-    const started = run('main', {
+    const started = startGatewayProcess('main', {
       PORT: '0',
       SEAM_ENDPOINT: seamEndpoint,
       SEAM_API_KEY: apiKey,
@@ -122,7 +93,7 @@ describe.sequential('npm start and npm run demo', () => {
   })
 
   it('on SIGTERM stops accepting, lets the request in flight finish, then exits 0', async () => {
-    const started = run('main', {
+    const started = startGatewayProcess('main', {
       PORT: '0',
       SEAM_ENDPOINT: seamEndpoint,
       SEAM_API_KEY: apiKey,
@@ -158,7 +129,7 @@ describe.sequential('npm start and npm run demo', () => {
   })
 
   it('cuts what is still in flight after SHUTDOWN_DRAIN_MS, aborting its upstream call, and exits 0', async () => {
-    const started = run('main', {
+    const started = startGatewayProcess('main', {
       PORT: '0',
       SEAM_ENDPOINT: seamEndpoint,
       SEAM_API_KEY: apiKey,
@@ -184,7 +155,7 @@ describe.sequential('npm start and npm run demo', () => {
 
   it('hands every setting from the environment to the gateway (NODE_ENV=production)', async () => {
     const origin = 'https://app.example.com'
-    const started = run('main', {
+    const started = startGatewayProcess('main', {
       PORT: '0',
       SEAM_ENDPOINT: seamEndpoint,
       SEAM_API_KEY: apiKey,
@@ -261,7 +232,7 @@ describe.sequential('npm start and npm run demo', () => {
   })
 
   it('npm run demo answers the example mutation with the demo credential, and serves GraphiQL', async () => {
-    const started = run('demo', { PORT: '0' })
+    const started = startGatewayProcess('demo', { PORT: '0' })
     const url = await started.graphqlUrl
     expect(started.output()).toContain(`Bearer ${demoApiKey}`)
 

@@ -5,52 +5,29 @@
  * redis-server on a loopback port (test/support/redis-server.ts); the processes are real child processes,
  * as in test/commands.test.ts.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { apqKeyPrefix } from '../src/persisted/apq-store.js'
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
 import { RedisServer } from './support/redis-server.js'
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
-interface Replica {
-  child: ChildProcessWithoutNullStreams
+interface Replica extends GatewayProcess {
   url: string
-  output: () => string
 }
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: '', PORT: '0', LOG_REQUESTS: 'false', ...env },
-  })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString()
-      const found = output.match(/ at (http:\/\/\S+\/graphql)/)?.[1]
-      if (found !== undefined) resolve(found)
-    }
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-    child.once('exit', (code) => reject(new Error(`the gateway exited (${code}): ${output}`)))
-  })
-  return { child, url, output: () => output }
+  const started = startGatewayProcess('main', { PORT: '0', LOG_REQUESTS: 'false', ...env })
+  return { ...started, url: await started.graphqlUrl }
 }
 
-async function stopReplica({ child }: Replica): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
+const stopReplica = (replica: Replica) => replica.stop()
 
 interface Answer {
   status: number

@@ -4,47 +4,28 @@
  * (built once, test/support/build-once.ts), each configured only through the environment, as two
  * replicas behind a load balancer would be. Redis is then stopped under traffic and started again.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
+import { type GatewayProcess, startGatewayProcess } from './support/gateway-process.js'
 import { parseSamples } from './support/prometheus.js'
 import { RedisServer } from './support/redis-server.js'
 import { waitFor } from './support/wait-for.js'
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const perMinute = 4
 const burst = 2
 /** What one caller may run before it is refused: the per-minute limit and the burst beyond it. */
 const allowance = perMinute + burst
 const redisPassword = 'SECRET-redis-password'
 
-interface Replica {
-  child: ChildProcessWithoutNullStreams
-  output: () => string
+interface Replica extends GatewayProcess {
   origin: string
-  exited: Promise<number | null>
 }
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: '', PORT: '0', LOG_REQUESTS: 'false', ...env },
-  })
-  let output = ''
-  const graphqlUrl = new Promise<string>((resolve) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString()
-      const url = output.match(/ at (http:\/\/\S+\/graphql)/)?.[1]
-      if (url !== undefined) resolve(url)
-    }
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-  })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => output, origin: new URL(await graphqlUrl).origin, exited }
+  const started = startGatewayProcess('main', { PORT: '0', LOG_REQUESTS: 'false', ...env })
+  return { ...started, origin: new URL(await started.graphqlUrl).origin }
 }
 
 /** One operation that calls no upstream: what the limit counts is operations, whatever they do. */
