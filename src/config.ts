@@ -336,7 +336,6 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
   return undefined
 }
 
-/** Never repeated in a message: the URL may hold Redis's password. */
 function trustedDocuments(env: Environment): Pick<Config, 'trustedDocuments' | 'trustedDocumentsOnly'> {
   const path = read(env, 'TRUSTED_DOCUMENTS')
   if (path === undefined) {
@@ -358,6 +357,7 @@ function trustedDocuments(env: Environment): Pick<Config, 'trustedDocuments' | '
   }
 }
 
+/** Never repeated in a message: the URL may hold Redis's password. */
 function redisUrl(env: Environment): string | undefined {
   const value = read(env, 'REDIS_URL')
   if (value === undefined) return undefined

@@ -29,12 +29,15 @@ function manifestFile(content: unknown): string {
   return path
 }
 
+const longId = `Typename:${'0123456789'.repeat(30)}`
 const apolloManifest = manifestFile({
   format: 'apollo-persisted-query-manifest',
   version: 1,
   operations: [
     { id: sha256(read), name: 'Read', type: 'query', body: read },
     { id: `sha256:${sha256(list)}`, name: 'List', type: 'query', body: list },
+    // Ids are the tool's own: Apollo's generator takes any createOperationId.
+    { id: longId, name: 'Typename', type: 'query', body: '{ __typename }' },
   ],
 })
 // Codegen up to 5.x writes sha1 ids.
@@ -108,6 +111,10 @@ describe("an Apollo manifest, trusted documents only (TRUSTED_DOCUMENTS_ONLY's d
       expect(codeOf(await send(harness(), 'POST', { documentId: sha256(read).toUpperCase() }))).toBe(
         'PERSISTED_QUERY_NOT_IN_LIST',
       )
+    })
+
+    it('runs a document whose id is longer than any hash, as the manifest writes it', async () => {
+      expect((await send(harness(), 'POST', { documentId: longId })).body).toEqual({ data: { __typename: 'Query' } })
     })
 
     it.each(methods)(

@@ -7,6 +7,11 @@
  * broken one fails at once anyway, ../redis.ts), and an error or a timeout is a miss, answered from the
  * local store. What is registered while Redis is away stays local; clients register it again where it
  * is missing (they re-send the text on PERSISTED_QUERY_NOT_FOUND).
+ *
+ * Redis holds no more documents than this process does (the store's capacity): a client that registers
+ * one new text after another must not fill the Redis every replica shares, rate limits included. Each
+ * registration is one script, run atomically, that keeps the hashes in the order they were last registered
+ * and deletes the oldest documents beyond the capacity.
  */
 import { LruCache } from '../prepared/lru-cache.js'
 import type { Redis } from '../redis.js'
@@ -15,13 +20,30 @@ import type { Redis } from '../redis.js'
 export const apqKeyPrefix = 'seam-gateway:apq:'
 /** How long Redis keeps a document after its last registration. */
 export const apqTtlSeconds = 24 * 60 * 60
+/** The hashes kept in Redis, scored by the order they were last registered in. */
+const apqIndexKey = 'seam-gateway:apq-index'
+
+// KEYS: the index, the document's key. ARGV: the hash, the text, the TTL, the capacity, the key prefix.
+const registerScript = `
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[1], (tonumber(newest[2]) or 0) + 1, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+if excess > 0 then
+  for _, hash in ipairs(redis.call('ZRANGE', KEYS[1], 0, excess - 1)) do redis.call('DEL', ARGV[5] .. hash) end
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1)
+end
+`
 
 export class ApqStore {
   readonly #local: LruCache<string, string>
   readonly #redis: Redis | undefined
+  readonly #capacity: number
 
   constructor(capacity: number, redis: Redis | undefined) {
     this.#local = new LruCache(capacity)
+    this.#capacity = capacity
     this.#redis = redis
   }
 
@@ -45,6 +67,18 @@ export class ApqStore {
     this.#local.set(hash, query)
     const redis = this.#redis
     if (redis === undefined || redis.status !== 'ready') return
-    redis.set(apqKeyPrefix + hash, query, 'EX', apqTtlSeconds).catch(() => {})
+    redis
+      .eval(
+        registerScript,
+        2,
+        apqIndexKey,
+        apqKeyPrefix + hash,
+        hash,
+        query,
+        apqTtlSeconds,
+        this.#capacity,
+        apqKeyPrefix,
+      )
+      .catch(() => {})
   }
 }

@@ -47,8 +47,6 @@ export interface PersistedParameters {
 /** The document to run (its text and its preparation), or the refusal to answer with. */
 export type Resolution = { query: string; prepared: PreparedDocument; refusal?: undefined } | { refusal: GraphQLError }
 
-/** Longer than any id a tool writes (`sha256:` and 64 hex digits): such an id names nothing. */
-const maxIdLength = 256
 const sha256Prefix = 'sha256:'
 // Fixed length, one class: no backtracking.
 const sha256Hex = /^[\da-f]{64}$/
@@ -82,12 +80,15 @@ export function prepareTrustedDocuments(
 export class PersistedDocuments {
   readonly #operations: PreparedOperations
   readonly #trusted: PreparedTrustedDocuments | undefined
+  /** The manifest's longest id: one longer, even with `sha256:` removed, names nothing (ids are the tool's). */
+  readonly #maxIdLength: number
   readonly #trustedOnly: boolean
   readonly #apq: ApqStore | undefined
 
   constructor({ operations, trustedDocuments, trustedDocumentsOnly, apq }: PersistedDocumentsOptions) {
     this.#operations = operations
     this.#trusted = trustedDocuments
+    this.#maxIdLength = [...(trustedDocuments?.keys() ?? [])].reduce((longest, id) => Math.max(longest, id.length), 0)
     this.#trustedOnly = trustedDocuments !== undefined && trustedDocumentsOnly
     this.#apq = this.#trustedOnly ? undefined : apq
   }
@@ -145,7 +146,7 @@ export class PersistedDocuments {
 
   #trustedDocument(id: string): Resolution | undefined {
     const trusted = this.#trusted
-    if (trusted === undefined || id.length > maxIdLength) return undefined
+    if (trusted === undefined || id.length > this.#maxIdLength + sha256Prefix.length) return undefined
     return (
       trusted.get(id) ?? trusted.get(id.startsWith(sha256Prefix) ? id.slice(sha256Prefix.length) : sha256Prefix + id)
     )
