@@ -223,10 +223,13 @@ function callerKeySource(env: Environment): CallerKeySource | undefined {
     return { jwksUrl: url.href }
   }
   if (publicKeyPem !== undefined) {
+    const refused = new ConfigError('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----).')
+    // jose imports SPKI only; Node would also derive a public key from a private key or a PKCS #1 one.
+    if (!publicKeyPem.startsWith('-----BEGIN PUBLIC KEY-----')) throw refused
     try {
       createPublicKey({ key: publicKeyPem, format: 'pem' })
     } catch {
-      throw new ConfigError('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----).')
+      throw refused
     }
     return { publicKeyPem }
   }

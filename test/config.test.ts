@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -343,6 +344,10 @@ describe('AUTH_* settings', () => {
     '-----END PUBLIC KEY-----',
   ].join('\n')
 
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const pkcs1PublicKeyPem = publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+
   it('is off without them', () => {
     expect(loadConfig(held).authentication).toBeUndefined()
   })
@@ -429,5 +434,16 @@ describe('AUTH_* settings', () => {
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)
+  })
+
+  // Node derives a public key from either, but jose verifies only with an SPKI PEM: every token would be
+  // refused, the gateway up and serving no one.
+  it.each([
+    ['a private key', () => privateKeyPem],
+    ['a PKCS #1 public key', () => pkcs1PublicKeyPem],
+  ])('refuses %s as AUTH_JWT_PUBLIC_KEY at start-up', (_, key) => {
+    const env = { ...held, AUTH_ISSUER: 'iss', AUTH_AUDIENCE: 'aud', AUTH_JWT_PUBLIC_KEY: key() }
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow('AUTH_JWT_PUBLIC_KEY must be a PEM public key')
   })
 })
