@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 
 import {
+  algorithmsForKey,
   authenticationDefaults,
   type AuthenticationOptions,
   type CallerKeySource,
@@ -268,11 +269,24 @@ function authentication(env: Environment, credential: SeamCredential | undefined
   if (audience === undefined) {
     throw new ConfigError('AUTH_AUDIENCE is required with AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.')
   }
+  const accepted = algorithms(env)
+  if ('publicKeyPem' in keys) {
+    // Otherwise every token would be refused, the gateway up and serving no one.
+    const usable = algorithmsForKey(createPublicKey({ key: keys.publicKeyPem, format: 'pem' }))
+    if (!accepted.some((algorithm) => usable.includes(algorithm))) {
+      throw new ConfigError(
+        `AUTH_JWT_PUBLIC_KEY holds a key that none of AUTH_ALGORITHMS (${accepted.join(', ')}) verifies` +
+          (usable.length > 0
+            ? `; it verifies ${usable.join(', ')}.`
+            : '; use an RSA, EC (P-256, P-384, P-521) or Ed25519 key.'),
+      )
+    }
+  }
   return {
     keys,
     issuer,
     audience,
-    algorithms: algorithms(env),
+    algorithms: accepted,
     userClaim: read(env, 'AUTH_USER_CLAIM') ?? authenticationDefaults.userClaim,
     adminScope: adminScope(env),
     clockToleranceSeconds: integer(
