@@ -436,13 +436,21 @@ describe('AUTH_* settings', () => {
     expect(() => loadConfig(env)).toThrow(variable)
   })
 
+  const withPublicKey = (key: string, algorithms: string | undefined) => ({
+    ...held,
+    AUTH_ISSUER: 'iss',
+    AUTH_AUDIENCE: 'aud',
+    AUTH_JWT_PUBLIC_KEY: key,
+    ...(algorithms !== undefined && { AUTH_ALGORITHMS: algorithms }),
+  })
+
   // Node derives a public key from either, but jose verifies only with an SPKI PEM: every token would be
   // refused, the gateway up and serving no one.
   it.each([
     ['a private key', () => privateKeyPem],
     ['a PKCS #1 public key', () => pkcs1PublicKeyPem],
   ])('refuses %s as AUTH_JWT_PUBLIC_KEY at start-up', (_, key) => {
-    const env = { ...held, AUTH_ISSUER: 'iss', AUTH_AUDIENCE: 'aud', AUTH_JWT_PUBLIC_KEY: key() }
+    const env = withPublicKey(key(), undefined)
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow('AUTH_JWT_PUBLIC_KEY must be a PEM public key')
   })
@@ -460,13 +468,7 @@ describe('AUTH_* settings', () => {
     ['a P-256 key with only ES384', pem, 'ES384'],
     ['an Ed448 key, which jose does not verify', spkiOf('ed448', {}), undefined],
   ])('refuses %s at start-up, naming AUTH_ALGORITHMS', (_, key, algorithms) => {
-    const env = {
-      ...held,
-      AUTH_ISSUER: 'iss',
-      AUTH_AUDIENCE: 'aud',
-      AUTH_JWT_PUBLIC_KEY: key,
-      ...(algorithms !== undefined && { AUTH_ALGORITHMS: algorithms }),
-    }
+    const env = withPublicKey(key, algorithms)
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(/AUTH_JWT_PUBLIC_KEY.*AUTH_ALGORITHMS/)
   })
@@ -477,13 +479,6 @@ describe('AUTH_* settings', () => {
     ['an RSA key with PS256', spkiOf('rsa', { modulusLength: 2048 }), 'PS256'],
     ['an Ed25519 key with the defaults', spkiOf('ed25519', {}), undefined],
   ])('takes %s', (_, key, algorithms) => {
-    const env = {
-      ...held,
-      AUTH_ISSUER: 'iss',
-      AUTH_AUDIENCE: 'aud',
-      AUTH_JWT_PUBLIC_KEY: key,
-      ...(algorithms !== undefined && { AUTH_ALGORITHMS: algorithms }),
-    }
-    expect(loadConfig(env).authentication?.keys).toEqual({ publicKeyPem: key })
+    expect(loadConfig(withPublicKey(key, algorithms)).authentication?.keys).toEqual({ publicKeyPem: key })
   })
 })
