@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 
 import {
+  algorithmsForKey,
   authenticationDefaults,
   type AuthenticationOptions,
   type CallerKeySource,
@@ -223,10 +224,13 @@ function callerKeySource(env: Environment): CallerKeySource | undefined {
     return { jwksUrl: url.href }
   }
   if (publicKeyPem !== undefined) {
+    const refused = new ConfigError('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----).')
+    // jose imports SPKI only; Node would also derive a public key from a private key or a PKCS #1 one.
+    if (!publicKeyPem.startsWith('-----BEGIN PUBLIC KEY-----')) throw refused
     try {
       createPublicKey({ key: publicKeyPem, format: 'pem' })
     } catch {
-      throw new ConfigError('AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----).')
+      throw refused
     }
     return { publicKeyPem }
   }
@@ -265,11 +269,24 @@ function authentication(env: Environment, credential: SeamCredential | undefined
   if (audience === undefined) {
     throw new ConfigError('AUTH_AUDIENCE is required with AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY.')
   }
+  const accepted = algorithms(env)
+  if ('publicKeyPem' in keys) {
+    // Otherwise every token would be refused, the gateway up and serving no one.
+    const usable = algorithmsForKey(createPublicKey({ key: keys.publicKeyPem, format: 'pem' }))
+    if (!accepted.some((algorithm) => usable.includes(algorithm))) {
+      throw new ConfigError(
+        `AUTH_JWT_PUBLIC_KEY holds a key that none of AUTH_ALGORITHMS (${accepted.join(', ')}) verifies` +
+          (usable.length > 0
+            ? `; it verifies ${usable.join(', ')}.`
+            : '; use an RSA, EC (P-256, P-384, P-521) or Ed25519 key.'),
+      )
+    }
+  }
   return {
     keys,
     issuer,
     audience,
-    algorithms: algorithms(env),
+    algorithms: accepted,
     userClaim: read(env, 'AUTH_USER_CLAIM') ?? authenticationDefaults.userClaim,
     adminScope: adminScope(env),
     clockToleranceSeconds: integer(

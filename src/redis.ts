@@ -16,7 +16,10 @@ export interface RedisConnectionOptions {
    * (unheard, they would be printed raw), which would be a log line every 2 s for as long as Redis is down.
    */
   onError: (error: Error) => void
-  /** A command that has not answered by then fails, and the caller falls back. Default 500 ms. */
+  /**
+   * A command that has not answered by then fails, and the caller falls back; a connection that has
+   * answered nothing by then is dropped and made again. Default 500 ms.
+   */
   commandTimeoutMs?: number
 }
 
@@ -24,7 +27,12 @@ export function connectRedis(url: string, { onError, commandTimeoutMs = 500 }: R
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
+    // A connection that answers nothing for that long is dropped, which fails its commands, and retried in
+    // the background: a hung Redis, or one behind a network partition that sends no RST, would otherwise
+    // stay "ready" for minutes, and every command wait out its own timeout before its user fell back.
+    socketTimeout: commandTimeoutMs,
+    // For a connection that does answer, slowly: each command is still given up in the end.
+    commandTimeout: 2 * commandTimeoutMs,
     // Reconnects every 0.1 s growing to 2 s: Redis is found again soon after it returns.
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   })

@@ -99,6 +99,21 @@ describe('a JWKS endpoint that is down', () => {
     expect(await outcome(token)).toBe('served')
   })
 
+  it('counts a failed fetch once, however many requests waited on it: one log line, and the next try after 1 s', async () => {
+    provider.failing = true
+    const token = await sign(provider.keys.ec, claims('user_42'))
+    const logged = harness.logs.length
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => outcome(token)))
+    expect(outcomes).toEqual(Array.from({ length: 5 }, () => [401, 'UNAUTHENTICATED']))
+    expect(provider.fetches).toBe(1)
+    expect(harness.logs.slice(logged).filter((line) => line.includes('could not be fetched'))).toHaveLength(1)
+
+    provider.failing = false
+    later(1_100)
+    expect(await outcome(token)).toBe('served')
+    expect(provider.fetches).toBe(2)
+  })
+
   it('later: tokens of the keys last published still pass, even once stale; unknown kids get UNAUTHENTICATED', async () => {
     expect(await outcome(await sign(provider.keys.rsa, claims('user_42')))).toBe('served')
     await provider.down()

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -343,6 +344,10 @@ describe('AUTH_* settings', () => {
     '-----END PUBLIC KEY-----',
   ].join('\n')
 
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const pkcs1PublicKeyPem = publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+
   it('is off without them', () => {
     expect(loadConfig(held).authentication).toBeUndefined()
   })
@@ -429,5 +434,51 @@ describe('AUTH_* settings', () => {
   ])('refuses %j with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(variable)
+  })
+
+  const withPublicKey = (key: string, algorithms: string | undefined) => ({
+    ...held,
+    AUTH_ISSUER: 'iss',
+    AUTH_AUDIENCE: 'aud',
+    AUTH_JWT_PUBLIC_KEY: key,
+    ...(algorithms !== undefined && { AUTH_ALGORITHMS: algorithms }),
+  })
+
+  // Node derives a public key from either, but jose verifies only with an SPKI PEM: every token would be
+  // refused, the gateway up and serving no one.
+  it.each([
+    ['a private key', () => privateKeyPem],
+    ['a PKCS #1 public key', () => pkcs1PublicKeyPem],
+  ])('refuses %s as AUTH_JWT_PUBLIC_KEY at start-up', (_, key) => {
+    const env = withPublicKey(key(), undefined)
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow('AUTH_JWT_PUBLIC_KEY must be a PEM public key')
+  })
+
+  const spkiOf = (type: 'rsa' | 'ec' | 'ed25519' | 'ed448', options: object) =>
+    (generateKeyPairSync as (type: string, options: object) => { publicKey: KeyObject })(type, options)
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString()
+      .trim()
+
+  // A key that no accepted algorithm verifies would refuse every token, the gateway up and serving no one.
+  it.each([
+    ['a P-384 key with the default algorithms', spkiOf('ec', { namedCurve: 'P-384' }), undefined],
+    ['an RSA key with only ES256', spkiOf('rsa', { modulusLength: 2048 }), 'ES256'],
+    ['a P-256 key with only ES384', pem, 'ES384'],
+    ['an Ed448 key, which jose does not verify', spkiOf('ed448', {}), undefined],
+  ])('refuses %s at start-up, naming AUTH_ALGORITHMS', (_, key, algorithms) => {
+    const env = withPublicKey(key, algorithms)
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(/AUTH_JWT_PUBLIC_KEY.*AUTH_ALGORITHMS/)
+  })
+
+  it.each([
+    ['a P-384 key with ES384', spkiOf('ec', { namedCurve: 'P-384' }), 'ES384'],
+    ['a P-521 key with ES512', spkiOf('ec', { namedCurve: 'P-521' }), 'ES512'],
+    ['an RSA key with PS256', spkiOf('rsa', { modulusLength: 2048 }), 'PS256'],
+    ['an Ed25519 key with the defaults', spkiOf('ed25519', {}), undefined],
+  ])('takes %s', (_, key, algorithms) => {
+    expect(loadConfig(withPublicKey(key, algorithms)).authentication?.keys).toEqual({ publicKeyPem: key })
   })
 })

@@ -2,6 +2,7 @@
  * What the gateway needs to know to verify its callers' tokens (AUTH_* in ../config.ts), and the
  * algorithms it accepts at all.
  */
+import type { KeyObject } from 'node:crypto'
 
 /** Where the identity provider's signing keys come from. */
 export type CallerKeySource =
@@ -60,3 +61,20 @@ export const acceptableAlgorithms: ReadonlySet<string> = new Set([
 /** The algorithms in `algorithms` that are not acceptable. */
 export const unacceptableAlgorithms = (algorithms: readonly string[]): string[] =>
   algorithms.filter((algorithm) => !acceptableAlgorithms.has(algorithm))
+
+const ellipticCurveAlgorithms: Readonly<Record<string, string>> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+}
+
+/** The algorithms jose verifies with this public key: by its type, and for EC its curve; none for another. */
+export function algorithmsForKey({
+  asymmetricKeyType,
+  asymmetricKeyDetails,
+}: Pick<KeyObject, 'asymmetricKeyType' | 'asymmetricKeyDetails'>): string[] {
+  if (asymmetricKeyType === 'rsa') return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+  if (asymmetricKeyType === 'ed25519') return ['EdDSA', 'Ed25519']
+  const curveAlgorithm = ellipticCurveAlgorithms[asymmetricKeyDetails?.namedCurve ?? '']
+  return asymmetricKeyType === 'ec' && curveAlgorithm !== undefined ? [curveAlgorithm] : []
+}

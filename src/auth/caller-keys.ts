@@ -51,14 +51,19 @@ function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): 
         return key
       } catch (error) {
         if (!isEndpointFailure(error)) throw error
-        failures++
-        const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
-        retryAt = Date.now() + backoffMs
-        // The URL is the operator's own setting; the error's name says what failed, never a token.
-        onUnavailable(
-          `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
-            `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
-        )
+        // Every request that waited on the one fetch jose made fails with it: the first counts it and tells
+        // it; the others find the backoff begun. Counted per request, a burst of traffic would jump to the
+        // longest backoff at once and write one line per request.
+        if (Date.now() >= retryAt) {
+          failures++
+          const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
+          retryAt = Date.now() + backoffMs
+          // The URL is the operator's own setting; the error's name says what failed, never a token.
+          onUnavailable(
+            `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
+              `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
+          )
+        }
       }
     }
     // The endpoint is failing: the keys it last published still verify the tokens they signed.

@@ -74,6 +74,18 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer PING`)
   }
 
+  /**
+   * Freezes it (SIGSTOP), as a hung server or a network partition would look: connections stay open and
+   * the port accepts, but nothing is answered until `resume()`.
+   */
+  pause(): void {
+    this.#process?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.#process?.kill('SIGCONT')
+  }
+
   /** Stops it, as an outage would: connections drop and the port refuses. */
   async stop(): Promise<void> {
     const child = this.#process
