@@ -24,6 +24,11 @@ export interface GatewayContext {
   seam: SeamCaller
   /** Set by the authentication step, before execution; undefined when authentication is off. */
   caller?: VerifiedCaller
+  /**
+   * Authentication is on: the caller policy (./auth/caller-policy.ts) then lets nothing through for an
+   * operation without a recorded `caller`, should one ever run without the authentication step.
+   */
+  readonly callersVerified: boolean
   /** Every upstream call this operation made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
   /** Client sessions by identifier, each read at most once per operation. */
@@ -49,6 +54,8 @@ export interface ContextOptions {
   logger: { error(message: string): void }
   /** Without it (tracing off) nothing is done per call beyond recording it. */
   traceUpstreamCall?: UpstreamCallTracer | undefined
+  /** Authentication is on (see `GatewayContext.callersVerified`). Default false. */
+  callersVerified?: boolean
 }
 
 const serverCredentialNames: Partial<Record<SeamCredential['kind'], string>> = {
@@ -84,7 +91,14 @@ export type UpstreamCallTracer = (
 
 export function createContextFactory(
   client: SeamClient,
-  { serverCredential, maxConcurrentCalls, upstreamCallBudget, logger, traceUpstreamCall }: ContextOptions,
+  {
+    serverCredential,
+    maxConcurrentCalls,
+    upstreamCallBudget,
+    logger,
+    traceUpstreamCall,
+    callersVerified = false,
+  }: ContextOptions,
 ) {
   const limits = new RequestConcurrencyLimits(maxConcurrentCalls)
   // yoga extends the object it hands the factory into the context resolvers get: the tracer finds the
@@ -115,6 +129,7 @@ export function createContextFactory(
       upstreamCalls,
       clientSessions: createClientSessionLoader(seam),
       endUpstreamCalls: () => calls.end(),
+      callersVerified,
     }
   }
 }

@@ -289,6 +289,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // yoga's logger is the one the options set, or yoga's default: the console.
     logger: { error: (message) => yoga.logger.error(message) },
     traceUpstreamCall,
+    callersVerified: authentication !== undefined,
   })
   const rateLimitPerMinute = options.rateLimitPerMinute ?? gatewayDefaults.rateLimitPerMinute
   const rateLimit =

@@ -1,6 +1,8 @@
 /**
  * Who may do what, once the caller is verified (./authentication.ts). Resolvers ask here before any
- * upstream call. Without authentication (`context.caller` unset) everything is allowed, as before.
+ * upstream call. Without authentication everything is allowed, as before. With it, an operation with no
+ * recorded caller gets nothing (it fails closed), though the authentication step always records one
+ * before execution.
  *
  * A caller without the admin scope may get or create their own client session and read it; everything
  * else needs the admin scope. A session that is not theirs reads as `null`, exactly like an unknown one,
@@ -12,18 +14,30 @@ import { gatewayError } from '../seam/errors.js'
 
 const forbidden = (message: string) => gatewayError(message, 'FORBIDDEN')
 
-/** A non-admin caller, or undefined when the context's caller may do anything (an admin, or no authentication). */
-function restrictedCaller({ caller }: Pick<GatewayContext, 'caller'>) {
-  return caller !== undefined && !caller.isAdmin ? caller : undefined
+type PolicyContext = Pick<GatewayContext, 'caller' | 'callersVerified'>
+
+/** Someone authentication did not verify: no user identifier key is theirs. */
+const unverified = { userIdentifierKey: undefined }
+
+/**
+ * A caller held to the policy (a non-admin, or an unverified one while authentication is on), or
+ * undefined when the caller may do anything (an admin, or authentication is off).
+ */
+function restrictedCaller({
+  caller,
+  callersVerified,
+}: PolicyContext): { userIdentifierKey: string | undefined } | undefined {
+  if (caller === undefined) return callersVerified ? unverified : undefined
+  return caller.isAdmin ? undefined : caller
 }
 
 /** Throws FORBIDDEN unless the caller has the admin scope (or authentication is off). */
-export function requireAdmin(context: Pick<GatewayContext, 'caller'>, what: string): void {
+export function requireAdmin(context: PolicyContext, what: string): void {
   if (restrictedCaller(context) !== undefined) throw forbidden(`${what} needs the admin scope.`)
 }
 
 /** Throws FORBIDDEN when a non-admin caller names a user identifier key that is not theirs. */
-export function requireOwnUserIdentifierKey(context: Pick<GatewayContext, 'caller'>, key: string): void {
+export function requireOwnUserIdentifierKey(context: PolicyContext, key: string): void {
   const caller = restrictedCaller(context)
   if (caller !== undefined && key !== caller.userIdentifierKey) {
     throw forbidden('Only your own user identifier key may be given without the admin scope.')
@@ -31,16 +45,13 @@ export function requireOwnUserIdentifierKey(context: Pick<GatewayContext, 'calle
 }
 
 /** Whether a non-admin caller may see this user identifier key's session at all. */
-export function mayReadUserIdentifierKey(context: Pick<GatewayContext, 'caller'>, key: string): boolean {
+export function mayReadUserIdentifierKey(context: PolicyContext, key: string): boolean {
   const caller = restrictedCaller(context)
   return caller === undefined || key === caller.userIdentifierKey
 }
 
 /** The session when the caller may see it; `null` otherwise, as Seam's "not found" reads. */
-export function ownSessionOrNull(
-  context: Pick<GatewayContext, 'caller'>,
-  session: ClientSession | null,
-): ClientSession | null {
+export function ownSessionOrNull(context: PolicyContext, session: ClientSession | null): ClientSession | null {
   if (session === null) return null
   const caller = restrictedCaller(context)
   return caller === undefined || session.userIdentifierKey === caller.userIdentifierKey ? session : null
@@ -51,7 +62,7 @@ export function ownSessionOrNull(
  * with `userIdentifierKey` theirs or left out (then filled in), and no other field.
  */
 export function ownGetOrCreateInput<Input extends { userIdentifierKey?: string | null | undefined }>(
-  context: Pick<GatewayContext, 'caller'>,
+  context: PolicyContext,
   input: Input,
 ): Input {
   const caller = restrictedCaller(context)
@@ -62,6 +73,8 @@ export function ownGetOrCreateInput<Input extends { userIdentifierKey?: string |
   if (others.length > 0) {
     throw forbidden(`Without the admin scope, getOrCreateClientSession takes no ${others.join(', ')}.`)
   }
-  requireOwnUserIdentifierKey(context, input.userIdentifierKey ?? caller.userIdentifierKey)
-  return { ...input, userIdentifierKey: caller.userIdentifierKey }
+  const own = caller.userIdentifierKey
+  if (own === undefined) throw forbidden('getOrCreateClientSession needs a verified caller.')
+  requireOwnUserIdentifierKey(context, input.userIdentifierKey ?? own)
+  return { ...input, userIdentifierKey: own }
 }
