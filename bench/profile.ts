@@ -7,7 +7,8 @@
  * <file.cpuprofile>` summarises an existing profile instead.
  *
  * Knobs: BENCH_PROFILE_DURATION_S (default 10), BENCH_PROFILE_SCENARIO (a scenario name, default the
- * first of the main table), BENCH_PROFILE_INSTRUMENTED=1 (metrics and tracing on), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
+ * first of the main table), BENCH_PROFILE_INSTRUMENTED=1 (metrics and tracing on; `metrics` or `tracing` for
+ * one of them, to tell their costs apart), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,6 +39,7 @@ const durationS = whole('BENCH_PROFILE_DURATION_S', 10)
 const scenarioName = process.env['BENCH_PROFILE_SCENARIO'] ?? mainScenarios[0]!.name
 const scenario = [...mainScenarios, ...growthScenarios].find((candidate) => candidate.name === scenarioName)
 if (scenario === undefined) throw new Error(`no scenario is called "${scenarioName}"`)
+const instrumented = process.env['BENCH_PROFILE_INSTRUMENTED']
 const pinning = choosePinning()
 mkdirSync(profilesDirectory, { recursive: true })
 const profileName = `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`
@@ -63,7 +65,9 @@ try {
     upstream: stub,
     credential: settings.credential,
     firstRequest: scenario,
-    instrumented: process.env['BENCH_PROFILE_INSTRUMENTED'] === '1',
+    instrumented: instrumented === '1',
+    ...(instrumented === 'metrics' && { env: { METRICS_ENABLED: 'true' } }),
+    ...(instrumented === 'tracing' && { env: { OTEL_EXPORTER_OTLP_ENDPOINT: stub.origin } }),
     // A finer interval than the default 1 ms: a request takes a few hundred microseconds.
     nodeOptions: [
       '--cpu-prof',

@@ -61,10 +61,14 @@ export function combinedLaneTelemetry(parts: readonly (LaneTelemetry | undefined
   if (present.length === 0) return undefined
   const executes = present.flatMap((part) => (part.execute === undefined ? [] : [part.execute.bind(part)]))
   const answers = present.flatMap((part) => (part.answered === undefined ? [] : [part.answered.bind(part)]))
+  // The first wraps the others, as the first of yoga's plugins wraps the execution of the later ones.
+  // None or one (tracing's) is the usual case: then no closure is made per request.
+  const execute: LaneTelemetry['execute'] =
+    executes.length > 1
+      ? (exchange, run) => executes.reduceRight<Execution>((inner, each) => () => each(exchange, inner), run)()
+      : executes[0]
   return {
-    // The first wraps the others, as the first of yoga's plugins wraps the execution of the later ones.
-    execute: (exchange, run) =>
-      executes.reduceRight<Execution>((inner, execute) => () => execute(exchange, inner), run)(),
+    ...(execute !== undefined && { execute }),
     answered: (exchange) => {
       for (const answered of answers) answered(exchange)
     },

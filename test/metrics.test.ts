@@ -195,6 +195,34 @@ describe('/metrics', () => {
     ).toBe(2)
   })
 
+  it('labels each request by the operation it names in a document of several, on every series', async () => {
+    const harness = await start({ gateway: { metrics: {} } })
+    const document = `query First { __typename }\n${read.replace('query Session', 'query Second')}`
+    for (const operationName of ['First', 'Second', 'Second']) {
+      expect((await harness.graphql(document, { headers: withApiKey, operationName })).body.errors).toBeUndefined()
+    }
+    expect(servedByYoga(harness)).toBe(0)
+    const samples = await scrape(harness)
+
+    for (const [operationName, count] of [
+      ['First', 1],
+      ['Second', 2],
+    ] as const) {
+      const operation = { operationName, operationType: 'query' }
+      expect(valueOf(samples, 'graphql_gateway_requests_total', { ...operation, outcome: 'success' })).toBe(count)
+      expect(valueOf(samples, 'graphql_envelop_phase_execute_count', operation)).toBe(count)
+      expect(
+        valueOf(samples, 'graphql_yoga_http_duration_count', { ...operation, method: 'POST', statusCode: '200' }),
+      ).toBe(count)
+    }
+    // As the Prometheus plugin counts them: the document's deprecated fields, under the operation named.
+    const deprecated = { fieldName: 'userIdentityIds', typeName: 'ClientSession' }
+    expect(samplesOf(samples, 'graphql_envelop_deprecated_field').map(({ labels, value }) => [labels, value])).toEqual([
+      [{ operationName: 'First', operationType: 'query', ...deprecated }, 1],
+      [{ operationName: 'Second', operationType: 'query', ...deprecated }, 2],
+    ])
+  })
+
   it('asks for the bearer token when one is configured', async () => {
     const token = 'scrape-token-0123456789'
     const harness = await start({ gateway: { metrics: { token } } })

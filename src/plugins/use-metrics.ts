@@ -30,6 +30,7 @@ import { Counter, Histogram, type Metric, Registry, Summary } from 'prom-client'
 import type { GatewayContext } from '../context.js'
 import type { LaneExchange, LaneTelemetry } from '../lane-telemetry.js'
 import type { RefusedRequest } from '../listener-refusal.js'
+import type { PreparedOperation } from '../prepared/prepared-operations.js'
 
 export interface MetricsOptions {
   /**
@@ -139,7 +140,12 @@ export function useMetrics({
 
   /** One answer: its outcome, and each of its errors by code. */
   function count(operation: Operation, answerErrors: readonly Pick<GraphQLError, 'extensions'>[] = []): void {
-    requests.inc({ ...operation, outcome: answerErrors.length === 0 ? 'success' : 'error' })
+    // Spelled out: prom-client reads a spread copy of the labels about four times slower.
+    requests.inc({
+      operationName: operation.operationName,
+      operationType: operation.operationType,
+      outcome: answerErrors.length === 0 ? 'success' : 'error',
+    })
     for (const error of answerErrors) {
       const code = error.extensions?.['code']
       errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN', operationName: operation.operationName })
@@ -206,17 +212,23 @@ export function useMetrics({
     // As a request that yoga refuses before any operation is counted: no operation, one error, its code.
     countRefused: ({ errorCode }) => count(noOperation, [{ extensions: { code: errorCode } }]),
     countLocalRateLimitDecision: () => localRateLimitDecisions.inc(),
-    lane: (schema) =>
-      laneMetrics(registry, schema, (exchange) => {
+    lane: (schema) => {
+      const operationsPrepared = new WeakMap<PreparedOperation, Operation>()
+      return laneMetrics(registry, schema, (exchange) => {
         const { operation, result, context } = exchange
-        count(
-          operation === undefined
-            ? unparsed
-            : { operationName: operationNameLabel(operation.name), operationType: operation.type },
-          result?.errors,
-        )
+        let counted = unparsed
+        if (operation !== undefined) {
+          let labels = operationsPrepared.get(operation)
+          if (labels === undefined) {
+            labels = { operationName: operationNameLabel(operation.name), operationType: operation.type }
+            operationsPrepared.set(operation, labels)
+          }
+          counted = labels
+        }
+        count(counted, result?.errors)
         countUpstreamCalls(context?.upstreamCalls)
-      }),
+      })
+    },
   }
 }
 
@@ -234,6 +246,15 @@ interface DeprecatedField {
   fieldName: string
   typeName: string
 }
+
+/** The labels of the Prometheus plugin's phase series, and of each deprecated field's count. */
+interface DocumentLabels {
+  phase: { operationName: string; operationType: string }
+  deprecated: { operationName: string; operationType: string; fieldName: string; typeName: string }[]
+}
+
+// Type aliases, not interfaces: prom-client takes a record of labels, which an interface is not.
+type HttpLabels = { method: string; statusCode: number; operationType: string; operationName: string }
 
 /** The deprecated fields and arguments a document selects, found as the Prometheus plugin finds them. */
 function deprecatedFieldsOf(document: DocumentNode, typeInfo: TypeInfo): DeprecatedField[] {
@@ -279,25 +300,63 @@ function laneMetrics(
   const deprecatedFields = registered(registry, 'graphql_envelop_deprecated_field', Counter)
   const httpDuration = registered(registry, 'graphql_yoga_http_duration', Histogram)
   const typeInfo = new TypeInfo(schema)
-  const deprecatedByDocument = new WeakMap<DocumentNode, DeprecatedField[]>()
   const seconds = (milliseconds: number) => milliseconds / 1000
+
+  /**
+   * A document's label sets, by the operation name the request gave (one the document holds, or none:
+   * the lane serves no other), worked out on its first request instead of on each.
+   */
+  const documentsLabels = new WeakMap<DocumentNode, Map<string, DocumentLabels>>()
+  function documentLabels(document: DocumentNode, claimedName: string | undefined): DocumentLabels {
+    let byClaimedName = documentsLabels.get(document)
+    if (byClaimedName === undefined) {
+      byClaimedName = new Map()
+      documentsLabels.set(document, byClaimedName)
+    }
+    const key = claimedName || ''
+    let found = byClaimedName.get(key)
+    if (found === undefined) {
+      const first = document.definitions[0] as OperationDefinitionNode | undefined
+      const phase = {
+        operationName: claimedName || first?.name?.value || 'Anonymous',
+        operationType: first?.operation as string,
+      }
+      const deprecated = deprecatedFieldsOf(document, typeInfo).map((field) => ({ ...phase, ...field }))
+      found = { phase, deprecated }
+      byClaimedName.set(key, found)
+    }
+    return found
+  }
+
+  /** The HTTP duration's label sets of an operation, by status. */
+  const operationsHttpLabels = new WeakMap<PreparedOperation, Map<number, HttpLabels>>()
+  function httpLabels(operation: PreparedOperation, status: number): HttpLabels {
+    let byStatus = operationsHttpLabels.get(operation)
+    if (byStatus === undefined) {
+      byStatus = new Map()
+      operationsHttpLabels.set(operation, byStatus)
+    }
+    let found = byStatus.get(status)
+    if (found === undefined) {
+      // In the plugin's order, which is the order a scrape shows.
+      found = {
+        method: 'POST',
+        statusCode: status,
+        operationType: operation.type,
+        operationName: operation.name || 'Anonymous',
+      }
+      byStatus.set(status, found)
+    }
+    return found
+  }
 
   return {
     answered: (exchange) => {
       countOurs(exchange)
       const { document, operation } = exchange
       if (document === undefined || operation === undefined) return
-      const first = document.definitions[0] as OperationDefinitionNode | undefined
-      const labels = {
-        operationName: exchange.operationName || first?.name?.value || 'Anonymous',
-        operationType: first?.operation as string,
-      }
-      let deprecated = deprecatedByDocument.get(document)
-      if (deprecated === undefined) {
-        deprecated = deprecatedFieldsOf(document, typeInfo)
-        deprecatedByDocument.set(document, deprecated)
-      }
-      for (const field of deprecated) deprecatedFields.inc({ ...labels, ...field })
+      const { phase: labels, deprecated } = documentLabels(document, exchange.operationName)
+      for (const fieldLabels of deprecated) deprecatedFields.inc(fieldLabels)
       validatePhase.observe(labels, seconds(exchange.preparedAt - exchange.startedAt))
       if (exchange.context !== undefined) contextPhase.observe(labels, seconds(exchange.contextMs))
       const { executeStartedAt, executeEndedAt } = exchange
@@ -306,16 +365,7 @@ function laneMetrics(
         operationDuration.observe(labels, seconds(executeEndedAt - executeStartedAt))
         operationSummary.observe(labels, seconds(executeEndedAt - exchange.startedAt))
       }
-      httpDuration.observe(
-        // In the plugin's order, which is the order a scrape shows.
-        {
-          method: 'POST',
-          statusCode: exchange.status,
-          operationType: operation.type,
-          operationName: operation.name || 'Anonymous',
-        },
-        seconds(performance.now() - exchange.startedAt),
-      )
+      httpDuration.observe(httpLabels(operation, exchange.status), seconds(performance.now() - exchange.startedAt))
     },
   }
 }

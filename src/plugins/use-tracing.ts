@@ -11,9 +11,10 @@
  * A request the lean lane serves (../lean-lane.ts) passes no plugin: `traceLaneOperations` gives its
  * operation the span `@envelop/opentelemetry` gives one yoga serves, by the same rules.
  */
-import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
+import { getCurrentOtelContext, otelContextMap, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
 import {
   type Attributes,
+  type Context,
   context,
   defaultTextMapSetter,
   isSpanContextValid,
@@ -55,25 +56,29 @@ const requestHeaders: TextMapGetter<ContextRequest['headers']> = {
 /** `performance.now()` times are relative to the time origin; spans want wall-clock milliseconds. */
 const wallClock = (performanceTime: number) => performance.timeOrigin + performanceTime
 
+/** Built with assignments, not conditional spreads: each spread is an object of its own, per call. */
 function attributesOf(call: UpstreamCall): Attributes {
-  return {
-    'seam.duration_ms': call.durationMs,
-    'seam.attempts': call.attempts,
-    ...(call.status !== undefined && { 'http.response.status_code': call.status }),
-    ...(call.requestId !== undefined && { 'seam.request_id': call.requestId }),
-    ...(call.errorCode !== undefined && { 'error.type': call.errorCode }),
-  }
+  const attributes: Attributes = { 'seam.duration_ms': call.durationMs, 'seam.attempts': call.attempts }
+  if (call.status !== undefined) attributes['http.response.status_code'] = call.status
+  if (call.requestId !== undefined) attributes['seam.request_id'] = call.requestId
+  if (call.errorCode !== undefined) attributes['error.type'] = call.errorCode
+  return attributes
 }
 
 /**
- * Makes the operation span a child of the caller's span. Only when no span is active: a host
- * application whose own instrumentation already continues the caller's trace keeps its span as parent.
+ * The operation span's parent: the caller's span. Only when no span is active: a host application whose
+ * own instrumentation already continues the caller's trace keeps its span as parent.
  */
+function callersContext(active: Context, headers: ContextRequest['headers']): Context {
+  const activeSpan = trace.getSpanContext(active)
+  if (activeSpan !== undefined && isSpanContextValid(activeSpan)) return active
+  return propagator.extract(active, headers, requestHeaders)
+}
+
+/** Makes the operation span yoga's plugin starts a child of the caller's span. */
 function continueCallersTrace(graphqlContext: { request: Pick<ContextRequest, 'headers'> }): void {
   const active = getCurrentOtelContext(graphqlContext)
-  const activeSpan = trace.getSpanContext(active)
-  if (activeSpan !== undefined && isSpanContextValid(activeSpan)) return
-  setCurrentOtelContext(graphqlContext, propagator.extract(active, graphqlContext.request.headers, requestHeaders))
+  setCurrentOtelContext(graphqlContext, callersContext(active, graphqlContext.request.headers))
 }
 
 export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: UseTracingOptions): Plugin {
@@ -130,27 +135,22 @@ export function traceLaneOperations({
   const inlineValues = new WeakMap<DocumentNode, boolean>()
   return {
     execute: ({ initialContext, document, operation, query }, run) => {
-      continueCallersTrace(initialContext)
+      // As getCurrentOtelContext finds it, without recording it: the span's context is recorded below.
+      const active = otelContextMap.get(initialContext) ?? context.active()
+      const parent = callersContext(active, initialContext.request.headers)
       let inline = inlineValues.get(document)
       if (inline === undefined) {
         inline = hasInlineValue(document)
         inlineValues.set(document, inline)
       }
       const name = operation.name || 'anonymous'
-      const parent = getCurrentOtelContext(initialContext)
-      const span = tracer.startSpan(
-        `${operation.type}.${name}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'graphql.execute.operationName': name,
-            'graphql.execute.operationType': operation.type,
-            ...(!inline && { 'graphql.execute.document': query }),
-          },
-        },
-        parent,
-      )
-      const active = setCurrentOtelContext(initialContext, trace.setSpan(parent, span))
+      const attributes: Attributes = {
+        'graphql.execute.operationName': name,
+        'graphql.execute.operationType': operation.type,
+      }
+      if (!inline) attributes['graphql.execute.document'] = query
+      const span = tracer.startSpan(`${operation.type}.${name}`, { kind: SpanKind.SERVER, attributes }, parent)
+      const operationContext = setCurrentOtelContext(initialContext, trace.setSpan(parent, span))
       const ended = (result: ExecutionResult) => {
         if (result.errors !== undefined && result.errors.length > 0) {
           span.setStatus({ code: SpanStatusCode.ERROR })
@@ -159,7 +159,7 @@ export function traceLaneOperations({
         span.end()
         return result
       }
-      const result = context.with(active, run)
+      const result = context.with(operationContext, run)
       return result instanceof Promise ? result.then(ended) : ended(result)
     },
   }
