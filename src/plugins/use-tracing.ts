@@ -149,14 +149,20 @@ export function traceLaneOperations({
         'graphql.execute.operationType': operation.type,
       }
       if (!inline) attributes['graphql.execute.document'] = query
-      const span = tracer.startSpan(`${operation.type}.${name}`, { kind: SpanKind.SERVER, attributes }, parent)
+      // Timed on the clock of its upstream calls' spans (performance's, below), so that they fall within it:
+      // the SDK's own clock starts a span at Date.now(), which is whole milliseconds and drifts from it.
+      const span = tracer.startSpan(
+        `${operation.type}.${name}`,
+        { kind: SpanKind.SERVER, attributes, startTime: wallClock(performance.now()) },
+        parent,
+      )
       const operationContext = setCurrentOtelContext(initialContext, trace.setSpan(parent, span))
       const ended = (result: ExecutionResult) => {
         if (result.errors !== undefined && result.errors.length > 0) {
           span.setStatus({ code: SpanStatusCode.ERROR })
           span.recordException({ name: 'graphql.execute.error', message: JSON.stringify(result.errors) })
         }
-        span.end()
+        span.end(wallClock(performance.now()))
         return result
       }
       const result = context.with(operationContext, run)
