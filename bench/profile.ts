@@ -8,7 +8,8 @@
  *
  * Knobs: BENCH_PROFILE_DURATION_S (default 10), BENCH_PROFILE_SCENARIO (a scenario name, default the
  * first of the main table), BENCH_PROFILE_INSTRUMENTED=1 (metrics and tracing on; `metrics` or `tracing` for
- * one of them, to tell their costs apart), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
+ * one of them, to tell their costs apart), BENCH_PROFILE_LIMITED=1 (a rate limit and a trusted document, as the bench's
+ * `gateway + rate limit + trusted document`), BENCH_CONNECTIONS, BENCH_WARMUP_S, BENCH_CREDENTIAL as for `npm run bench`.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,8 +19,8 @@ import { type CpuProfile, formatSummary, summarise } from './cpu-profile.js'
 import { type LoadWindow, runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
 import { machineLines, runLine } from './report.js'
-import { clientHeaders, growthScenarios, mainScenarios, requestFor } from './scenarios.js'
-import { startGateway, startUpstreamStub, stopAll } from './servers.js'
+import { clientHeaders, growthScenarios, limitedInMemory, mainScenarios, requestFor, type Server } from './scenarios.js'
+import { limitedGatewaySettings, startGateway, startUpstreamStub, stopAll } from './servers.js'
 import { readSettings, whole } from './settings.js'
 
 const profilesDirectory = fileURLToPath(new URL('../../bench/profiles/', import.meta.url))
@@ -40,6 +41,9 @@ const scenarioName = process.env['BENCH_PROFILE_SCENARIO'] ?? mainScenarios[0]!.
 const scenario = [...mainScenarios, ...growthScenarios].find((candidate) => candidate.name === scenarioName)
 if (scenario === undefined) throw new Error(`no scenario is called "${scenarioName}"`)
 const instrumented = process.env['BENCH_PROFILE_INSTRUMENTED']
+// `npm run bench`'s gateway with a rate limit in memory and the request sent as a trusted document's id.
+const limited = process.env['BENCH_PROFILE_LIMITED'] === '1'
+const server: Server = limited ? limitedInMemory : 'gateway'
 const pinning = choosePinning()
 mkdirSync(profilesDirectory, { recursive: true })
 const profileName = `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`
@@ -66,6 +70,7 @@ try {
     credential: settings.credential,
     firstRequest: scenario,
     instrumented: instrumented === '1',
+    ...(limited && { env: limitedGatewaySettings([scenario]), server }),
     ...(instrumented === 'metrics' && { env: { METRICS_ENABLED: 'true' } }),
     ...(instrumented === 'tracing' && { env: { OTEL_EXPORTER_OTLP_ENDPOINT: stub.origin } }),
     // A finer interval than the default 1 ms: a request takes a few hundred microseconds.
@@ -78,7 +83,7 @@ try {
   })
   const load = (seconds: number) =>
     runLoad(gateway, {
-      ...requestFor(scenario, 'gateway'),
+      ...requestFor(scenario, server),
       headers: clientHeaders,
       connections: settings.connections,
       durationS: seconds,

@@ -4,10 +4,6 @@
  * tables that go into bench/RESULTS.md, and the issue's targets met or missed. Runs compiled, from
  * dist/bench/; the knobs are in ./settings.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-
 import { runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
 import { machineLines, type NotMeasured, runLine, table } from './report.js'
@@ -23,10 +19,10 @@ import {
   requestFor,
   type Scenario,
   type Server,
-  trustedDocumentsManifest,
 } from './scenarios.js'
 import {
   gatewaySettings,
+  limitedGatewaySettings,
   type RunningServer,
   startGateway,
   startMercuriusPeer,
@@ -100,11 +96,7 @@ try {
   const mercurius = await startMercuriusPeer(gatewayStart)
   const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
   const yogaOnly = await startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } })
-  // A limit no run reaches (every request of the benchmark is one caller): what is measured is the
-  // counting, and the document looked up by its id rather than its text.
-  const manifest = join(mkdtempSync(join(tmpdir(), 'seam-gateway-bench-')), 'persisted-documents.json')
-  writeFileSync(manifest, trustedDocumentsManifest([gatewayVariantsScenario]))
-  const limits = { RATE_LIMIT_PER_MINUTE: '1000000', TRUSTED_DOCUMENTS: manifest }
+  const limits = limitedGatewaySettings([gatewayVariantsScenario])
   const limited = await startGateway({ ...gatewayStart, env: limits, server: limitedInMemory })
   const redis = await startRedis(pinning)
   stopRedis = redis?.stop

@@ -3,11 +3,20 @@
  * Mercurius peer and the gateways (each with the server CPUs). Every process started here is stopped by
  * stopAll.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { freePort, jsonLines, type Pinning, scriptArgs, type Started, startNode } from './processes.js'
-import { benchApiKey, clientHeaders, requestFor, type Scenario, type Server } from './scenarios.js'
+import {
+  benchApiKey,
+  clientHeaders,
+  requestFor,
+  type Scenario,
+  type Server,
+  trustedDocumentsManifest,
+} from './scenarios.js'
 
 export interface RunningServer {
   origin: string
@@ -61,6 +70,17 @@ export interface GatewayStart {
  * changes no per-request work, so every scenario runs with the larger one.
  */
 export const gatewaySettings = { SEAM_CALL_BUDGET: '200' }
+
+/**
+ * The settings of `gateway + rate limit + trusted document`: a limit no run reaches (every request of the
+ * benchmark is one caller), so that what is measured is the counting, and a manifest of the scenarios'
+ * documents, asked for by their ids rather than their texts.
+ */
+export function limitedGatewaySettings(scenarios: Scenario[]): Record<string, string> {
+  const manifest = join(mkdtempSync(join(tmpdir(), 'seam-gateway-bench-')), 'persisted-documents.json')
+  writeFileSync(manifest, trustedDocumentsManifest(scenarios))
+  return { RATE_LIMIT_PER_MINUTE: '1000000', TRUSTED_DOCUMENTS: manifest }
+}
 
 export type StartedServer = RunningServer & { startupMs: number }
 
