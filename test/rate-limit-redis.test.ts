@@ -164,7 +164,9 @@ describe.sequential('two gateway processes sharing one Redis', () => {
 
   it('never prints the password of REDIS_URL', () => {
     const outputs = replicas.map((replica) => replica.output()).join('\n')
-    expect(outputs).toContain('Redis (REDIS_URL) is unreachable')
+    // Lines about Redis were printed (the connection's error, when ioredis reports one before Redis is
+    // back, and the rate limit's fallback, always): none names its password.
+    expect(outputs).toContain('Redis (REDIS_URL) does not answer')
     expect(outputs).not.toContain(redisPassword)
   })
 })
