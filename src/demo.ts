@@ -4,7 +4,7 @@
  */
 import { createDemoFakeSeam, demoApiKey } from './fake-seam/demo-data.js'
 import { createGateway } from './gateway.js'
-import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit, dependenciesFor, orExit } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
 const fakeSeam = createDemoFakeSeam()
@@ -25,7 +25,7 @@ const exampleMutation = `mutation GrantAccess {
 }
 `
 
-const dependencies = await observabilityFor(config)
+const dependencies = await dependenciesFor(config)
 const gateway = orExit(() =>
   createGateway(
     {

@@ -9,7 +9,7 @@ import type { GraphQLError } from 'graphql'
 import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type YogaServerInstance } from 'graphql-yoga'
 
 import { admissionOf } from './admission.js'
-import { authenticationStep } from './auth/authentication.js'
+import type * as AccessControlModule from './access-control.js'
 import { authenticationDefaults, type AuthenticationOptions } from './auth/authentication-options.js'
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
@@ -32,9 +32,6 @@ import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
-import { callerKeyOf } from './rate-limit/caller-key.js'
-import { rateLimitAdmission } from './rate-limit/rate-limit.js'
-import { connectRedis } from './redis.js'
 import { limitRequestBody } from './request-body-limit.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
@@ -185,9 +182,30 @@ export interface GatewayDependencies {
    * package's `createGateway` supplies them; `npm start` loads them only when it needs them.
    */
   observability?: Observability
+  /**
+   * Authentication, rate limits and the Redis connection (./access-control.ts), needed when
+   * `authentication`, `rateLimitPerMinute` or `redisUrl` is set. The package's `createGateway` supplies
+   * them; `npm start` loads them only when it needs them.
+   */
+  accessControl?: AccessControl
 }
 
 export type Observability = typeof ObservabilityModule
+
+export type AccessControl = typeof AccessControlModule
+
+function accessControlFor(options: GatewayOptions, { accessControl }: GatewayDependencies): AccessControl | undefined {
+  const needed =
+    options.authentication !== undefined ||
+    (options.rateLimitPerMinute ?? gatewayDefaults.rateLimitPerMinute) > 0 ||
+    options.redisUrl !== undefined
+  if (needed && accessControl === undefined) {
+    throw new Error(
+      'authentication, rate limits and Redis need dependencies.accessControl (the module ./access-control.js)',
+    )
+  }
+  return accessControl
+}
 
 function observabilityFor(options: GatewayOptions, { observability }: GatewayDependencies): Observability | undefined {
   if (observability === undefined && (options.metrics !== undefined || options.tracing !== undefined)) {
@@ -202,10 +220,12 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     // Without one, the caller's Authorization is their Seam credential, not a token to verify.
     throw new Error('authentication needs a serverCredential')
   }
+  // Present whenever authentication, a rate limit or Redis is asked for (it throws otherwise): the `!`s below.
+  const accessControl = accessControlFor(options, dependencies)
   // Before anything is opened: a bad setting throws here. It logs through yoga's logger, made below.
   const authenticate =
     authentication !== undefined
-      ? authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
+      ? accessControl!.authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
       : undefined
   // The SDL declares the caller policy for routers only when asked: @apollo/gateway refuses it.
   const schema =
@@ -264,7 +284,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   // yoga's default: the console. Only the first error of an outage is told; the message is ioredis's,
   // which never holds the URL's password. The APQ store falls back to this process's own without a word.
   const onError = (error: Error) => yoga.logger.warn(`Redis (REDIS_URL) is unreachable: ${error.message}`)
-  const redis = options.redisUrl === undefined ? undefined : connectRedis(options.redisUrl, { onError })
+  const redis = options.redisUrl === undefined ? undefined : accessControl!.connectRedis(options.redisUrl, { onError })
   const readiness = useReadiness({
     isShuttingDown,
     // Bounded by the interval too: /ready's answer is then never more than two intervals old.
@@ -295,11 +315,11 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const rateLimit =
     rateLimitPerMinute === 0
       ? undefined
-      : rateLimitAdmission({
+      : accessControl!.rateLimitAdmission({
           perMinute: rateLimitPerMinute,
           burst: options.rateLimitBurst ?? gatewayDefaults.rateLimitBurst,
           redis,
-          callerKey: callerKeyOf({
+          callerKey: accessControl!.callerKeyOf({
             credentialHeldByServer: options.serverCredential !== undefined,
             trustProxyHops: options.trustProxyHops ?? gatewayDefaults.trustProxyHops,
           }),

@@ -10,15 +10,19 @@ import {
   type GatewayDependencies,
   type GatewayOptions,
 } from './gateway.js'
+import * as accessControl from './access-control.js'
 import * as observability from './observability.js'
 
 export type { AuthenticationOptions, CallerKeySource } from './auth/authentication-options.js'
 export { type Config, ConfigError, loadConfig } from './config.js'
 export type { GatewayContext, VerifiedCaller } from './context.js'
 export { type Gateway, type GatewayDependencies, type GatewayOptions, type TracingOptions } from './gateway.js'
-/** A gateway for these options; metrics and tracing are available (./main.ts loads them only when on). */
+/**
+ * A gateway for these options; metrics, tracing, authentication, rate limits and Redis are available
+ * (./main.ts loads them only when they are on).
+ */
 export function createGateway(options: GatewayOptions, dependencies: GatewayDependencies = {}): Gateway {
-  return createGatewayWith(options, { observability, ...dependencies })
+  return createGatewayWith(options, { observability, accessControl, ...dependencies })
 }
 
 export type { OtlpTracingOptions } from './otlp-tracer-provider.js'

@@ -7,10 +7,10 @@ import './v8-heap-flags.js'
 
 import { createGateway } from './gateway.js'
 import { openCredentialWarning } from './open-credential-warning.js'
-import { closeOnSignals, listenOrExit, loadConfigOrExit, observabilityFor, orExit } from './process-lifecycle.js'
+import { closeOnSignals, listenOrExit, loadConfigOrExit, dependenciesFor, orExit } from './process-lifecycle.js'
 
 const config = loadConfigOrExit()
-const dependencies = await observabilityFor(config)
+const dependencies = await dependenciesFor(config)
 const server = await listenOrExit(
   orExit(() => createGateway(config, dependencies)),
   config,

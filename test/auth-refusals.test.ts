@@ -5,7 +5,7 @@
 import { type JWTPayload, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { createGateway } from '../src/gateway.js'
+import { createGateway } from '../src/index.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
 import { apiKey, clientSession, codesOf, type Harness, startHarness } from './support/harness.js'
 import {

@@ -5,6 +5,7 @@
 import { vi } from 'vitest'
 
 import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
+import * as accessControl from '../../src/access-control.js'
 import * as observability from '../../src/observability.js'
 import { createGateway, type Gateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
@@ -105,7 +106,7 @@ export async function startHarness(
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       ...options.gateway,
     },
-    { observability, ...options.dependencies?.(seamEndpoint) },
+    { observability, accessControl, ...options.dependencies?.(seamEndpoint) },
   )
   const server: RunningServer = await listen(gateway, 0, '127.0.0.1', { drainMs: 1_000 })
 
