@@ -194,12 +194,23 @@ export type Observability = typeof ObservabilityModule
 
 export type AccessControl = typeof AccessControlModule
 
+/**
+ * Which of the modules loaded on demand these options need: ./observability.ts for metrics and tracing,
+ * ./access-control.ts for authentication, rate limits and Redis. `npm start` loads those it needs
+ * (../process-lifecycle.ts); createGateway refuses to run without them.
+ */
+export function optionalModulesFor(options: GatewayOptions): { observability: boolean; accessControl: boolean } {
+  return {
+    observability: options.metrics !== undefined || options.tracing !== undefined,
+    accessControl:
+      options.authentication !== undefined ||
+      (options.rateLimitPerMinute ?? gatewayDefaults.rateLimitPerMinute) > 0 ||
+      options.redisUrl !== undefined,
+  }
+}
+
 function accessControlFor(options: GatewayOptions, { accessControl }: GatewayDependencies): AccessControl | undefined {
-  const needed =
-    options.authentication !== undefined ||
-    (options.rateLimitPerMinute ?? gatewayDefaults.rateLimitPerMinute) > 0 ||
-    options.redisUrl !== undefined
-  if (needed && accessControl === undefined) {
+  if (accessControl === undefined && optionalModulesFor(options).accessControl) {
     throw new Error(
       'authentication, rate limits and Redis need dependencies.accessControl (the module ./access-control.js)',
     )
@@ -208,7 +219,7 @@ function accessControlFor(options: GatewayOptions, { accessControl }: GatewayDep
 }
 
 function observabilityFor(options: GatewayOptions, { observability }: GatewayDependencies): Observability | undefined {
-  if (observability === undefined && (options.metrics !== undefined || options.tracing !== undefined)) {
+  if (observability === undefined && optionalModulesFor(options).observability) {
     throw new Error('metrics and tracing need dependencies.observability (the module ./observability.js)')
   }
   return observability

@@ -5,7 +5,7 @@
  * during the drain ends the process at once (Node's default, as the handlers are `once`).
  */
 import { type Config, ConfigError, loadConfig } from './config.js'
-import type { Gateway, GatewayDependencies } from './gateway.js'
+import { type Gateway, type GatewayDependencies, optionalModulesFor } from './gateway.js'
 import { listen, type RunningServer } from './server.js'
 
 function exit(message: string): never {
@@ -34,12 +34,10 @@ export function loadConfigOrExit(): Config {
  * asked for.
  */
 export async function dependenciesFor(config: Config): Promise<GatewayDependencies> {
-  const { metrics, tracing, authentication, rateLimitPerMinute, redisUrl } = config
+  const needed = optionalModulesFor(config)
   const [observability, accessControl] = await Promise.all([
-    metrics !== undefined || tracing !== undefined ? import('./observability.js') : undefined,
-    authentication !== undefined || rateLimitPerMinute > 0 || redisUrl !== undefined
-      ? import('./access-control.js')
-      : undefined,
+    needed.observability ? import('./observability.js') : undefined,
+    needed.accessControl ? import('./access-control.js') : undefined,
   ])
   return {
     ...(observability !== undefined && { observability }),

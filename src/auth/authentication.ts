@@ -12,6 +12,7 @@ import { errors, jwtVerify, type JWTPayload } from 'jose'
 
 import type { Admission } from '../admission.js'
 import type { VerifiedCaller } from '../context.js'
+import { bearerToken } from '../seam/credentials.js'
 import { gatewayError } from '../seam/errors.js'
 import { authenticationDefaults, type AuthenticationOptions, unacceptableAlgorithms } from './authentication-options.js'
 import { CallerKeysUnavailableError, callerKeys } from './caller-keys.js'
@@ -29,17 +30,6 @@ function reasonFor(error: unknown): string {
 
 const unauthenticated = (message: string) =>
   gatewayError(message, 'UNAUTHENTICATED', { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } })
-
-/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 7235). */
-function bearerToken(authorization: string | null): string | undefined {
-  if (authorization === null) return undefined
-  const scheme = 'bearer '
-  if (authorization.length <= scheme.length || authorization.slice(0, scheme.length).toLowerCase() !== scheme) {
-    return undefined
-  }
-  const token = authorization.slice(scheme.length).trim()
-  return token === '' ? undefined : token
-}
 
 /** `scope` (space-separated, as OAuth has it) or `scp` (a string or a list, as some providers send). */
 function scopesOf(payload: JWTPayload): string[] {
@@ -70,7 +60,8 @@ export function authenticationStep(options: AuthenticationOptions, logger: Authe
   }
 
   async function verify(authorization: string | null): Promise<VerifiedCaller | GraphQLError> {
-    const token = bearerToken(authorization)
+    // The one parser of the header, the Seam credential's (../seam/credentials.ts); no token part is none.
+    const token = (authorization === null ? undefined : bearerToken(authorization)) || undefined
     if (token === undefined) return unauthenticated('A bearer token is required: Authorization: Bearer <JWT>.')
     try {
       const { payload } = await jwtVerify(token, keys, verifyOptions)

@@ -61,7 +61,7 @@ const plausibleWorkspaceId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
  * a pattern with two whitespace runs around a lazy group backtracks quadratically over a long run of
  * spaces inside it.
  */
-function bearerToken(authorization: string): string | undefined {
+export function bearerToken(authorization: string): string | undefined {
   const value = authorization.trimStart()
   const schemeEnd = value.search(/\s/)
   if (schemeEnd === -1 || value.slice(0, schemeEnd).toLowerCase() !== 'bearer') return undefined
