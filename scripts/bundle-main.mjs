@@ -23,6 +23,12 @@ await build({
   target: 'node20',
   // 9 MB of script that a production gateway (GraphiQL off) never loads: left to be imported on first use.
   external: ['@graphql-yoga/render-graphiql'],
+  // Comments and whitespace out, names kept (stack traces still name their functions). A module's source
+  // stays in V8's heap for as long as the process runs, as a two-byte string if a single character is
+  // outside Latin-1 (the bundled packages' comments have curly quotes and dashes): 12 MB of heap for a
+  // 6 MB bundle. Without comments it is 4 MB of Latin-1: ~9 MB less resident memory, idle or under load.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
   banner: {
     js: "import { createRequire as createRequireForBundle } from 'node:module'\nconst require = createRequireForBundle(import.meta.url)",
