@@ -183,6 +183,7 @@ try {
   ) {
     const inOrder = serversOf(scenario)
     for (const server of round > 0 && round % 2 === 0 ? inOrder.toReversed() : inOrder) {
+      await load(scenario, server, settings.runWarmupS, connections)
       const measured = await load(scenario, server, durationS, connections)
       const measurement = { scenario: scenario.name, server, round, ...measured }
       results.measurements.push(measurement)

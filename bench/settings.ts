@@ -1,5 +1,5 @@
 /**
- * The benchmark's knobs, from the environment. The defaults make `npm run bench` take about two minutes;
+ * The benchmark's knobs, from the environment. The defaults make `npm run bench` take about eight minutes;
  * BENCH_QUICK=1 makes it a smoke test of a few seconds per scenario.
  */
 
@@ -12,6 +12,11 @@ export interface Settings {
   growthDurationS: number
   /** Seconds of load on each server and main scenario before measuring, so the JIT has done its work. */
   warmupS: number
+  /**
+   * Seconds of load, not measured, right before each measured run: a server that sat idle through the
+   * other servers' runs has had its heap shrunk by V8 meanwhile, and would pay for growing it again.
+   */
+  runWarmupS: number
   connections: number
   /**
    * Connections of the cost-growth runs. Default 1: one request at a time shows what a request costs,
@@ -46,6 +51,7 @@ export function readSettings(): Settings {
     growthDurationS: whole('BENCH_GROWTH_DURATION_S', quick ? 1 : 2),
     // After 1 s, the gateways' first round still came out 5-10 % below their later ones (code not yet optimised).
     warmupS: whole('BENCH_WARMUP_S', quick ? 1 : 3),
+    runWarmupS: whole('BENCH_RUN_WARMUP_S', 1),
     connections: whole('BENCH_CONNECTIONS', 32),
     growthConnections: whole('BENCH_GROWTH_CONNECTIONS', 1),
     credential,
