@@ -303,6 +303,22 @@ describe.each([{ fastLane: true }, { fastLane: false }])('with fastLane $fastLan
       expect(verifications).toHaveBeenCalledTimes(1)
     })
 
+    it('a batch through yoga.fetch, embedded without node:http, each of its operations refused or admitted', async () => {
+      const refusedOrNot = async (authorization: string | undefined) => {
+        verifications.mockClear()
+        const response = await harness.gateway.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization !== undefined && { authorization }) },
+          body: JSON.stringify([{ query: read }, { query: '{ clientSession(clientSessionId: "x") { nope } }' }]),
+        })
+        const answers = (await response.json()) as GraphQLAnswer['body'][]
+        expect(verifications).toHaveBeenCalledTimes(1)
+        return answers.map((answer) => answer.errors?.map((error) => error.extensions['code']))
+      }
+      expect(await refusedOrNot(strangers[1]!.authorization)).toEqual([['UNAUTHENTICATED'], ['UNAUTHENTICATED']])
+      expect(await refusedOrNot(valid)).toEqual([undefined, ['GRAPHQL_VALIDATION_FAILED']])
+    })
+
     it('a batch, each of its operations admitted', async () => {
       for (const authorization of [admin, strangers[1]!.authorization]) {
         verifications.mockClear()
