@@ -9,7 +9,7 @@
  *
  * The one exception is a text, fit to run, that asks for nothing but the subgraph's SDL (`_service { sdl }`)
  * and `__typename`: routers and `rover` fetch the SDL without a user's token, always as a text, and
- * `{ __typename }` is what health checks send.
+ * `{ __typename }` alone, which some health checks send, was never refused either.
  *
  * Both lanes call the one gate as they take a request (../lean-lane.ts; yoga in `onParams`,
  * ../plugins/use-authentication-gate.ts), before the persisted documents are asked; the caller it
