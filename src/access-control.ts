@@ -5,7 +5,7 @@
  * module only when one is set (./process-lifecycle.ts); the package's entry (./index.ts) always supplies
  * it, so embedders see no difference.
  */
-export { authenticationStep } from './auth/authentication.js'
+export { authentication } from './auth/authentication.js'
 export { callerKeyOf } from './rate-limit/caller-key.js'
 export { rateLimitAdmission } from './rate-limit/rate-limit.js'
 export { connectRedis } from './redis.js'

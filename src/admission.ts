@@ -1,8 +1,9 @@
 /**
  * What decides, after a document has been found fit to run, whether this caller may run it now: the
- * checks that depend on who is calling and how often, not on the document alone (authentication, rate
- * limits). Both lanes run the one admission, between the upstream-call budget and execution, so a
- * refusal never reaches Seam and answers alike on either lane.
+ * checks that depend on who is calling and how often, not on the document alone (the caller that
+ * authentication verified, rate limits). Both lanes run the one admission, between the upstream-call
+ * budget and execution, so a refusal never reaches Seam and answers alike on either lane. A caller without
+ * a valid token never gets this far: ./auth/authentication-gate.ts refuses it before its document is read.
  *
  * A step refuses with a GraphQLError whose `extensions.http` carries the status and headers of the
  * answer (401 with `WWW-Authenticate`, 429 with `Retry-After`), which both lanes honour.
@@ -14,6 +15,12 @@ import type { PreparedOperation } from './prepared/prepared-operations.js'
 
 /** What a step may read of the request, the same on both lanes. */
 export interface AdmissionRequest {
+  /**
+   * The one object that stands for the HTTP request on both lanes, node's request when there is one (the
+   * lean lane hands some requests on to yoga), otherwise yoga's fetch Request: what a check made once per
+   * request is remembered by.
+   */
+  requestKey: object
   headers: Pick<Headers, 'get'>
   /** The address of the TCP peer (a proxy's, behind one); undefined when the server does not say. */
   remoteAddress: string | undefined

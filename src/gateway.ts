@@ -10,6 +10,7 @@ import { createYoga, type GraphiQLOptions, maskError, type YogaLogger, type Yoga
 
 import { admissionOf } from './admission.js'
 import type * as AccessControlModule from './access-control.js'
+import { authenticationGate } from './auth/authentication-gate.js'
 import { authenticationDefaults, type AuthenticationOptions } from './auth/authentication-options.js'
 import { createContextFactory, type GatewayContext } from './context.js'
 import { corsPolicy } from './cors.js'
@@ -21,6 +22,7 @@ import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { ApqStore } from './persisted/apq-store.js'
 import type { TrustedDocuments } from './persisted/manifest.js'
 import { PersistedDocuments, prepareTrustedDocuments } from './persisted/persisted-documents.js'
+import { useAuthenticationGate } from './plugins/use-authentication-gate.js'
 import { useCors } from './plugins/use-cors.js'
 import { useErrorCodes } from './plugins/use-error-codes.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
@@ -234,9 +236,9 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   // Present whenever authentication, a rate limit or Redis is asked for (it throws otherwise): the `!`s below.
   const accessControl = accessControlFor(options, dependencies)
   // Before anything is opened: a bad setting throws here. It logs through yoga's logger, made below.
-  const authenticate =
+  const callers =
     authentication !== undefined
-      ? accessControl!.authenticationStep(authentication, { warn: (message) => yoga.logger.warn(message) })
+      ? accessControl!.authentication(authentication, { warn: (message) => yoga.logger.warn(message) })
       : undefined
   // The SDL declares the caller policy for routers only when asked: @apollo/gateway refuses it.
   const schema =
@@ -337,9 +339,12 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
           logger: { warn: (message) => yoga.logger.warn(message), info: (message) => yoga.logger.info(message) },
           countLocalDecision: metrics?.countLocalRateLimitDecision,
         })
+  // A caller without a valid token is refused before its document is looked at, on both lanes.
+  const gate = callers && authenticationGate(callers, preparedOperations)
   // Who may run an operation now, after its document has been found fit: the same steps on both lanes,
-  // the rate limit after authentication, so that it counts the verified user.
-  const admission = admissionOf([authenticate, rateLimit])
+  // the rate limit after the caller is recorded (verified by the gate already), so that it counts the
+  // verified user.
+  const admission = admissionOf([callers?.admission, rateLimit])
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContext,
@@ -371,6 +376,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       cors !== undefined && useCors(cors),
       readiness.plugin,
       useCSRFPrevention(),
+      gate !== undefined && useAuthenticationGate(gate),
       usePersistedDocuments(persisted),
       usePreparedOperations(preparedOperations, admission),
       useErrorCodes(),
@@ -388,6 +394,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
         endpoint: yoga.graphqlEndpoint,
         operations: preparedOperations,
         persisted,
+        gate,
         createContext,
         admission,
         // yoga's own masking, logged through yoga's logger as yoga logs what it masks.

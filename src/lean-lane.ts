@@ -13,7 +13,8 @@
  * `Accept` that does not get JSON, an `operationName` that names no operation. A request for a persisted
  * document (`documentId`, `extensions.persistedQuery`) is served here when it runs, its document found by
  * ./persisted/persisted-documents.ts as yoga finds it; when that refuses it, yoga answers the refusal, as it
- * answers every request that runs nothing.
+ * answers every request that runs nothing. So it does the 401 of a caller without a valid token, which the
+ * authentication gate (./auth/authentication-gate.ts) gives before anything reads the document.
  *
  * With metrics or tracing on, the lane tells them what it did (./lane-telemetry.ts), and they record it
  * as yoga's plugins record a request yoga serves: the same series, the same spans. Without them, nothing
@@ -24,6 +25,7 @@ import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerRespo
 import type { ExecutionResult, GraphQLError } from 'graphql'
 
 import type { Admission } from './admission.js'
+import type { AuthenticationGate } from './auth/authentication-gate.js'
 import { ClientPresence } from './client-presence.js'
 import type { ContextRequest, GatewayContext } from './context.js'
 import type { CorsHeaders } from './cors.js'
@@ -47,6 +49,8 @@ export interface LeanLaneOptions {
   operations: PreparedOperations
   /** Which document a request runs: trusted documents and APQ. Undefined: only `query` texts. */
   persisted: PersistedDocuments | undefined
+  /** With authentication on, the refusal of a caller without a valid token, before the document is read. */
+  gate: AuthenticationGate | undefined
   createContext: (initial: { request: ContextRequest }) => GatewayContext
   /** Who may run an operation now (./admission.ts); undefined when nothing is checked. */
   admission: Admission | undefined
@@ -142,6 +146,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     endpoint,
     operations,
     persisted,
+    gate,
     createContext,
     admission,
     maskError,
@@ -207,7 +212,11 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
         operation.overBudget(lane.variables) ??
         (admission === undefined
           ? undefined
-          : await admission(operation, { headers, remoteAddress: request.socket.remoteAddress }, context))
+          : await admission(
+              operation,
+              { requestKey: request, headers, remoteAddress: request.socket.remoteAddress },
+              context,
+            ))
       // Named in the log line even when refused, as yoga's log has it.
       if (record !== undefined) record.operationName ??= operation.name
       if (refusal !== undefined) {
@@ -291,13 +300,10 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     serve(request, response, lane, resolution.query, resolution.prepared, startedAt)
   }
 
-  return (request: BodyReadRequest, response) => {
-    const startedAt = telemetry === undefined ? 0 : performance.now()
-    let lane: LaneRequest | undefined
+  /** Serves `lane` with the document it sends or names; what runs nothing goes to yoga. */
+  function take(request: BodyReadRequest, response: ServerResponse, lane: LaneRequest, startedAt: number): void {
     let resolution: Resolution | Promise<Resolution> | undefined
     try {
-      lane = laneRequest(request, endpoint)
-      if (lane === undefined) return yoga(request, response)
       if (persisted === undefined || !persisted.concerns(lane.documentId, lane.extensions)) {
         if (typeof lane.query !== 'string') return yoga(request, response)
         return serve(request, response, lane, lane.query, operations.prepare(lane.query), startedAt)
@@ -308,9 +314,28 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       return yoga(request, response)
     }
     if (!(resolution instanceof Promise)) return serveResolved(request, response, lane, resolution, startedAt)
-    const served = lane
     resolution.then(
-      (resolved) => serveResolved(request, response, served, resolved, startedAt),
+      (resolved) => serveResolved(request, response, lane, resolved, startedAt),
+      () => yoga(request, response),
+    )
+  }
+
+  return (request: BodyReadRequest, response) => {
+    const startedAt = telemetry === undefined ? 0 : performance.now()
+    let lane: LaneRequest | undefined
+    try {
+      lane = laneRequest(request, endpoint)
+    } catch {
+      // Nothing was done for the request yet: yoga answers it, and masks what went wrong as it does.
+      return yoga(request, response)
+    }
+    if (lane === undefined) return yoga(request, response)
+    if (gate === undefined) return take(request, response, lane, startedAt)
+    // The caller's token before anything of the document; a refusal goes to yoga, which asks the same gate
+    // (keyed by this request: the token is not verified again) and answers it as it answers what runs nothing.
+    const taken = lane
+    gate(request, request.headers.authorization ?? null, lane).then(
+      (refusal) => (refusal === undefined ? take(request, response, taken, startedAt) : yoga(request, response)),
       () => yoga(request, response),
     )
   }

@@ -1139,6 +1139,8 @@ describe('the lean lane and yoga answer alike', () => {
   )
 
   // Callers verified by their JWT: refusals (401 with WWW-Authenticate), the policy, and a batch.
+  const invalidRead = '{ clientSession(clientSessionId: "x") { noSuchField } }'
+  const apqRead = '{ clientSession(userIdentifierKey: "user_42") { createdAt } }'
   const unauthenticated = (observed: Observed) => {
     expect([observed.status, observed.headers['www-authenticate'], codesIn(observed)]).toEqual([
       401,
@@ -1157,14 +1159,80 @@ describe('the lean lane and yoga answer alike', () => {
       authentication: { keys: { publicKeyPem: appPublicKeyPem }, issuer, audience },
     },
     [
-      post('UNAUTHENTICATED: no token', read, { headers: json, lane: true, check: unauthenticated }),
-      post('UNAUTHENTICATED: an expired token', read, { headers: expired, lane: true, check: unauthenticated }),
+      // Refused before anything reads the document, and answered by yoga, as every request that runs nothing.
+      post('UNAUTHENTICATED: no token', read, { headers: json, lane: false, check: unauthenticated }),
+      post('UNAUTHENTICATED: an expired token', read, { headers: expired, lane: false, check: unauthenticated }),
       post('UNAUTHENTICATED: a Seam API key is no app token', read, { check: unauthenticated }),
       post('UNAUTHENTICATED: a mutation', grant, {
         variables: { input: { clientSessionId: sessionId } },
         headers: json,
       }),
       post('_service { sdl } without a token', '{ _service { sdl } }', { headers: json, lane: true }),
+      post('__typename without a token', '{ __typename }', { headers: json, lane: true }),
+      post('UNAUTHENTICATED: _service beside a field it does not have', '{ _service { sdl nope } }', {
+        headers: json,
+        check: unauthenticated,
+      }),
+      post('UNAUTHENTICATED, not GRAPHQL_VALIDATION_FAILED: an invalid document without a token', invalidRead, {
+        headers: json,
+        lane: false,
+        check: unauthenticated,
+      }),
+      post('UNAUTHENTICATED: an invalid document with an expired token', invalidRead, {
+        headers: expired,
+        check: unauthenticated,
+      }),
+      post('GRAPHQL_VALIDATION_FAILED: an invalid document from a caller', invalidRead, {
+        headers: caller,
+        lane: true,
+        check: (observed) => expect(codesIn(observed)).toEqual(['GRAPHQL_VALIDATION_FAILED']),
+      }),
+      post('UNAUTHENTICATED: a document that does not parse, without a token', '{ clientSession(', {
+        headers: json,
+        check: unauthenticated,
+      }),
+      post('UNAUTHENTICATED: over the alias limit, without a token', aliasedReads(16), {
+        headers: json,
+        check: unauthenticated,
+      }),
+      post('OPERATION_LIMIT_EXCEEDED: over the alias limit, from a caller', aliasedReads(16), {
+        headers: caller,
+        lane: true,
+        check: (observed) => expect(codesIn(observed)).toEqual(['OPERATION_LIMIT_EXCEEDED']),
+      }),
+      post('UNAUTHENTICATED: over the upstream-call budget, with an expired token', aliasedReads(5), {
+        headers: expired,
+        check: unauthenticated,
+      }),
+      {
+        name: 'UNAUTHENTICATED: an operationName that names nothing, without a token',
+        headers: json,
+        body: { query: read, operationName: 'Nothing' },
+        check: unauthenticated,
+      },
+      persisted(
+        'UNAUTHENTICATED: an APQ hash with its text, without a token',
+        { query: apqRead, extensions: persistedQuery(sha256(apqRead)) },
+        { headers: json, lane: false, check: unauthenticated },
+      ),
+      persisted(
+        'PERSISTED_QUERY_NOT_FOUND: the hash alone from a caller after it, registered by nobody',
+        { extensions: persistedQuery(sha256(apqRead)) },
+        {
+          headers: caller,
+          check: (observed) => expect(codesIn(observed)).toEqual(['PERSISTED_QUERY_NOT_FOUND']),
+        },
+      ),
+      persisted(
+        'UNAUTHENTICATED: an unregistered APQ hash alone, without a token',
+        { extensions: persistedQuery(sha256('{ __typename }')) },
+        { headers: json, check: unauthenticated },
+      ),
+      persisted(
+        'UNAUTHENTICATED: a documentId, without a token',
+        { documentId: sha256(read) },
+        { headers: json, check: unauthenticated },
+      ),
       post('a caller reads their own session', read, { headers: caller, lane: true }),
       post(
         'a caller gets or creates their own session',
@@ -1197,11 +1265,22 @@ describe('the lean lane and yoga answer alike', () => {
         lane: false,
       },
       {
+        name: 'UNAUTHENTICATED: a batch of an invalid document and the SDL, without a token',
+        headers: json,
+        body: [{ query: invalidRead }, { query: '{ _service { sdl } }' }],
+        lane: false,
+        check: (observed) => {
+          expect(observed.body.match(/"code":"[A-Z_]+"/g)).toEqual(['"code":"UNAUTHENTICATED"'])
+          expect(observed.body).toContain('type ClientSession')
+        },
+      },
+      {
         name: 'a batch of two from a caller, one forbidden',
         headers: caller,
         body: [{ query: read }, { query: '{ clientSessions { token } }' }],
       },
     ],
+    { metrics: true, tracing: true },
   )
 
   /** The list fails; the reads beside it wait for the one slot. */

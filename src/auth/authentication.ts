@@ -1,8 +1,9 @@
 /**
- * The admission step (../admission.ts) that verifies the caller's `Authorization: Bearer <JWT>` with jose
- * and records who is calling on the operation's context, for the policy (./caller-policy.ts) and the
- * steps after it. A request without a valid token is refused with 401 and UNAUTHENTICATED before any
- * upstream call; `{ _service { sdl } }` needs none, so that routers and `rover` can compose.
+ * Verifies the caller's `Authorization: Bearer <JWT>` with jose, once per HTTP request, and records who is
+ * calling on each operation's context (the admission step, ../admission.ts), for the policy
+ * (./caller-policy.ts) and the steps after it. A request without a valid token is refused with 401 and
+ * UNAUTHENTICATED before its document is looked at (./authentication-gate.ts) and before any upstream
+ * call; `{ _service { sdl } }` needs none, so that routers and `rover` can compose.
  *
  * The token is the app's, never Seam's: the upstream calls carry the server-held credential. Nothing
  * here writes the token, or any part of it, into an error or a log line.
@@ -44,7 +45,20 @@ export interface AuthenticationLogger {
   warn(message: string): void
 }
 
-export function authenticationStep(options: AuthenticationOptions, logger: AuthenticationLogger): Admission {
+export interface Authentication {
+  /**
+   * The caller of one HTTP request, or its refusal: verified on the first ask, then remembered for as long
+   * as `requestKey` (the object that stands for the request on both lanes, ../admission.ts) lives.
+   */
+  callerOf(requestKey: object, authorization: string | null): Promise<VerifiedCaller | GraphQLError>
+  /**
+   * The admission step: records the request's caller on the operation's context, or refuses. Operations
+   * that read only the subgraph SDL need no caller.
+   */
+  admission: Admission
+}
+
+export function authentication(options: AuthenticationOptions, logger: AuthenticationLogger): Authentication {
   const algorithms = [...(options.algorithms ?? authenticationDefaults.algorithms)]
   const refused = unacceptableAlgorithms(algorithms)
   if (refused.length > 0) throw new Error(`authentication.algorithms: ${refused.join(', ')} is not accepted`)
@@ -76,18 +90,24 @@ export function authenticationStep(options: AuthenticationOptions, logger: Authe
     }
   }
 
-  // Once per HTTP request: the operations of a batch share their request's headers object.
+  // Once per HTTP request: asked before its document is looked at, then by each operation (a batch has several).
   const verified = new WeakMap<object, Promise<VerifiedCaller | GraphQLError>>()
-  return async (operation, { headers }, context) => {
-    if (operation.readsServiceSdlOnly) return undefined
-    let caller = verified.get(headers)
+  const callerOf = (requestKey: object, authorization: string | null) => {
+    let caller = verified.get(requestKey)
     if (caller === undefined) {
-      caller = verify(headers.get('authorization'))
-      verified.set(headers, caller)
+      caller = verify(authorization)
+      verified.set(requestKey, caller)
     }
-    const outcome = await caller
-    if (outcome instanceof Error) return outcome
-    context.caller = outcome
-    return undefined
+    return caller
+  }
+  return {
+    callerOf,
+    admission: async (operation, { requestKey, headers }, context) => {
+      if (operation.readsServiceSdlOnly) return undefined
+      const outcome = await callerOf(requestKey, headers.get('authorization'))
+      if (outcome instanceof Error) return outcome
+      context.caller = outcome
+      return undefined
+    },
   }
 }

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto'
 import type { GraphQLError } from 'graphql'
 
 import { ConfigError } from '../config.js'
-import type { PreparedDocument, PreparedOperations } from '../prepared/prepared-operations.js'
+import { isServiceSdlRead, type PreparedDocument, type PreparedOperations } from '../prepared/prepared-operations.js'
 import type { ApqStore } from './apq-store.js'
 import type { TrustedDocuments } from './manifest.js'
 import { hashMismatch, idRequired, malformed, notFound, notInList, notSupported } from './refusals.js'
@@ -55,6 +55,10 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const refused = (refusal: GraphQLError): Resolution => ({ refusal })
+
+/** Whether a request names a persisted document (a trusted document's id, an APQ hash) rather than sending a text. */
+export const namesPersistedDocument = (documentId: unknown, extensions: unknown): boolean =>
+  documentId != null || (isObject(extensions) && extensions['persistedQuery'] != null)
 
 /** Each trusted document by its id as the manifest writes it, prepared once. */
 export type PreparedTrustedDocuments = ReadonlyMap<string, Resolution>
@@ -98,7 +102,7 @@ export class PersistedDocuments {
    * lean lane's common case: no persisted document, and texts are allowed).
    */
   concerns(documentId: unknown, extensions: unknown): boolean {
-    return this.#trustedOnly || documentId != null || (isObject(extensions) && extensions['persistedQuery'] != null)
+    return this.#trustedOnly || namesPersistedDocument(documentId, extensions)
   }
 
   /**
@@ -135,12 +139,7 @@ export class PersistedDocuments {
     }
     if (typeof query !== 'string') return undefined
     const prepared = this.#operations.prepare(query)
-    if (
-      this.#trustedOnly &&
-      !(prepared.errors.length === 0 && prepared.operation(operationName)?.readsServiceSdlOnly)
-    ) {
-      return refused(idRequired())
-    }
+    if (this.#trustedOnly && !isServiceSdlRead(prepared, operationName)) return refused(idRequired())
     return { query, prepared }
   }
 

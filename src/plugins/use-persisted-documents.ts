@@ -8,7 +8,7 @@ import type { GraphQLParams, Plugin } from 'graphql-yoga'
 import type { PersistedDocuments, Resolution } from '../persisted/persisted-documents.js'
 
 /** yoga's GET parser reads only the four parameters it knows; `documentId` is read from the URL here. */
-function documentIdOf(params: GraphQLParams, request: Request): unknown {
+export function documentIdOf(params: GraphQLParams, request: Request): unknown {
   const sent = (params as { documentId?: unknown }).documentId
   if (sent != null || request.method !== 'GET' || !request.url.includes('documentId=')) return sent
   return new URL(request.url).searchParams.get('documentId') ?? undefined

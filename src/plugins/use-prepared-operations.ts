@@ -54,7 +54,11 @@ export function usePreparedOperations(
       }
       setExecuteFn(async (executionArgs) => {
         const context = executionArgs.contextValue as NodeServerContext
-        const request = { headers: context.request.headers, remoteAddress: context.req?.socket.remoteAddress }
+        const request = {
+          requestKey: context.req ?? context.request,
+          headers: context.request.headers,
+          remoteAddress: context.req?.socket.remoteAddress,
+        }
         const refusal = await admission(operation, request, context)
         return refusal !== undefined ? { errors: [refusal] } : operation.execute(context, executionArgs.variableValues)
       })

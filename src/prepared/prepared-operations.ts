@@ -76,6 +76,13 @@ export interface PreparedDocument {
   operation(operationName: unknown): PreparedOperation | undefined
 }
 
+/**
+ * Whether `prepared` may run and the operation `operationName` names asks for nothing but the subgraph's
+ * SDL: what routers and `rover` fetch to compose, which needs neither a caller's token nor a trusted document.
+ */
+export const isServiceSdlRead = (prepared: PreparedDocument, operationName: unknown): boolean =>
+  prepared.errors.length === 0 && prepared.operation(operationName)?.readsServiceSdlOnly === true
+
 /** No operation in a document that does not parse. */
 const noOperation = () => undefined
 

@@ -35,7 +35,10 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
 export function callerKeyOf({
   credentialHeldByServer,
   trustProxyHops,
-}: CallerKeyOptions): (request: AdmissionRequest, context: GatewayContext) => string {
+}: CallerKeyOptions): (
+  request: Pick<AdmissionRequest, 'headers' | 'remoteAddress'>,
+  context: GatewayContext,
+) => string {
   return (request, context) => {
     // Recorded by the authentication step, which runs before the rate limit (../gateway.ts).
     const user = context.caller?.userIdentifierKey
