@@ -83,6 +83,33 @@ describe('a JWKS endpoint that is down', () => {
     expect(provider.fetches).toBe(1)
   })
 
+  it('names its host and path in the warning, never the userinfo, query or fragment of its URL', async () => {
+    provider.failing = true
+    const url = new URL(provider.jwksUrl)
+    url.username = 'jwks-user'
+    url.password = 'SECRET_password'
+    url.search = '?token=SECRET_token'
+    url.hash = '#SECRET_fragment'
+    const withSecrets = await startHarness({
+      gateway: {
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
+      },
+    })
+    try {
+      const logged = withSecrets.logs.length
+      const token = await sign(provider.keys.ec, claims('user_42'))
+      const answer = await withSecrets.graphql(read, { headers: { authorization: `Bearer ${token}` } })
+      expect(codesOf(answer)).toEqual(['UNAUTHENTICATED'])
+      const warnings = withSecrets.logs.slice(logged).filter((line) => line.includes('could not be fetched'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(`The JWKS at ${provider.jwksUrl} could not be fetched`)
+      expect(warnings[0]).not.toMatch(/SECRET|jwks-user/)
+    } finally {
+      await withSecrets.close()
+    }
+  })
+
   it('backs off longer after each failure, doubling from 1 s up to 30 s', async () => {
     provider.failing = true
     const token = await sign(provider.keys.ec, claims('user_42'))

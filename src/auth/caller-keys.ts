@@ -17,6 +17,7 @@ import {
   errors,
 } from 'jose'
 
+import { printableUrl } from '../printable-url.js'
 import type { CallerKeySource } from './authentication-options.js'
 
 export type CallerKeyResolver = (header: JWTHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>
@@ -40,7 +41,10 @@ function isEndpointFailure(error: unknown): boolean {
 }
 
 function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): CallerKeyResolver {
-  const remote = createRemoteJWKSet(new URL(jwksUrl))
+  const url = new URL(jwksUrl)
+  const remote = createRemoteJWKSet(url)
+  // Without its userinfo and query, where some identity providers take a secret.
+  const printedUrl = printableUrl(url)
   let failures = 0
   let retryAt = 0
   return async (header, token) => {
@@ -58,9 +62,9 @@ function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): 
           failures++
           const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
           retryAt = Date.now() + backoffMs
-          // The URL is the operator's own setting; the error's name says what failed, never a token.
+          // The error's name says what failed, never a token.
           onUnavailable(
-            `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
+            `The JWKS at ${printedUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
               `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
           )
         }
