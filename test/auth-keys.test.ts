@@ -65,6 +65,34 @@ describe('key rotation', () => {
   })
 })
 
+describe('a JWKS URL with a user and password, and a query', () => {
+  it('fetches the keys with the userinfo as Basic authorization and the query kept, and serves', async () => {
+    const url = new URL(provider.jwksUrl)
+    url.username = 'jwks user'
+    url.password = 'pass:wörd'
+    url.search = '?key=abc'
+    const behindProxy = await startHarness({
+      gateway: {
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
+      },
+    })
+    try {
+      const token = await sign(provider.keys.rsa, claims('user_42'))
+      const answer = await behindProxy.graphql(read, { headers: { authorization: `Bearer ${token}` } })
+      expect(codesOf(answer)).toEqual([])
+      expect(provider.requests).toEqual([
+        {
+          target: '/.well-known/jwks.json?key=abc',
+          authorization: `Basic ${Buffer.from('jwks user:pass:wörd').toString('base64')}`,
+        },
+      ])
+    } finally {
+      await behindProxy.close()
+    }
+  })
+})
+
 describe('a JWKS endpoint that is down', () => {
   it('at start-up: UNAUTHENTICATED, the process serves on, and the keys are fetched once it is back', async () => {
     await provider.down()

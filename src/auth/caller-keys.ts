@@ -40,9 +40,31 @@ function isEndpointFailure(error: unknown): boolean {
   )
 }
 
+/**
+ * The URL's userinfo as `Authorization: Basic`, as curl sends it: fetch refuses a URL that holds one, which
+ * would fail every fetch of a JWKS behind a proxy that asks for it.
+ */
+function withoutUserinfo(url: URL): { url: URL; headers: Record<string, string> } {
+  if (url.username === '' && url.password === '') return { url, headers: {} }
+  // The URL parser keeps a `%` that begins no escape: such a part is taken as it is written.
+  const decoded = (part: string) => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      return part
+    }
+  }
+  const userinfo = `${decoded(url.username)}:${decoded(url.password)}`
+  const bare = new URL(url)
+  bare.username = ''
+  bare.password = ''
+  return { url: bare, headers: { authorization: `Basic ${Buffer.from(userinfo).toString('base64')}` } }
+}
+
 function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): CallerKeyResolver {
   const url = new URL(jwksUrl)
-  const remote = createRemoteJWKSet(url)
+  const { url: fetched, headers } = withoutUserinfo(url)
+  const remote = createRemoteJWKSet(fetched, { headers })
   // Without its userinfo and query, where some identity providers take a secret.
   const printedUrl = printableUrl(url)
   let failures = 0
