@@ -63,8 +63,9 @@ function withoutUserinfo(url: URL): { url: URL; headers: Record<string, string> 
 
 function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): CallerKeyResolver {
   // Given in code, it was not checked as AUTH_JWKS_URL is; `new URL`'s own error would carry it whole.
-  if (!URL.canParse(jwksUrl))
+  if (!URL.canParse(jwksUrl)) {
     throw new Error('authentication.keys.jwksUrl is not a URL (not shown: it may hold a secret)')
+  }
   const url = new URL(jwksUrl)
   const { url: fetched, headers } = withoutUserinfo(url)
   const remote = createRemoteJWKSet(fetched, { headers })
