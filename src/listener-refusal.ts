@@ -21,7 +21,10 @@ export type OnRefused = (refused: RefusedRequest) => void
 
 /** What the listener's checks (./request-body-limit.ts, ./request-target.ts) answer their refusals with. */
 export interface RefusalOptions {
-  /** Told of each request refused, just before its answer is sent: neither lane (which logs and counts the rest) sees it. */
+  /**
+   * Told of each request refused, just before its answer is sent: neither lane, which logs and counts
+   * the others, sees it.
+   */
   onRefused?: OnRefused | undefined
   /**
    * The CORS policy both lanes answer by (./cors.ts). Without its headers, a page of an allowed origin
