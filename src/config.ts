@@ -17,6 +17,7 @@ import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
+import { printableUrl } from './printable-url.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -219,7 +220,10 @@ function callerKeySource(env: Environment): CallerKeySource | undefined {
     const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined
     // The keys decide who is who: in clear text only from this machine.
     if (url === undefined || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)))) {
-      throw new ConfigError(`AUTH_JWKS_URL must be an https URL (http only on a loopback host), not "${jwksUrl}".`)
+      // Never the value as set: its userinfo or query may hold a secret (./printable-url.ts).
+      const given =
+        url === undefined ? 'a value that is no URL (not shown: it may hold a secret)' : `"${printableUrl(url)}"`
+      throw new ConfigError(`AUTH_JWKS_URL must be an https URL (http only on a loopback host), not ${given}.`)
     }
     return { jwksUrl: url.href }
   }

@@ -418,9 +418,12 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     log?.logRefused(refused)
     metrics?.countRefused(refused)
   }
-  const requestListener = refuseUnparsableTargets(limitRequestBody(listener, maxRequestBodyBytes, { onRefused }), {
-    onRefused,
-  })
+  // With the lanes' CORS headers, so that a page of an allowed origin can read what was refused.
+  const refusalOptions = { onRefused, cors }
+  const requestListener = refuseUnparsableTargets(
+    limitRequestBody(listener, maxRequestBodyBytes, refusalOptions),
+    refusalOptions,
+  )
   return {
     yoga,
     requestListener,

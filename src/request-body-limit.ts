@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
-import { type OnRefused, sendRefusal } from './listener-refusal.js'
+import { type RefusalOptions, sendRefusal } from './listener-refusal.js'
 
 /** How much more a refused client may send, and for how long, before its connection is closed anyway. */
 const drainMaxBytes = 16 * 1024 * 1024
@@ -36,23 +36,15 @@ type RequestWithBody = IncomingMessage & { body?: Buffer; [bodyBounded]?: true }
 export const isBodyBounded = (request: unknown): boolean =>
   typeof request === 'object' && request !== null && (request as { [bodyBounded]?: true })[bodyBounded] === true
 
-export interface RequestBodyLimitOptions {
-  /**
-   * Told of each request refused, just before its answer is sent: yoga, which logs and counts the
-   * others, never sees it.
-   */
-  onRefused?: OnRefused
-}
-
 function refuse(
   request: IncomingMessage,
   response: ServerResponse,
   maxBytes: number,
   startedAt: number,
-  onRefused: RequestBodyLimitOptions['onRefused'],
+  options: RefusalOptions,
 ): void {
   const message = `The request body is larger than ${maxBytes} bytes.`
-  sendRefusal({ request, response, startedAt, errorCode: 'PAYLOAD_TOO_LARGE', status: 413, message }, onRefused)
+  sendRefusal({ request, response, startedAt, errorCode: 'PAYLOAD_TOO_LARGE', status: 413, message }, options)
   let drained = 0
   const giveUp = () => request.socket.destroy()
   const timer = setTimeout(giveUp, drainMaxMs)
@@ -66,12 +58,12 @@ function refuse(
 export function limitRequestBody(
   listener: RequestListener,
   maxBytes: number,
-  { onRefused }: RequestBodyLimitOptions = {},
+  options: RefusalOptions = {},
 ): RequestListener {
   return (request: RequestWithBody, response) => {
     const startedAt = performance.now()
     if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
-      refuse(request, response, maxBytes, startedAt, onRefused)
+      refuse(request, response, maxBytes, startedAt, options)
       return
     }
     const chunks: Buffer[] = []
@@ -84,7 +76,7 @@ export function limitRequestBody(
       }
       request.off('data', onData)
       request.off('end', onEnd)
-      refuse(request, response, maxBytes, startedAt, onRefused)
+      refuse(request, response, maxBytes, startedAt, options)
     }
     const onEnd = () => {
       // A body that came in one chunk (nearly all of them) is that chunk: no copy.

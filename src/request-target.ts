@@ -10,30 +10,17 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
 import { LruCache } from './prepared/lru-cache.js'
-import { type OnRefused, sendRefusal } from './listener-refusal.js'
-
-export interface RequestTargetOptions {
-  /** Told of each request refused, just before its answer is sent: neither lane sees it. */
-  onRefused?: OnRefused
-}
+import { type RefusalOptions, sendRefusal } from './listener-refusal.js'
 
 /** Whether whatwg-node can make a URL of the request, as it does (`buildFullUrl`): it falls back without a host. */
 const isUrl = (host: string, target: string) => URL.canParse(`http://${host}${target}`)
 
-function refuse(
-  request: IncomingMessage,
-  response: ServerResponse,
-  startedAt: number,
-  onRefused: RequestTargetOptions['onRefused'],
-): void {
+function refuse(request: IncomingMessage, response: ServerResponse, startedAt: number, options: RefusalOptions): void {
   const message = 'The Host header and the request target make no URL.'
-  sendRefusal({ request, response, startedAt, errorCode: 'BAD_REQUEST', status: 400, message }, onRefused)
+  sendRefusal({ request, response, startedAt, errorCode: 'BAD_REQUEST', status: 400, message }, options)
 }
 
-export function refuseUnparsableTargets(
-  listener: RequestListener,
-  { onRefused }: RequestTargetOptions = {},
-): RequestListener {
+export function refuseUnparsableTargets(listener: RequestListener, options: RefusalOptions = {}): RequestListener {
   // Hosts a hostile client makes up are each parsed once, and forgotten first.
   const verdicts = new LruCache<string, boolean>(100)
   return (request: IncomingMessage & { originalUrl?: string }, response) => {
@@ -51,7 +38,7 @@ export function refuseUnparsableTargets(
       } else {
         parses = isUrl(host, target)
       }
-      if (!parses) return refuse(request, response, startedAt, onRefused)
+      if (!parses) return refuse(request, response, startedAt, options)
     }
     return listener(request, response)
   }

@@ -65,6 +65,34 @@ describe('key rotation', () => {
   })
 })
 
+describe('a JWKS URL with a user and password, and a query', () => {
+  it('fetches the keys with the userinfo as Basic authorization and the query kept, and serves', async () => {
+    const url = new URL(provider.jwksUrl)
+    url.username = 'jwks user'
+    url.password = 'pass:wörd'
+    url.search = '?key=abc'
+    const behindProxy = await startHarness({
+      gateway: {
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
+      },
+    })
+    try {
+      const token = await sign(provider.keys.rsa, claims('user_42'))
+      const answer = await behindProxy.graphql(read, { headers: { authorization: `Bearer ${token}` } })
+      expect(codesOf(answer)).toEqual([])
+      expect(provider.requests).toEqual([
+        {
+          target: '/.well-known/jwks.json?key=abc',
+          authorization: `Basic ${Buffer.from('jwks user:pass:wörd').toString('base64')}`,
+        },
+      ])
+    } finally {
+      await behindProxy.close()
+    }
+  })
+})
+
 describe('a JWKS endpoint that is down', () => {
   it('at start-up: UNAUTHENTICATED, the process serves on, and the keys are fetched once it is back', async () => {
     await provider.down()
@@ -81,6 +109,33 @@ describe('a JWKS endpoint that is down', () => {
     later(1_100)
     expect(await outcome(token)).toBe('served')
     expect(provider.fetches).toBe(1)
+  })
+
+  it('names its host and path in the warning, never the userinfo, query or fragment of its URL', async () => {
+    provider.failing = true
+    const url = new URL(provider.jwksUrl)
+    url.username = 'jwks-user'
+    url.password = 'SECRET_password'
+    url.search = '?token=SECRET_token'
+    url.hash = '#SECRET_fragment'
+    const withSecrets = await startHarness({
+      gateway: {
+        serverCredential: credentialFromToken(apiKey),
+        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
+      },
+    })
+    try {
+      const logged = withSecrets.logs.length
+      const token = await sign(provider.keys.ec, claims('user_42'))
+      const answer = await withSecrets.graphql(read, { headers: { authorization: `Bearer ${token}` } })
+      expect(codesOf(answer)).toEqual(['UNAUTHENTICATED'])
+      const warnings = withSecrets.logs.slice(logged).filter((line) => line.includes('could not be fetched'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(`The JWKS at ${provider.jwksUrl} could not be fetched`)
+      expect(warnings[0]).not.toMatch(/SECRET|jwks-user/)
+    } finally {
+      await withSecrets.close()
+    }
   })
 
   it('backs off longer after each failure, doubling from 1 s up to 30 s', async () => {

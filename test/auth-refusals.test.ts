@@ -2,6 +2,8 @@
  * Every token that must not pass, on both lanes: 401, `WWW-Authenticate: Bearer`, UNAUTHENTICATED, and
  * not one upstream call. The keys come from a JWKS on a loopback port; the tokens are signed here.
  */
+import { inspect } from 'node:util'
+
 import { type JWTPayload, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -222,6 +224,25 @@ describe('createGateway', () => {
 
   it('refuses authentication without a server-held credential: the Authorization is then Seam’s', () => {
     expect(() => createGateway({ ...options, authentication })).toThrow('authentication needs a serverCredential')
+  })
+
+  it('refuses a jwksUrl given in code that is no URL, without repeating it: it may hold a secret', () => {
+    const jwksUrl = 'https://jwks-user:SECRET_password@id.example.com:99999/jwks?token=SECRET_token'
+    const refusal = (() => {
+      try {
+        createGateway({
+          ...options,
+          serverCredential: credentialFromToken(apiKey),
+          authentication: { ...authentication, keys: { jwksUrl } },
+        })
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(refusal).toBeInstanceOf(Error)
+    expect((refusal as Error).message).toContain('authentication.keys.jwksUrl is not a URL')
+    // Everything a log would print of it: its message, stack and own properties.
+    expect(inspect(refusal)).not.toMatch(/SECRET|jwks-user/)
   })
 
   it.each([['HS256'], ['none']])('refuses the algorithm %s given in code, as AUTH_ALGORITHMS does', (algorithm) => {

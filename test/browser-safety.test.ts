@@ -140,6 +140,49 @@ describe.each([
     expect(answer.headers.get('access-control-expose-headers')).toBe('x-request-id')
   })
 
+  /** The CORS headers of an answer, and its Vary: what a browser decides by. */
+  const corsOf = (response: Response) =>
+    Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('access-control-') || name === 'vary'))
+  /** A POST from a page of `origin` whose body is over the gateway's limit of 1024 bytes. */
+  const oversizedFrom = async (origin: string) => {
+    const response = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json', ...withApiKey },
+      body: JSON.stringify({ query: `{ __typename }${' '.repeat(2000)}` }),
+    })
+    return {
+      response,
+      code: ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    }
+  }
+
+  it('lets a page of a listed origin read a body refused as too large, with the headers of any answer to it', async () => {
+    harness = await startHarness({
+      gateway: { corsOrigins: ['https://app.example.com'], maxRequestBodyBytes: 1024, fastLane },
+    })
+    const served = await postFrom('https://app.example.com')
+    const { response: refused, code } = await oversizedFrom('https://app.example.com')
+
+    expect([refused.status, code]).toEqual([413, 'PAYLOAD_TOO_LARGE'])
+    expect(corsOf(served)['access-control-allow-origin']).toBe('https://app.example.com')
+    expect(corsOf(refused)).toEqual(corsOf(served))
+    // And the request id it is told it may read.
+    expect(refused.headers.get('x-request-id')).not.toBeNull()
+  })
+
+  it('lets no page of another origin read a body refused as too large', async () => {
+    harness = await startHarness({
+      gateway: { corsOrigins: ['https://app.example.com'], maxRequestBodyBytes: 1024, fastLane },
+    })
+    for (const origin of ['https://evil.example', 'null']) {
+      const { response: refused, code } = await oversizedFrom(origin)
+
+      expect([refused.status, code]).toEqual([413, 'PAYLOAD_TOO_LARGE'])
+      expect(corsOf(refused)).toEqual(corsOf(await postFrom(origin)))
+      expect(corsOf(refused)).toEqual({ vary: 'Origin' })
+    }
+  })
+
   it('never combines * with credentials', async () => {
     harness = await startHarness({ gateway: { corsOrigins: ['*'], fastLane } })
     const response = await preflight('https://anywhere.example')

@@ -436,6 +436,38 @@ describe('AUTH_* settings', () => {
     expect(() => loadConfig(env)).toThrow(variable)
   })
 
+  it.each([
+    [
+      'over http to another host',
+      'http://jwks-user:SECRET_password@id.example.com/jwks?token=SECRET_token#SECRET',
+      '"http://id.example.com/jwks"',
+    ],
+    [
+      'of another scheme',
+      'ftp://jwks-user:SECRET_password@id.example.com/jwks?token=SECRET_token',
+      '"ftp://id.example.com/jwks"',
+    ],
+    // No host: its opaque path could hold anything.
+    ['without a host', 'mailto:jwks-user:SECRET_password@id.example.com?token=SECRET_token', '"mailto:"'],
+    [
+      'that is no URL',
+      'https://jwks-user:SECRET_password@id.example.com:99999/jwks?token=SECRET_token',
+      'a value that is no URL',
+    ],
+  ])('refuses an AUTH_JWKS_URL %s without repeating its userinfo or query', (_, url, shown) => {
+    const refusal = (() => {
+      try {
+        loadConfig({ ...complete, AUTH_JWKS_URL: url })
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(refusal).toBeInstanceOf(ConfigError)
+    const { message } = refusal as ConfigError
+    expect(message).toContain(`AUTH_JWKS_URL must be an https URL (http only on a loopback host), not ${shown}`)
+    expect(message).not.toMatch(/SECRET|jwks-user/)
+  })
+
   const withPublicKey = (key: string, algorithms: string | undefined) => ({
     ...held,
     AUTH_ISSUER: 'iss',

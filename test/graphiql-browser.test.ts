@@ -5,9 +5,15 @@
  *
  * The screenshot goes to the system's temporary directory; `npm run screenshot` writes it to
  * docs/graphiql.png, which the README shows.
+ *
+ * The same browser also stands in for a front end on another origin: a page of a listed origin reads the
+ * gateway's 413 for a body over the limit, its code and request id, where one of an unlisted origin gets
+ * nothing.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +22,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { demoWorkspace } from '../src/fake-seam/demo-data.js'
+import { startHarness, withApiKey } from './support/harness.js'
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
@@ -155,4 +162,60 @@ describe('GraphiQL in Chromium', () => {
     // The page, its introspection and the mutation all went to the gateway.
     expect(requested.filter((url) => url === graphqlUrl).length).toBeGreaterThanOrEqual(3)
   }, 90_000)
+})
+
+describe.each([
+  ['on', true],
+  ['off', false],
+])('A front end on another origin in Chromium, lean lane %s', (_lane, fastLane) => {
+  it('reads the 413 of a body over the limit, its code and request id, from a listed origin only', async () => {
+    // The front end's page, served on its own port: http://127.0.0.1:<port> is listed, http://localhost:<port>
+    // (the same server, another origin) is not.
+    const pages = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Front end</title>')
+    })
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
+    const pagePort = (pages.address() as AddressInfo).port
+    const listed = `http://127.0.0.1:${pagePort}`
+    const harness = await startHarness({ gateway: { corsOrigins: [listed], maxRequestBodyBytes: 1024, fastLane } })
+    const context = await browser.newContext()
+    context.setDefaultTimeout(stepTimeoutMs)
+    try {
+      const page = await context.newPage()
+      /** What a script of the page at `origin` can read of the answer to an oversized JSON POST. */
+      const oversizedPostFrom = async (origin: string) => {
+        await page.goto(`${origin}/`)
+        return page.evaluate(
+          async ({ url, authorization }) => {
+            try {
+              const response = await fetch(url, {
+                method: 'POST',
+                // A JSON body and an Authorization header: the browser sends a preflight first.
+                headers: { 'content-type': 'application/json', authorization },
+                body: JSON.stringify({ query: `{ __typename }${' '.repeat(2000)}` }),
+              })
+              const body = (await response.json()) as { errors: { extensions: { code: string } }[] }
+              return {
+                status: response.status,
+                code: body.errors[0]?.extensions.code,
+                requestId: response.headers.get('x-request-id') !== null,
+              }
+            } catch (error) {
+              return { failed: String(error) }
+            }
+          },
+          { url: harness.gatewayUrl, authorization: withApiKey.authorization },
+        )
+      }
+
+      expect(await oversizedPostFrom(listed)).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', requestId: true })
+      expect(await oversizedPostFrom(`http://localhost:${pagePort}`)).toEqual({
+        failed: 'TypeError: Failed to fetch',
+      })
+    } finally {
+      await context.close()
+      await harness.close()
+      await new Promise((resolve) => pages.close(resolve))
+    }
+  }, 60_000)
 })

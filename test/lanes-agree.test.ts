@@ -9,7 +9,7 @@
  * The corpus covers every operation, each row of docs/errors.md's error table, each operation limit and the
  * upstream-call budget, malformed bodies and parameters, variables of the wrong type, unknown operation
  * names, Accept and Content-Type values, listed, unlisted and `null` origins, CSRF shapes, oversized
- * bodies, empty bodies, Host headers and targets that make no URL, every kind of caller credential and a
+ * bodies, empty bodies, Host headers and targets that make no URL (from listed and unlisted origins too), every kind of caller credential and a
  * server-held one (refused by Seam, or one undici refuses: a fault of the gateway), callers verified by
  * their JWT (refused, forbidden, served, batched), upstream faults, an
  * operation's calls left queued when a non-null field fails, production mode and the drain. Where a case
@@ -654,7 +654,39 @@ const preflight = (value: string): Probe => ({
     'access-control-request-headers': 'authorization, content-type',
   },
 })
+/** The listener's own refusals, sent from a page of `value`: one of a listed origin may read them, as any answer. */
+const refusedFrom = (value: string, listed: boolean): Probe[] => {
+  const check = (status: number, code: string) => (observed: Observed) =>
+    expect([observed.status, codesIn(observed), observed.headers['access-control-allow-origin']]).toEqual([
+      status,
+      [code],
+      listed ? value : undefined,
+    ])
+  const headers = { ...withApiKey, origin: value }
+  const oversized = { query: `${read}${' '.repeat(5000)}` }
+  return [
+    {
+      name: `PAYLOAD_TOO_LARGE, announced, from ${value}`,
+      headers,
+      body: oversized,
+      check: check(413, 'PAYLOAD_TOO_LARGE'),
+    },
+    {
+      name: `PAYLOAD_TOO_LARGE, in chunks, from ${value}`,
+      headers,
+      body: oversized,
+      chunked: true,
+      check: check(413, 'PAYLOAD_TOO_LARGE'),
+    },
+    post(`a Host that is no host name, from ${value}`, read, {
+      headers: { ...headers, host: 'exa mple' },
+      check: check(400, 'BAD_REQUEST'),
+    }),
+  ]
+}
 const browsers: Probe[] = [
+  ...refusedFrom('https://app.example.com', true),
+  ...refusedFrom('https://evil.example', false),
   origin('https://app.example.com', { lane: true }),
   origin('https://evil.example'),
   origin('null'),

@@ -17,6 +17,7 @@ import {
   errors,
 } from 'jose'
 
+import { printableUrl } from '../printable-url.js'
 import type { CallerKeySource } from './authentication-options.js'
 
 export type CallerKeyResolver = (header: JWTHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>
@@ -39,8 +40,37 @@ function isEndpointFailure(error: unknown): boolean {
   )
 }
 
+/**
+ * The URL's userinfo as `Authorization: Basic`, as curl sends it: fetch refuses a URL that holds one, which
+ * would fail every fetch of a JWKS behind a proxy that asks for it.
+ */
+function withoutUserinfo(url: URL): { url: URL; headers: Record<string, string> } {
+  if (url.username === '' && url.password === '') return { url, headers: {} }
+  // The URL parser keeps a `%` that begins no escape: such a part is taken as it is written.
+  const decoded = (part: string) => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      return part
+    }
+  }
+  const userinfo = `${decoded(url.username)}:${decoded(url.password)}`
+  const bare = new URL(url)
+  bare.username = ''
+  bare.password = ''
+  return { url: bare, headers: { authorization: `Basic ${Buffer.from(userinfo).toString('base64')}` } }
+}
+
 function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): CallerKeyResolver {
-  const remote = createRemoteJWKSet(new URL(jwksUrl))
+  // Given in code, it was not checked as AUTH_JWKS_URL is; `new URL`'s own error would carry it whole.
+  if (!URL.canParse(jwksUrl)) {
+    throw new Error('authentication.keys.jwksUrl is not a URL (not shown: it may hold a secret)')
+  }
+  const url = new URL(jwksUrl)
+  const { url: fetched, headers } = withoutUserinfo(url)
+  const remote = createRemoteJWKSet(fetched, { headers })
+  // Without its userinfo and query, where some identity providers take a secret.
+  const printedUrl = printableUrl(url)
   let failures = 0
   let retryAt = 0
   return async (header, token) => {
@@ -58,9 +88,9 @@ function remoteKeys(jwksUrl: string, onUnavailable: (message: string) => void): 
           failures++
           const backoffMs = Math.min(firstBackoffMs * 2 ** (failures - 1), longestBackoffMs)
           retryAt = Date.now() + backoffMs
-          // The URL is the operator's own setting; the error's name says what failed, never a token.
+          // The error's name says what failed, never a token.
           onUnavailable(
-            `The JWKS at ${jwksUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
+            `The JWKS at ${printedUrl} could not be fetched (${error instanceof Error ? error.name : 'error'}); ` +
               `tokens are verified with the keys it last published, if any, until it answers (next try in ${backoffMs / 1000} s).`,
           )
         }

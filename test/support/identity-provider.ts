@@ -40,6 +40,8 @@ export function sign(key: SigningKey, payload: JWTPayload, header: { kid?: strin
 export class IdentityProvider {
   /** How often the JWKS was asked for. */
   fetches = 0
+  /** What each of those requests asked for, and the Authorization it sent. */
+  readonly requests: { target: string; authorization: string | undefined }[] = []
   /** Answer 503 instead of the JWKS. */
   failing = false
   #published: SigningKey[]
@@ -72,6 +74,7 @@ export class IdentityProvider {
   async up(): Promise<void> {
     const server = createServer((request, response) => {
       this.fetches++
+      this.requests.push({ target: request.url ?? '', authorization: request.headers.authorization })
       if (this.failing) {
         response.writeHead(503).end()
         return
