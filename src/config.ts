@@ -131,7 +131,8 @@ function seamEndpoint(env: Environment): string {
   try {
     url = new URL(value)
   } catch {
-    throw new ConfigError(`SEAM_ENDPOINT must be a URL such as https://connect.getseam.com, not "${value}".`)
+    // Not repeated: a mistyped value may still hold a credential.
+    throw new ConfigError('SEAM_ENDPOINT must be a URL such as https://connect.getseam.com (its value is not shown).')
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
     throw new ConfigError('SEAM_ENDPOINT must be an http(s) URL without credentials in it.')
@@ -329,8 +330,12 @@ function metrics(env: Environment): MetricsOptions | undefined {
 }
 
 function httpUrl(name: string, value: string): string {
-  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
-    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:4318, not "${value}".`)
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol)) {
+    // Collectors take API keys in the URL (`?api-key=…`, userinfo): the value is named by its printable part only.
+    const given =
+      url === undefined ? 'a value that is no URL (not shown: it may hold a secret)' : `"${printableUrl(url)}"`
+    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:4318, not ${given}.`)
   }
   return value
 }

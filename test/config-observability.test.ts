@@ -28,6 +28,22 @@ describe('loadConfig: metrics and tracing', () => {
     expect(() => loadConfig(env)).toThrow(message)
   })
 
+  it.each([
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://ingest:SECRET_password@collector.example.com:4317/v1?api-key=SECRET_key'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ingest:SECRET_password@collector?api-key=SECRET_key'],
+  ])('names a wrong %s without the secrets a collector URL may hold', (name, value) => {
+    const message = (() => {
+      try {
+        loadConfig({ [name]: value })
+      } catch (error) {
+        return (error as Error).message
+      }
+      return 'no error'
+    })()
+    expect(message).toMatch(new RegExp(`^${name} must be an http\\(s\\) URL`))
+    expect(message).not.toContain('SECRET')
+  })
+
   it('turns tracing on with an OTLP endpoint, as the OpenTelemetry spec reads them', () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
       otlpTracesEndpoint: 'http://collector:4318/v1/traces',

@@ -174,6 +174,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUSTED_DOCUMENTS: manifest({}) }).trustedDocumentsOnly).toBe(true)
   })
 
+  it('does not repeat a SEAM_ENDPOINT that is no URL: a mistyped value may still hold a key', () => {
+    expect(() => loadConfig({ SEAM_ENDPOINT: 'seam_SECRET_key@connect.getseam.com' })).toThrow(
+      'SEAM_ENDPOINT must be a URL such as https://connect.getseam.com (its value is not shown).',
+    )
+  })
+
   it('takes SEAM_ENDPOINT over https anywhere, over http only on loopback', () => {
     for (const [given, origin] of [
       ['https://seam.internal.example:8443/', 'https://seam.internal.example:8443'],
