@@ -42,4 +42,10 @@ export const gatewayDefaults = {
   trustedDocumentsOnly: true,
   apq: true,
   apqCacheSize: 1000,
+  /**
+   * A front end has tens of operations, rarely more than a hundred, and the trusted documents' have their
+   * own series besides. Each name makes about 130 series (the histograms' buckets), so 100 names keep the
+   * metrics to a few MB of memory and a scrape to about 2 MB, whatever clients send.
+   */
+  metricsMaxOperationNames: 100,
 }
