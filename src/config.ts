@@ -319,14 +319,24 @@ function adminScope(env: Environment): string {
 
 function metrics(env: Environment): MetricsOptions | undefined {
   const token = read(env, 'METRICS_TOKEN')
+  const maxOperationNames = integer(
+    env,
+    'METRICS_MAX_OPERATION_NAMES',
+    gatewayDefaults.metricsMaxOperationNames,
+    1,
+    10_000,
+  )
   if (!boolean(env, 'METRICS_ENABLED', false)) {
     if (token !== undefined) throw new ConfigError('METRICS_TOKEN is set but METRICS_ENABLED is not true.')
+    if (read(env, 'METRICS_MAX_OPERATION_NAMES') !== undefined) {
+      throw new ConfigError('METRICS_MAX_OPERATION_NAMES is set but METRICS_ENABLED is not true.')
+    }
     return undefined
   }
   if (token !== undefined && token.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters long.')
   }
-  return { token }
+  return { token, maxOperationNames }
 }
 
 function httpUrl(name: string, value: string): string {

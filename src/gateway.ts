@@ -276,7 +276,6 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const requestLog = options.requestLog ?? gatewayDefaults.requestLog
   const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
   const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
-  const metrics = options.metrics !== undefined ? observability?.useMetrics(options.metrics) : undefined
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
@@ -293,6 +292,17 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     options.trustedDocuments === undefined
       ? undefined
       : prepareTrustedDocuments(preparedOperations, options.trustedDocuments)
+  const metrics =
+    options.metrics === undefined
+      ? undefined
+      : observability?.useMetrics(options.metrics, {
+          // yoga's logger, as for Redis below.
+          warn: (message) => yoga.logger.warn(message),
+          // The front end's own operations keep series of their own, whatever names other clients send.
+          documentsNamedFirst: [...(options.trustedDocuments?.values() ?? [])].map(
+            (text) => preparedOperations.prepare(text).document,
+          ),
+        })
   // One connection for the rate limits and the APQ store. yoga's logger is the one the options set, or
   // yoga's default: the console. Only the first error of an outage is told; the message is ioredis's,
   // which never holds the URL's password. The APQ store falls back to this process's own without a word.

@@ -12,15 +12,36 @@ describe('loadConfig: metrics and tracing', () => {
   })
 
   it('turns metrics on with METRICS_ENABLED, with or without a token', () => {
-    expect(loadConfig({ METRICS_ENABLED: 'true' }).metrics).toEqual({ token: undefined })
-    expect(loadConfig({ METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({ token })
+    expect(loadConfig({ METRICS_ENABLED: 'true' }).metrics).toEqual({ token: undefined, maxOperationNames: 100 })
+    expect(loadConfig({ METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({
+      token,
+      maxOperationNames: 100,
+    })
     expect(loadConfig({ METRICS_ENABLED: 'false' }).metrics).toBeUndefined()
+  })
+
+  it('bounds the operation names with METRICS_MAX_OPERATION_NAMES', () => {
+    for (const [value, maxOperationNames] of [
+      ['1', 1],
+      ['250', 250],
+      ['10000', 10_000],
+    ] as const) {
+      expect(loadConfig({ METRICS_ENABLED: 'true', METRICS_MAX_OPERATION_NAMES: value }).metrics).toEqual({
+        token: undefined,
+        maxOperationNames,
+      })
+    }
   })
 
   it.each([
     [{ METRICS_ENABLED: 'yes' }, 'METRICS_ENABLED must be true or false, not "yes".'],
     [{ METRICS_TOKEN: token }, 'METRICS_TOKEN is set but METRICS_ENABLED is not true.'],
     [{ METRICS_ENABLED: 'true', METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters long.'],
+    ...['0', '-1', '2.5', 'many', '10001'].map((value): [Record<string, string>, string] => [
+      { METRICS_ENABLED: 'true', METRICS_MAX_OPERATION_NAMES: value },
+      `METRICS_MAX_OPERATION_NAMES must be a whole number from 1 to 10000, not "${value}".`,
+    ]),
+    [{ METRICS_MAX_OPERATION_NAMES: '50' }, 'METRICS_MAX_OPERATION_NAMES is set but METRICS_ENABLED is not true.'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL'],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://x' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL'],
   ])('refuses %o, naming the variable', (env, message) => {

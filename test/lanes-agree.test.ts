@@ -35,6 +35,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { FakeSeam, Fault } from '../src/fake-seam/fake-seam.js'
 import type { GatewayOptions } from '../src/gateway.js'
+import type { MetricsOptions } from '../src/plugins/use-metrics.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
 import {
   apiKey,
@@ -828,7 +829,8 @@ function spanTrees(spans: ReadableSpan[]): unknown[] {
 
 /** Which telemetry a run has on: each lane gets its own, and both must record the same. */
 interface Telemetry {
-  metrics?: true
+  /** `true`: the defaults. */
+  metrics?: true | MetricsOptions
   tracing?: true
 }
 
@@ -845,7 +847,7 @@ function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus
             ...gateway,
             fastLane,
             ...(gateway.requestLog !== false && { requestLog: (line: string) => requestLog.push(line) }),
-            ...(telemetry.metrics === true && { metrics: {} }),
+            ...(telemetry.metrics !== undefined && { metrics: telemetry.metrics === true ? {} : telemetry.metrics }),
             ...(spans !== undefined && {
               tracing: {
                 tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
@@ -875,7 +877,7 @@ function agreeOn(configuration: string, gateway: Partial<GatewayOptions>, corpus
       if (probe.lane !== undefined) expect([onLane.servedByYoga, offLane.servedByYoga]).toEqual([!probe.lane, true])
     })
 
-    if (telemetry.metrics === true) {
+    if (telemetry.metrics !== undefined) {
       it('leaves the same metrics', async () => {
         const [onLane, offLane] = await Promise.all(lanes.map(metricsOf))
         expect(onLane).toEqual(offLane)
@@ -1061,6 +1063,39 @@ describe('the lean lane and yoga answer alike', () => {
   )
 
   agreeOn('tracing alone', limits, [...traced, ...operations, ...errors], { tracing: true })
+
+  // Both lanes admit the same names, in the order they come, whichever lane serves them.
+  const named = (name: string) => read.replace('{ clientSession', `query ${name} { clientSession`)
+  const getNamed = (name: string): Probe => ({
+    name: `${name} over GET`,
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent(named(name))}`,
+    headers: { authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' },
+    lane: false,
+  })
+  agreeOn(
+    'metrics of at most 2 operation names',
+    { ...limits, batchLimit: 2 },
+    [
+      post('a first name', named('First'), { lane: true }),
+      getNamed('Second'),
+      post('a third name: "(other)"', named('Third'), { lane: true }),
+      getNamed('Fourth'),
+      {
+        name: 'a batch of a new name and an admitted one',
+        headers: withApiKey,
+        body: [{ query: named('Fifth') }, { query: named('First') }],
+        lane: false,
+      },
+      post('an anonymous operation', read, { lane: true }),
+      post('a fragment before the operation', `fragment Typename on Query { __typename } query Sixth { ...Typename }`, {
+        lane: true,
+      }),
+      post('a new name that does not validate', 'query Seventh { nothing }', { lane: true }),
+      post('an admitted name again', named('Second'), { lane: true }),
+    ],
+    { metrics: { maxOperationNames: 2 } },
+  )
 
   agreeOn(
     'a server-held credential and no request log',

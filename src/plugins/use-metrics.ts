@@ -10,15 +10,19 @@
  *
  * A request the lean lane serves (../lean-lane.ts) passes no plugin: `lane()` records it in the same
  * series, the Prometheus plugin's included, by the same rules (see laneMetrics below).
+ *
+ * Every series labelled by operation name, ours and the plugin's, on either lane, takes its label value
+ * from one bound (../bounded-operation-names.ts): clients cannot make the series grow without end.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus'
+import { createCounter, createHistogram, createSummary, usePrometheus } from '@graphql-yoga/plugin-prometheus'
 import {
   type DocumentNode,
   getOperationAST,
   type GraphQLError,
   type GraphQLSchema,
+  Kind,
   type OperationDefinitionNode,
   TypeInfo,
   visit,
@@ -27,7 +31,9 @@ import {
 import type { Plugin } from 'graphql-yoga'
 import { Counter, Histogram, type Metric, Registry, Summary } from 'prom-client'
 
+import { BoundedOperationNames } from '../bounded-operation-names.js'
 import type { GatewayContext } from '../context.js'
+import { gatewayDefaults } from '../defaults.js'
 import type { LaneExchange, LaneTelemetry } from '../lane-telemetry.js'
 import type { RefusedRequest } from '../listener-refusal.js'
 import type { PreparedOperation } from '../prepared/prepared-operations.js'
@@ -42,6 +48,20 @@ export interface MetricsOptions {
   path?: string | false
   /** The registry the metrics go to. Default: a new one for this gateway. */
   registry?: Registry
+  /**
+   * How many distinct operation names get series of their own (METRICS_MAX_OPERATION_NAMES, default 100):
+   * the first ones seen keep them; the operations of any later new name are counted under
+   * `operationName="(other)"`. The trusted documents' operations have theirs besides.
+   */
+  maxOperationNames?: number
+}
+
+/** What the gateway tells the metrics besides the options. */
+export interface MetricsSurroundings {
+  /** Where the one warning of the bound goes (yoga's logger). */
+  warn: (message: string) => void
+  /** Documents whose operations have series of their own from the start, beyond the bound: the trusted ones. */
+  documentsNamedFirst?: Iterable<DocumentNode | undefined>
 }
 
 interface Operation {
@@ -53,11 +73,29 @@ interface Operation {
 const noOperation: Operation = { operationName: '', operationType: 'none' }
 
 /**
- * The label is the name of an operation in the document, never the `operationName` a request merely
- * claims: a name that matches nothing would let any client mint new series, which are kept forever.
+ * An operation's labels, ours and the Prometheus plugin's (which spells an operation without a name
+ * `Anonymous`). The name is the operation's that runs, never the `operationName` a request merely claims
+ * nor a fragment's that comes first in the document, and always passes the bound.
  */
-function operationNameLabel(name: string | undefined): string {
-  return name ?? 'anonymous'
+interface OperationLabels {
+  ours: Operation
+  plugin: { operationName: string; operationType: string }
+}
+
+/** Where a request that names no operation of its document is counted (its document did not parse). */
+const unresolved: OperationLabels = {
+  ours: { operationName: 'anonymous', operationType: 'unknown' },
+  plugin: { operationName: 'Anonymous', operationType: 'unknown' },
+}
+
+/** The operation names of documents (the trusted documents'). */
+function operationNamesOf(documents: Iterable<DocumentNode | undefined>): string[] {
+  return [...documents].flatMap(
+    (document) =>
+      document?.definitions.flatMap((definition) =>
+        definition.kind === Kind.OPERATION_DEFINITION && definition.name !== undefined ? [definition.name.value] : [],
+      ) ?? [],
+  )
 }
 
 function tokenMatcher(token: string): (authorization: string | null) => boolean {
@@ -80,11 +118,34 @@ export interface GatewayMetrics {
   lane(schema: GraphQLSchema): LaneTelemetry
 }
 
-export function useMetrics({
-  token,
-  path = '/metrics',
-  registry = new Registry(),
-}: MetricsOptions = {}): GatewayMetrics {
+export function useMetrics(
+  { token, path = '/metrics', registry = new Registry(), maxOperationNames }: MetricsOptions = {},
+  { warn, documentsNamedFirst = [] }: MetricsSurroundings,
+): GatewayMetrics {
+  const names = new BoundedOperationNames({
+    max: maxOperationNames ?? gatewayDefaults.metricsMaxOperationNames,
+    namedFirst: operationNamesOf(documentsNamedFirst),
+    warn,
+  })
+  /** An operation's labels, worked out on its first request instead of on each: its name passes the bound once. */
+  const operationsLabels = new WeakMap<OperationDefinitionNode, OperationLabels>()
+  function labelsOf(operation: OperationDefinitionNode | null | undefined): OperationLabels {
+    if (operation == null) return unresolved
+    let found = operationsLabels.get(operation)
+    if (found === undefined) {
+      const name = operation.name?.value
+      found = {
+        ours: { operationName: names.label(name ?? 'anonymous'), operationType: operation.operation },
+        plugin: { operationName: names.label(name ?? 'Anonymous'), operationType: operation.operation },
+      }
+      operationsLabels.set(operation, found)
+    }
+    return found
+  }
+  /** The labels of the operation `operationName` names in `document`, as graphql-js resolves it. */
+  const pluginLabels = (document: DocumentNode | undefined, operationName: string | null | undefined) =>
+    document === undefined ? unresolved.plugin : labelsOf(getOperationAST(document, operationName)).plugin
+
   const requests = new Counter({
     name: 'graphql_gateway_requests_total',
     help: 'GraphQL requests, by operation and outcome (success: no errors; error: at least one).',
@@ -152,24 +213,98 @@ export function useMetrics({
     }
   }
 
+  /** The Prometheus plugin's labels of an operation: its name through the bound, whatever the metric. */
+  const operationHistogram = <Phase>(name: string, help: string, phases: [Phase, ...Phase[]]) =>
+    createHistogram({
+      registry,
+      histogram: { name, help, labelNames: ['operationType', 'operationName'] },
+      phases,
+      fillLabelsFn: (params, context: { params?: { operationName?: string | null } }) =>
+        pluginLabels(params.document, context.params?.operationName),
+    })
+
   const plugin: Plugin = {
     onPluginInit: ({ addPlugin }) => {
       addPlugin(
         usePrometheus({
           registry,
           endpoint: false,
-          // Counted above, with the outcome and the code.
+          // Each metric the plugin labels by operation name is given here, as the plugin would make it, but
+          // with labels from pluginLabels: the plugin's own would name the operation a request claims, or
+          // the document's first definition, and pass no bound.
           metrics: {
+            graphql_envelop_phase_validate: operationHistogram(
+              'graphql_envelop_phase_validate',
+              'Time spent on running GraphQL "validate" function',
+              ['validate'],
+            ),
+            graphql_envelop_phase_context: operationHistogram(
+              'graphql_envelop_phase_context',
+              'Time spent on building the GraphQL context',
+              ['context'],
+            ),
+            graphql_envelop_phase_execute: operationHistogram(
+              'graphql_envelop_phase_execute',
+              'Time spent on running the GraphQL "execute" function',
+              ['execute'],
+            ),
+            graphql_envelop_request_duration: operationHistogram(
+              'graphql_envelop_request_duration',
+              'Time spent on running the GraphQL operation from parse to execute',
+              ['execute', 'subscribe'],
+            ),
+            graphql_envelop_request_time_summary: createSummary({
+              registry,
+              summary: {
+                name: 'graphql_envelop_request_time_summary',
+                help: 'Summary to measure the time to complete GraphQL operations',
+                labelNames: ['operationType', 'operationName'],
+              },
+              fillLabelsFn: (params, context: { params?: { operationName?: string | null } }) =>
+                pluginLabels(params.document, context.params?.operationName),
+            }),
+            graphql_envelop_deprecated_field: createCounter({
+              registry,
+              counter: {
+                name: 'graphql_envelop_deprecated_field',
+                help: 'Counts the amount of deprecated fields used in selection sets',
+                labelNames: ['operationType', 'operationName', 'fieldName', 'typeName'],
+              },
+              fillLabelsFn: (params, context: { params?: { operationName?: string | null } }) => {
+                const { operationName, operationType } = pluginLabels(params.document, context.params?.operationName)
+                const { fieldName, typeName } = params.deprecationInfo
+                return { operationName, operationType, fieldName, typeName }
+              },
+            }),
+            // The URL is left out: it would make a series per query string, and a GET query's variables would
+            // show. The operation named is the one that runs (the plugin resolves it before this).
+            graphql_yoga_http_duration: createHistogram({
+              registry,
+              histogram: {
+                name: 'graphql_yoga_http_duration',
+                help: 'Time spent on HTTP connection',
+                labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
+              },
+              fillLabelsFn: (params) => {
+                const { operationName, operationType } = pluginLabels(params.document, params.operationName)
+                // In the plugin's order, which is the order a scrape shows.
+                return {
+                  method: params.request.method,
+                  statusCode: params.response.status,
+                  operationType,
+                  operationName,
+                }
+              },
+            }),
+            // Counted above, with the outcome and the code.
             graphql_envelop_request: false,
             graphql_envelop_error_result: false,
             graphql_envelop_phase_subscribe: false,
             graphql_envelop_schema_change: false,
-            // Labelled with the operationName the request claims, before the document is known: any client
-            // could mint series. Parsing is served from yoga's cache anyway.
+            // Off, so that both lanes record alike: a document is parsed and validated in one step (the
+            // prepared operations', from their cache), which the lean lane records as validate.
             graphql_envelop_phase_parse: false,
           },
-          // The URL would make a series per query string, and a GET query's variables would show.
-          labels: { url: false },
         }),
       )
     },
@@ -188,16 +323,12 @@ export function useMetrics({
       ({ context }) =>
       ({ result }) => {
         if (result instanceof Error || result === null) return
-        const operation = getOperationAST(result, context.params.operationName)
-        operations.set(context, {
-          operationName: operationNameLabel(operation?.name?.value),
-          operationType: operation?.operation ?? 'unknown',
-        })
+        operations.set(context, labelsOf(getOperationAST(result, context.params.operationName)).ours)
       },
     onExecutionResult: ({ request, result, context }) => {
       if (result === undefined || Symbol.asyncIterator in result) return
       counted.add(request)
-      count(operations.get(context) ?? unparsed, result.errors)
+      count(operations.get(context) ?? unresolved.ours, result.errors)
       // Absent when the request failed before its context was built (a document that does not parse).
       countUpstreamCalls((context as Partial<GatewayContext>).upstreamCalls)
     },
@@ -212,28 +343,13 @@ export function useMetrics({
     // As a request that yoga refuses before any operation is counted: no operation, one error, its code.
     countRefused: ({ errorCode }) => count(noOperation, [{ extensions: { code: errorCode } }]),
     countLocalRateLimitDecision: () => localRateLimitDecisions.inc(),
-    lane: (schema) => {
-      const operationsPrepared = new WeakMap<PreparedOperation, Operation>()
-      return laneMetrics(registry, schema, (exchange) => {
-        const { operation, result, context } = exchange
-        let counted = unparsed
-        if (operation !== undefined) {
-          let labels = operationsPrepared.get(operation)
-          if (labels === undefined) {
-            labels = { operationName: operationNameLabel(operation.name), operationType: operation.type }
-            operationsPrepared.set(operation, labels)
-          }
-          counted = labels
-        }
-        count(counted, result?.errors)
-        countUpstreamCalls(context?.upstreamCalls)
-      })
-    },
+    lane: (schema) =>
+      laneMetrics(registry, schema, labelsOf, (exchange, operation) => {
+        count(operation, exchange.result?.errors)
+        countUpstreamCalls(exchange.context?.upstreamCalls)
+      }),
   }
 }
-
-/** Where a request whose document does not parse is counted, on either lane: no operation could be named. */
-const unparsed: Operation = { operationName: operationNameLabel(undefined), operationType: 'unknown' }
 
 /** The Prometheus plugin's metrics the lane records in, by name, as the plugin registered them. */
 function registered<M extends Metric>(registry: Registry, name: string, type: abstract new (...args: never[]) => M): M {
@@ -247,14 +363,14 @@ interface DeprecatedField {
   typeName: string
 }
 
-/** The labels of the Prometheus plugin's phase series, and of each deprecated field's count. */
-interface DocumentLabels {
-  phase: { operationName: string; operationType: string }
-  deprecated: { operationName: string; operationType: string; fieldName: string; typeName: string }[]
-}
-
 // Type aliases, not interfaces: prom-client takes a record of labels, which an interface is not.
 type HttpLabels = { method: string; statusCode: number; operationType: string; operationName: string }
+
+/** The lane's label sets of a prepared operation: its labels, each deprecated field's, and the HTTP duration's by status. */
+interface LaneLabels extends OperationLabels {
+  deprecated: { operationName: string; operationType: string; fieldName: string; typeName: string }[]
+  http: Map<number, HttpLabels>
+}
 
 /** The deprecated fields and arguments a document selects, found as the Prometheus plugin finds them. */
 function deprecatedFieldsOf(document: DocumentNode, typeInfo: TypeInfo): DeprecatedField[] {
@@ -282,15 +398,14 @@ function deprecatedFieldsOf(document: DocumentNode, typeInfo: TypeInfo): Depreca
  * The Prometheus plugin's series for a request the lean lane served, as the plugin records one yoga
  * served: the phase histograms (validate: the document's preparation, usually a cache hit; context;
  * execute), the operation's duration histogram and summary, the deprecated fields, and the HTTP duration,
- * each only when yoga's request would have reached that phase. The labels follow the plugin's rules,
- * which are not ours: the phases name the operation the request claims, or else the document's first
- * definition; the HTTP duration names the operation that runs. The deprecated fields of a document are
- * found once, not per request.
+ * each only when yoga's request would have reached that phase; and ours, through `countOurs`. The label
+ * sets of an operation, deprecated fields included, are worked out on its first request, not on each.
  */
 function laneMetrics(
   registry: Registry,
   schema: GraphQLSchema,
-  countOurs: (exchange: LaneExchange) => void,
+  labelsOf: (operation: OperationDefinitionNode | null | undefined) => OperationLabels,
+  countOurs: (exchange: LaneExchange, operation: Operation) => void,
 ): LaneTelemetry {
   const validatePhase = registered(registry, 'graphql_envelop_phase_validate', Histogram)
   const contextPhase = registered(registry, 'graphql_envelop_phase_context', Histogram)
@@ -302,70 +417,53 @@ function laneMetrics(
   const typeInfo = new TypeInfo(schema)
   const seconds = (milliseconds: number) => milliseconds / 1000
 
-  /**
-   * A document's label sets, by the operation name the request gave (one the document holds, or none:
-   * the lane serves no other), worked out on its first request instead of on each.
-   */
-  const documentsLabels = new WeakMap<DocumentNode, Map<string, DocumentLabels>>()
-  function documentLabels(document: DocumentNode, claimedName: string | undefined): DocumentLabels {
-    let byClaimedName = documentsLabels.get(document)
-    if (byClaimedName === undefined) {
-      byClaimedName = new Map()
-      documentsLabels.set(document, byClaimedName)
-    }
-    const key = claimedName || ''
-    let found = byClaimedName.get(key)
+  const operationsLabels = new WeakMap<PreparedOperation, LaneLabels>()
+  /** The labels of `operation`, which the request's `operationName` names in `document` (the lane serves no other). */
+  function laneLabels(document: DocumentNode, operation: PreparedOperation, operationName: string | undefined) {
+    let found = operationsLabels.get(operation)
     if (found === undefined) {
-      const first = document.definitions[0] as OperationDefinitionNode | undefined
-      const phase = {
-        operationName: claimedName || first?.name?.value || 'Anonymous',
-        operationType: first?.operation as string,
-      }
-      const deprecated = deprecatedFieldsOf(document, typeInfo).map((field) => ({ ...phase, ...field }))
-      found = { phase, deprecated }
-      byClaimedName.set(key, found)
+      const labels = labelsOf(getOperationAST(document, operationName))
+      // As the plugin counts them: every deprecated field of the document, under the operation that runs.
+      const deprecated = deprecatedFieldsOf(document, typeInfo).map((field) => ({ ...labels.plugin, ...field }))
+      found = { ...labels, deprecated, http: new Map() }
+      operationsLabels.set(operation, found)
     }
     return found
   }
 
-  /** The HTTP duration's label sets of an operation, by status. */
-  const operationsHttpLabels = new WeakMap<PreparedOperation, Map<number, HttpLabels>>()
-  function httpLabels(operation: PreparedOperation, status: number): HttpLabels {
-    let byStatus = operationsHttpLabels.get(operation)
-    if (byStatus === undefined) {
-      byStatus = new Map()
-      operationsHttpLabels.set(operation, byStatus)
-    }
-    let found = byStatus.get(status)
+  function httpLabels({ plugin, http }: LaneLabels, status: number): HttpLabels {
+    let found = http.get(status)
     if (found === undefined) {
       // In the plugin's order, which is the order a scrape shows.
       found = {
         method: 'POST',
         statusCode: status,
-        operationType: operation.type,
-        operationName: operation.name || 'Anonymous',
+        operationType: plugin.operationType,
+        operationName: plugin.operationName,
       }
-      byStatus.set(status, found)
+      http.set(status, found)
     }
     return found
   }
 
   return {
     answered: (exchange) => {
-      countOurs(exchange)
       const { document, operation } = exchange
-      if (document === undefined || operation === undefined) return
-      const { phase: labels, deprecated } = documentLabels(document, exchange.operationName)
-      for (const fieldLabels of deprecated) deprecatedFields.inc(fieldLabels)
-      validatePhase.observe(labels, seconds(exchange.preparedAt - exchange.startedAt))
-      if (exchange.context !== undefined) contextPhase.observe(labels, seconds(exchange.contextMs))
+      // Without an operation, the document did not parse: the lane hands any other such request to yoga.
+      if (document === undefined || operation === undefined) return countOurs(exchange, unresolved.ours)
+      const labels = laneLabels(document, operation, exchange.operationName)
+      countOurs(exchange, labels.ours)
+      const phase = labels.plugin
+      for (const fieldLabels of labels.deprecated) deprecatedFields.inc(fieldLabels)
+      validatePhase.observe(phase, seconds(exchange.preparedAt - exchange.startedAt))
+      if (exchange.context !== undefined) contextPhase.observe(phase, seconds(exchange.contextMs))
       const { executeStartedAt, executeEndedAt } = exchange
       if (executeStartedAt !== undefined && executeEndedAt !== undefined) {
-        executePhase.observe(labels, seconds(executeEndedAt - executeStartedAt))
-        operationDuration.observe(labels, seconds(executeEndedAt - executeStartedAt))
-        operationSummary.observe(labels, seconds(executeEndedAt - exchange.startedAt))
+        executePhase.observe(phase, seconds(executeEndedAt - executeStartedAt))
+        operationDuration.observe(phase, seconds(executeEndedAt - executeStartedAt))
+        operationSummary.observe(phase, seconds(executeEndedAt - exchange.startedAt))
       }
-      httpDuration.observe(httpLabels(operation, exchange.status), seconds(performance.now() - exchange.startedAt))
+      httpDuration.observe(httpLabels(labels, exchange.status), seconds(performance.now() - exchange.startedAt))
     },
   }
 }
