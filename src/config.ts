@@ -17,7 +17,7 @@ import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
-import { printableUrl } from './printable-url.js'
+import { printableSetting } from './printable-url.js'
 import { credentialFromToken, credentialKind, type SeamCredential } from './seam/credentials.js'
 
 export interface Config {
@@ -222,9 +222,9 @@ function callerKeySource(env: Environment): CallerKeySource | undefined {
     // The keys decide who is who: in clear text only from this machine.
     if (url === undefined || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)))) {
       // Never the value as set: its userinfo or query may hold a secret (./printable-url.ts).
-      const given =
-        url === undefined ? 'a value that is no URL (not shown: it may hold a secret)' : `"${printableUrl(url)}"`
-      throw new ConfigError(`AUTH_JWKS_URL must be an https URL (http only on a loopback host), not ${given}.`)
+      throw new ConfigError(
+        `AUTH_JWKS_URL must be an https URL (http only on a loopback host), not ${printableSetting(url)}.`,
+      )
     }
     return { jwksUrl: url.href }
   }
@@ -343,9 +343,7 @@ function httpUrl(name: string, value: string): string {
   const url = URL.canParse(value) ? new URL(value) : undefined
   if (url === undefined || !['http:', 'https:'].includes(url.protocol)) {
     // Collectors take API keys in the URL (`?api-key=…`, userinfo): the value is named by its printable part only.
-    const given =
-      url === undefined ? 'a value that is no URL (not shown: it may hold a secret)' : `"${printableUrl(url)}"`
-    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:4318, not ${given}.`)
+    throw new ConfigError(`${name} must be an http(s) URL such as http://127.0.0.1:4318, not ${printableSetting(url)}.`)
   }
   return value
 }

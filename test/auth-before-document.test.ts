@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 
+import * as graphql from 'graphql'
 import * as jose from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 
@@ -21,6 +22,12 @@ vi.mock('jose', async (importOriginal) => {
   return { ...actual, jwtVerify: vi.fn(actual.jwtVerify) }
 })
 const verifications = vi.mocked(jose.jwtVerify)
+// graphql-js's validation, counted: a stranger's document must cost none of it.
+vi.mock('graphql', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('graphql')>()
+  return { ...actual, validate: vi.fn(actual.validate) }
+})
+const validations = vi.mocked(graphql.validate)
 
 const appKey = await signingKey('app', 'ES256')
 const bearer = async (payload: jose.JWTPayload) => `Bearer ${await sign(appKey, payload)}`
@@ -28,6 +35,8 @@ const valid = await bearer(claims('user_42'))
 const admin = await bearer(claims('ops', { scope: 'seam:admin' }))
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+/** Makes each text a test sends unlike any sent before. */
+let unseenTexts = 0
 const persistedQuery = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } })
 
 /** `count` aliased reads, each of another user's session and so an upstream call of its own. */
@@ -220,6 +229,21 @@ describe.each([{ fastLane: true }, { fastLane: false }])('with fastLane $fastLan
       ])
       const typename = await post({ query: '{ __typename }' }, authorization)
       expect([typename.status, typename.body]).toEqual([200, { data: { __typename: 'Query' } }])
+    })
+
+    it('a text that names __typename or _service beside other fields: refused without being validated', async () => {
+      // Texts never sent before, so that no cache could have validated them already.
+      const unseen = ++unseenTexts
+      for (const query of [
+        `{ s${unseen}: clientSession(userIdentifierKey: "user_42") { token } __typename }`,
+        `query Q${unseen} { _service { sdl } clientSession(clientSessionId: "x") { token } }`,
+        `{ __typename } query Named { clientSession(clientSessionId: "y${unseen}") { token } }`,
+      ]) {
+        validations.mockClear()
+        const operationName = query.includes('Named') ? 'Named' : undefined
+        refused(await post({ query, operationName }, authorization), authorization)
+        expect(validations).not.toHaveBeenCalled()
+      }
     })
 
     it('a persisted document needs a token, even the SDL’s: by documentId, by its APQ hash', async () => {

@@ -1236,6 +1236,11 @@ describe('the lean lane and yoga answer alike', () => {
       }),
       post('_service { sdl } without a token', '{ _service { sdl } }', { headers: json, lane: true }),
       post('__typename without a token', '{ __typename }', { headers: json, lane: true }),
+      post(
+        'UNAUTHENTICATED: __typename beside a field, without a token',
+        '{ clientSession(clientSessionId: "x") { token } __typename }',
+        { headers: json, lane: false, check: unauthenticated },
+      ),
       post('UNAUTHENTICATED: _service beside a field it does not have', '{ _service { sdl nope } }', {
         headers: json,
         check: unauthenticated,

@@ -9,7 +9,10 @@
  *
  * The one exception is a text, fit to run, that asks for nothing but the subgraph's SDL (`_service { sdl }`)
  * and `__typename`: routers and `rover` fetch the SDL without a user's token, always as a text, and
- * `{ __typename }` alone, which some health checks send, was never refused either.
+ * `{ __typename }` alone, which some health checks send, was never refused either. To tell, a text that
+ * names either is parsed (within the token limit) but validated and cached only when its operation asks
+ * for nothing else: `__typename` beside any other field must not buy a stranger a validation, or a place in
+ * the prepared operations' cache.
  *
  * Both lanes call the one gate as they take a request (../lean-lane.ts; yoga in `onParams`,
  * ../plugins/use-authentication-gate.ts), before the persisted documents are asked; the caller it
@@ -18,7 +21,7 @@
 import type { GraphQLError } from 'graphql'
 
 import { namesPersistedDocument, type PersistedParameters } from '../persisted/persisted-documents.js'
-import { isServiceSdlRead, type PreparedOperations } from '../prepared/prepared-operations.js'
+import type { PreparedOperations } from '../prepared/prepared-operations.js'
 import type { Authentication } from './authentication.js'
 
 /**
@@ -38,7 +41,7 @@ export function authenticationGate(authentication: Authentication, operations: P
     typeof query === 'string' &&
     // A text that names neither cannot be one that asks only for them: refused without being parsed.
     (query.includes('_service') || query.includes('__typename')) &&
-    isServiceSdlRead(operations.prepare(query), operationName)
+    operations.isServiceSdlRead(query, operationName)
 
   return async (requestKey, authorization, parameters) => {
     const caller = await authentication.callerOf(requestKey, authorization)

@@ -128,6 +128,28 @@ export class PreparedOperations {
     return prepared
   }
 
+  /**
+   * Whether `query` may run and the operation `operationName` names asks for nothing but the subgraph's
+   * SDL, for a caller who may run nothing else (../auth/authentication-gate.ts): a text whose operation asks
+   * for more is told by its parse alone, neither validated nor kept, so that a stranger's text costs no
+   * validation and evicts nobody's prepared document.
+   */
+  isServiceSdlRead(query: string, operationName: unknown): boolean {
+    const known = this.#pinned.get(query) ?? this.#cache.get(query)
+    if (known === undefined) {
+      let document: DocumentNode
+      try {
+        document = parseWithTokenLimit(query, this.#options.limits.tokens)
+      } catch (error) {
+        if (!isGraphQLError(error)) throw error
+        return false
+      }
+      const definition = operationDefinition(operationDefinitions(document), operationName)
+      if (definition === undefined || !readsServiceSdlOnly(definition)) return false
+    }
+    return isServiceSdlRead(known ?? this.prepare(query), operationName)
+  }
+
   /** The prepared document `document` came from (a DocumentNode that `prepare` returned). */
   preparedFor(document: DocumentNode): PreparedDocument | undefined {
     return this.#byDocument.get(document)
@@ -252,9 +274,7 @@ function operationsOf(
   document: DocumentNode,
   prepareOperation: (definition: OperationDefinitionNode) => PreparedOperation,
 ): (operationName: unknown) => PreparedOperation | undefined {
-  const definitions = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  )
+  const definitions = operationDefinitions(document)
   const prepared = new Map<OperationDefinitionNode, PreparedOperation>()
   const preparedOf = (definition: OperationDefinitionNode | undefined) => {
     if (definition === undefined) return undefined
@@ -265,9 +285,18 @@ function operationsOf(
     }
     return operation
   }
-  const only = definitions.length === 1 ? definitions[0] : undefined
-  return (operationName) =>
-    preparedOf(
-      operationName == null ? only : definitions.find((definition) => definition.name?.value === operationName),
-    )
+  return (operationName) => preparedOf(operationDefinition(definitions, operationName))
 }
+
+const operationDefinitions = (document: DocumentNode) =>
+  document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  )
+
+/** The operation `operationName` names, or the only one when it names none, as `getOperationAST` finds it. */
+const operationDefinition = (definitions: readonly OperationDefinitionNode[], operationName: unknown) =>
+  operationName == null
+    ? definitions.length === 1
+      ? definitions[0]
+      : undefined
+    : definitions.find((definition) => definition.name?.value === operationName)
