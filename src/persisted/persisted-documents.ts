@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto'
 import type { GraphQLError } from 'graphql'
 
 import { ConfigError } from '../config.js'
-import { isServiceSdlRead, type PreparedDocument, type PreparedOperations } from '../prepared/prepared-operations.js'
+import type { PreparedDocument, PreparedOperations } from '../prepared/prepared-operations.js'
 import type { ApqStore } from './apq-store.js'
 import type { TrustedDocuments } from './manifest.js'
 import { hashMismatch, idRequired, malformed, notFound, notInList, notSupported } from './refusals.js'
@@ -138,9 +138,10 @@ export class PersistedDocuments {
       return this.#automatic(this.#apq, hash, text)
     }
     if (typeof query !== 'string') return undefined
-    const prepared = this.#operations.prepare(query)
-    if (this.#trustedOnly && !isServiceSdlRead(prepared, operationName)) return refused(idRequired())
-    return { query, prepared }
+    // Told from its parse alone, before anything validates or keeps it: texts refused here must not cost
+    // validation nor push the prepared documents of those who run trusted ones out of the cache.
+    if (this.#trustedOnly && !this.#operations.isServiceSdlRead(query, operationName)) return refused(idRequired())
+    return { query, prepared: this.#operations.prepare(query) }
   }
 
   #trustedDocument(id: string): Resolution | undefined {
