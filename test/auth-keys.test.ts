@@ -65,18 +65,22 @@ describe('key rotation', () => {
   })
 })
 
+/** A gateway of its own that fetches its keys from `url` (the provider's JWKS, reached another way). */
+const startWithJwksUrl = (url: URL) =>
+  startHarness({
+    gateway: {
+      serverCredential: credentialFromToken(apiKey),
+      authentication: { keys: { jwksUrl: url.href }, issuer, audience },
+    },
+  })
+
 describe('a JWKS URL with a user and password, and a query', () => {
   it('fetches the keys with the userinfo as Basic authorization and the query kept, and serves', async () => {
     const url = new URL(provider.jwksUrl)
     url.username = 'jwks user'
     url.password = 'pass:wörd'
     url.search = '?key=abc'
-    const behindProxy = await startHarness({
-      gateway: {
-        serverCredential: credentialFromToken(apiKey),
-        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
-      },
-    })
+    const behindProxy = await startWithJwksUrl(url)
     try {
       const token = await sign(provider.keys.rsa, claims('user_42'))
       const answer = await behindProxy.graphql(read, { headers: { authorization: `Bearer ${token}` } })
@@ -118,12 +122,7 @@ describe('a JWKS endpoint that is down', () => {
     url.password = 'SECRET_password'
     url.search = '?token=SECRET_token'
     url.hash = '#SECRET_fragment'
-    const withSecrets = await startHarness({
-      gateway: {
-        serverCredential: credentialFromToken(apiKey),
-        authentication: { keys: { jwksUrl: url.href }, issuer, audience },
-      },
-    })
+    const withSecrets = await startWithJwksUrl(url)
     try {
       const logged = withSecrets.logs.length
       const token = await sign(provider.keys.ec, claims('user_42'))
