@@ -1092,6 +1092,7 @@ describe('the lean lane and yoga answer alike', () => {
         lane: true,
       }),
       post('a new name that does not validate', 'query Seventh { nothing }', { lane: true }),
+      post('a name too long for series of its own', named(`Long${'x'.repeat(200)}`), { lane: true }),
       post('an admitted name again', named('Second'), { lane: true }),
     ],
     { metrics: { maxOperationNames: 2 } },

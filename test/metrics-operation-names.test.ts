@@ -160,6 +160,33 @@ describe('the operation names the metrics record', () => {
     expect(boundWarnings(harness)).toEqual([])
   })
 
+  it('are at most 128 characters long: a longer name is counted under "(other)", on both lanes, and takes no room', async () => {
+    const harness = await start({ gateway: { metrics: { maxOperationNames: 2 } } })
+    const longest = `L${'x'.repeat(127)}`
+    const tooLong = (first: string) => `${first}${'x'.repeat(2_000)}`
+    await post(harness, readNamed(tooLong('A')))
+    await get(harness, readNamed(tooLong('B')))
+    await post(harness, readNamed(longest))
+    await post(harness, readNamed(`${longest}x`))
+    await post(harness, readNamed('Short'))
+
+    const text = await (await fetch(new URL('/metrics', harness.gatewayUrl))).text()
+    // Each series' line repeats its name: a long one would make the scrape as long as the name, many times over.
+    expect(text.length).toBeLessThan(100_000)
+    const samples = parseSamples(text)
+    const byMetric = operationNamesByMetric(samples)
+    expect([...byMetric.keys()].sort()).toEqual(
+      labelledMetrics.filter((name) => name !== 'graphql_gateway_errors_total'),
+    )
+    for (const [metric, names] of byMetric) {
+      expect([metric, [...names].sort()]).toEqual([metric, ['(other)', longest, 'Short'].sort()])
+    }
+    const requests = (operationName: string) =>
+      valueOf(samples, 'graphql_gateway_requests_total', { operationName, operationType: 'query', outcome: 'success' })
+    expect([requests('(other)'), requests(longest), requests('Short')]).toEqual([3, 1, 1])
+    expect(boundWarnings(harness)).toEqual([])
+  })
+
   it("give the trusted documents' operations series of their own, beyond the bound", async () => {
     const frontEnd = readNamed('FrontEnd')
     const harness = await start({
