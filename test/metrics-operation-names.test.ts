@@ -229,6 +229,49 @@ describe('the operation names the metrics record', () => {
     ).toBe(2)
   })
 
+  it('name no operation, and take no room, for a request whose operationName names none of its document', async () => {
+    const harness = await start({ gateway: { metrics: { maxOperationNames: 1 } } })
+    const claimed = { query: readNamed('NeverRuns'), operationName: 'Claimed' }
+    const posted = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { ...withApiKey, ...json },
+      body: JSON.stringify(claimed),
+    })
+    const url = new URL(harness.gatewayUrl)
+    for (const [key, value] of Object.entries(claimed)) url.searchParams.set(key, value)
+    const got = await fetch(url, { headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' } })
+    for (const answer of [posted, got]) {
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toMatchObject({ errors: [{ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] })
+    }
+    await post(harness, readNamed('Named'))
+
+    const samples = await scrape(harness)
+    // The operation that never ran is in no series, and left its place to the next name.
+    for (const [metric, names] of operationNamesByMetric(samples)) {
+      expect([metric, [...names].filter((name) => !['anonymous', 'Anonymous', 'Named'].includes(name))]).toEqual([
+        metric,
+        [],
+      ])
+    }
+    expect(
+      valueOf(samples, 'graphql_gateway_requests_total', {
+        operationName: 'Named',
+        operationType: 'query',
+        outcome: 'success',
+      }),
+    ).toBe(1)
+    const refused = (method: string) =>
+      valueOf(samples, 'graphql_yoga_http_duration_count', {
+        method,
+        statusCode: '400',
+        operationType: 'unknown',
+        operationName: 'Anonymous',
+      })
+    expect([refused('POST'), refused('GET')]).toEqual([1, 1])
+    expect(boundWarnings(harness)).toEqual([])
+  })
+
   it('are bounded by a whole number of at least 1, or the embedding application is told', () => {
     for (const maxOperationNames of [0, 2.5, Number.NaN]) {
       expect(() =>
