@@ -21,6 +21,13 @@ export const otherOperationNames = '(other)'
  */
 const unnamed = new Set(['', 'anonymous', 'Anonymous'])
 
+/**
+ * The longest name that may have a label value of its own, as long as the longest the request log writes.
+ * GraphQL bounds no name's length and each series' line repeats it: a few names of the length a request
+ * body allows (100 KB) would make scrapes of hundreds of megabytes, within the bound.
+ */
+const longestOwnName = 128
+
 export interface BoundedOperationNamesOptions {
   /** How many names get a label value of their own, besides `namedFirst`; a whole number, at least 1. */
   max: number
@@ -56,6 +63,8 @@ export class BoundedOperationNames {
    */
   label(name: string): string {
     if (this.#admitted.has(name) || unnamed.has(name)) return name
+    // Not a front end's name: it takes no room, and the bound has not been reached.
+    if (name.length > longestOwnName) return otherOperationNames
     if (this.#count < this.#max) {
       this.#count++
       this.#admitted.add(name)

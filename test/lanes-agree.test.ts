@@ -1092,6 +1092,13 @@ describe('the lean lane and yoga answer alike', () => {
         lane: true,
       }),
       post('a new name that does not validate', 'query Seventh { nothing }', { lane: true }),
+      post('a name too long for series of its own', named(`Long${'x'.repeat(200)}`), { lane: true }),
+      {
+        name: 'an operationName that names no operation of its document',
+        headers: withApiKey,
+        body: { query: named('NeverRuns'), operationName: 'Claimed' },
+        lane: false,
+      },
       post('an admitted name again', named('Second'), { lane: true }),
     ],
     { metrics: { maxOperationNames: 2 } },

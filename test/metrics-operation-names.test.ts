@@ -160,6 +160,33 @@ describe('the operation names the metrics record', () => {
     expect(boundWarnings(harness)).toEqual([])
   })
 
+  it('are at most 128 characters long: a longer name is counted under "(other)", on both lanes, and takes no room', async () => {
+    const harness = await start({ gateway: { metrics: { maxOperationNames: 2 } } })
+    const longest = `L${'x'.repeat(127)}`
+    const tooLong = (first: string) => `${first}${'x'.repeat(2_000)}`
+    await post(harness, readNamed(tooLong('A')))
+    await get(harness, readNamed(tooLong('B')))
+    await post(harness, readNamed(longest))
+    await post(harness, readNamed(`${longest}x`))
+    await post(harness, readNamed('Short'))
+
+    const text = await (await fetch(new URL('/metrics', harness.gatewayUrl))).text()
+    // Each series' line repeats its name: a long one would make the scrape as long as the name, many times over.
+    expect(text.length).toBeLessThan(100_000)
+    const samples = parseSamples(text)
+    const byMetric = operationNamesByMetric(samples)
+    expect([...byMetric.keys()].sort()).toEqual(
+      labelledMetrics.filter((name) => name !== 'graphql_gateway_errors_total'),
+    )
+    for (const [metric, names] of byMetric) {
+      expect([metric, [...names].sort()]).toEqual([metric, ['(other)', longest, 'Short'].sort()])
+    }
+    const requests = (operationName: string) =>
+      valueOf(samples, 'graphql_gateway_requests_total', { operationName, operationType: 'query', outcome: 'success' })
+    expect([requests('(other)'), requests(longest), requests('Short')]).toEqual([3, 1, 1])
+    expect(boundWarnings(harness)).toEqual([])
+  })
+
   it("give the trusted documents' operations series of their own, beyond the bound", async () => {
     const frontEnd = readNamed('FrontEnd')
     const harness = await start({
@@ -200,6 +227,49 @@ describe('the operation names the metrics record', () => {
     expect(
       valueOf(samples, 'graphql_envelop_phase_execute_count', { operationName: 'Runs', operationType: 'query' }),
     ).toBe(2)
+  })
+
+  it('name no operation, and take no room, for a request whose operationName names none of its document', async () => {
+    const harness = await start({ gateway: { metrics: { maxOperationNames: 1 } } })
+    const claimed = { query: readNamed('NeverRuns'), operationName: 'Claimed' }
+    const posted = await fetch(harness.gatewayUrl, {
+      method: 'POST',
+      headers: { ...withApiKey, ...json },
+      body: JSON.stringify(claimed),
+    })
+    const url = new URL(harness.gatewayUrl)
+    for (const [key, value] of Object.entries(claimed)) url.searchParams.set(key, value)
+    const got = await fetch(url, { headers: { ...withApiKey, 'x-graphql-yoga-csrf': '1' } })
+    for (const answer of [posted, got]) {
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toMatchObject({ errors: [{ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] })
+    }
+    await post(harness, readNamed('Named'))
+
+    const samples = await scrape(harness)
+    // The operation that never ran is in no series, and left its place to the next name.
+    for (const [metric, names] of operationNamesByMetric(samples)) {
+      expect([metric, [...names].filter((name) => !['anonymous', 'Anonymous', 'Named'].includes(name))]).toEqual([
+        metric,
+        [],
+      ])
+    }
+    expect(
+      valueOf(samples, 'graphql_gateway_requests_total', {
+        operationName: 'Named',
+        operationType: 'query',
+        outcome: 'success',
+      }),
+    ).toBe(1)
+    const refused = (method: string) =>
+      valueOf(samples, 'graphql_yoga_http_duration_count', {
+        method,
+        statusCode: '400',
+        operationType: 'unknown',
+        operationName: 'Anonymous',
+      })
+    expect([refused('POST'), refused('GET')]).toEqual([1, 1])
+    expect(boundWarnings(harness)).toEqual([])
   })
 
   it('are bounded by a whole number of at least 1, or the embedding application is told', () => {

@@ -277,7 +277,8 @@ export function useMetrics(
               },
             }),
             // The URL is left out: it would make a series per query string, and a GET query's variables would
-            // show. The operation named is the one that runs (the plugin resolves it before this).
+            // show. The operation named is the one that runs (the plugin resolves it, with the request's
+            // operationName, before this).
             graphql_yoga_http_duration: createHistogram({
               registry,
               histogram: {
@@ -286,7 +287,12 @@ export function useMetrics(
                 labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
               },
               fillLabelsFn: (params) => {
-                const { operationName, operationType } = pluginLabels(params.document, params.operationName)
+                // Without a type, the request's operationName named no operation (yoga refused it). Its params'
+                // name is then undefined, which would resolve to the document's only operation: one that never ran.
+                const { operationName, operationType } =
+                  params.operationType === undefined
+                    ? unresolved.plugin
+                    : pluginLabels(params.document, params.operationName)
                 // In the plugin's order, which is the order a scrape shows.
                 return {
                   method: params.request.method,
