@@ -364,8 +364,10 @@ function tracing(env: Environment): OtlpTracingOptions | undefined {
     return { otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint), serviceName }
   }
   if (endpoint !== undefined) {
-    const base = withoutTrailingSlashes(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
-    return { otlpTracesEndpoint: `${base}/v1/traces`, serviceName }
+    // Under the URL's path, not after its text: a collector's key in the query (`?api-key=…`) stays the query.
+    const url = new URL(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
+    url.pathname = `${withoutTrailingSlashes(url.pathname)}/v1/traces`
+    return { otlpTracesEndpoint: url.href, serviceName }
   }
   return undefined
 }

@@ -65,6 +65,14 @@ describe('loadConfig: metrics and tracing', () => {
     expect(message).not.toContain('SECRET')
   })
 
+  it.each([
+    ['https://collector.example.com/?api-key=k', 'https://collector.example.com/v1/traces?api-key=k'],
+    ['https://collector.example.com/otlp/?api-key=k#x', 'https://collector.example.com/otlp/v1/traces?api-key=k#x'],
+    ['http://collector:4318///', 'http://collector:4318/v1/traces'],
+  ])('puts /v1/traces under the path of OTEL_EXPORTER_OTLP_ENDPOINT=%s, before its query', (endpoint, traces) => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).tracing?.otlpTracesEndpoint).toBe(traces)
+  })
+
   it('turns tracing on with an OTLP endpoint, as the OpenTelemetry spec reads them', () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
       otlpTracesEndpoint: 'http://collector:4318/v1/traces',
