@@ -218,7 +218,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
               context,
             ))
       // Named in the log line even when refused, as yoga's log has it.
-      if (record !== undefined) record.operationName ??= operation.name
+      if (record !== undefined) record.operationName ??= loggableOperationName(operation.name)
       if (refusal !== undefined) {
         result = { errors: [refusal] }
       } else {

@@ -126,6 +126,29 @@ describe('the request log', () => {
     expect(lines[0]).not.toContain(apiKey)
   })
 
+  it.each([{ fastLane: true }, { fastLane: false }])(
+    'logs no operation name longer than 128 characters, whether sent or only in the document (fastLane: $fastLane)',
+    async ({ fastLane }) => {
+      await start({ gateway: { fastLane } })
+      const longest = `N${'x'.repeat(127)}`
+      const tooLong = `N${'x'.repeat(128)}`
+      for (const [name, operationName] of [
+        [longest, undefined],
+        [tooLong, undefined],
+        [tooLong, tooLong],
+      ] as const) {
+        await fetch(harness.gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...withApiKey },
+          body: JSON.stringify({ query: `query ${name} { __typename }`, operationName }),
+        })
+      }
+
+      expect(entries().map((entry) => entry['operationName'])).toEqual([longest, undefined, undefined])
+      expect(lines.join('\n')).not.toContain(tooLong)
+    },
+  )
+
   it('logs a body refused by the listener, before yoga, like any other request, and gives it an id', async () => {
     await start({ gateway: { maxRequestBodyBytes: 1024 } })
     const tooLarge = JSON.stringify({ query: `{ __typename }${' '.repeat(2048)}` })

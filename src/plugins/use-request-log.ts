@@ -174,7 +174,7 @@ export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {})
       const record = records.get(context.request)
       if (record === undefined) return
       record.contexts.push(context)
-      record.operationName ??= getOperationAST(args.document, args.operationName)?.name?.value
+      record.operationName ??= loggableOperationName(getOperationAST(args.document, args.operationName)?.name?.value)
     },
     onResultProcess({ request, result }) {
       const record = records.get(request)
