@@ -3,24 +3,15 @@
  * a client that sends operations of ever new names must not grow the series without end, on either lane,
  * in our series or the Prometheus plugin's.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { createGateway } from '../src/index.js'
-import { type Harness, startHarness, withApiKey } from './support/harness.js'
+import { type Harness, startHarnessPerTest, withApiKey } from './support/harness.js'
 import { parseSamples, type Sample, valueOf } from './support/prometheus.js'
 
 const json = { 'content-type': 'application/json' }
 
-const harnesses: Harness[] = []
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((harness) => harness.close()))
-})
-
-async function start(options: Parameters<typeof startHarness>[0]): Promise<Harness> {
-  const harness = await startHarness(options)
-  harnesses.push(harness)
-  return harness
-}
+const start = startHarnessPerTest()
 
 /** A read of the deprecated userIdentityIds (so that the deprecated-field count is labelled too), named `name`. */
 const readNamed = (name: string) =>

@@ -1,7 +1,7 @@
 import { register as globalRegistry } from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { clientSession, type Harness, startHarness, withApiKey } from './support/harness.js'
+import { clientSession, type Harness, startHarnessPerTest, withApiKey } from './support/harness.js'
 import { parseSamples, type Sample, samplesOf, valueOf } from './support/prometheus.js'
 
 const sessionId = clientSession().client_session_id
@@ -10,16 +10,7 @@ const grant = `mutation GrantAccess { grantClientSessionAccess(input: { clientSe
 // Selects the deprecated userIdentityIds: the Prometheus plugin counts deprecated fields in use.
 const read = `query Session { clientSession(userIdentifierKey: "user_42") { clientSessionId userIdentityIds } }`
 
-const harnesses: Harness[] = []
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((harness) => harness.close()))
-})
-
-async function start(options: Parameters<typeof startHarness>[0]): Promise<Harness> {
-  const harness = await startHarness(options)
-  harnesses.push(harness)
-  return harness
-}
+const start = startHarnessPerTest()
 
 /**
  * How many requests yoga served: it logs each at debug level, the lean lane none. The requests these

@@ -2,7 +2,7 @@
  * One gateway in front of one fake Seam, both listening on loopback ports, and a GraphQL client that
  * talks to the gateway over HTTP. Every test file builds its own and closes it afterwards.
  */
-import { vi } from 'vitest'
+import { afterEach, vi } from 'vitest'
 
 import { type FakeClientSession, FakeSeam, type FakeSeamOptions } from '../../src/fake-seam/fake-seam.js'
 import * as accessControl from '../../src/access-control.js'
@@ -136,3 +136,19 @@ export async function startHarness(
 
 /** The error codes of an answer, in order. */
 export const codesOf = (answer: GraphQLAnswer) => answer.body.errors?.map((error) => error.extensions['code']) ?? []
+
+/**
+ * `startHarness` for a file whose tests each start gateways of their own: every harness it started is
+ * closed after each test.
+ */
+export function startHarnessPerTest(): typeof startHarness {
+  const started: Harness[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.close()))
+  })
+  return async (...args) => {
+    const harness = await startHarness(...args)
+    started.push(harness)
+    return harness
+  }
+}
