@@ -3,6 +3,7 @@
  * operation's loaders, and the record of the upstream calls it made (read by logging, metrics and
  * tracing once the operation ends).
  */
+import type { AnsweredLists } from './prepared/let-go-of-answers.js'
 import type { SeamCaller, SeamClient, UpstreamCall, UpstreamCallObserver } from './seam/client.js'
 import { type ClientSessionLoader, createClientSessionLoader } from './seam/client-session-loader.js'
 import { RequestConcurrencyLimits } from './seam/concurrency-limit.js'
@@ -20,7 +21,7 @@ export interface VerifiedCaller {
   readonly isAdmin: boolean
 }
 
-export interface GatewayContext {
+export interface GatewayContext extends AnsweredLists {
   seam: SeamCaller
   /** Set by the authentication step, before execution; undefined when authentication is off. */
   caller?: VerifiedCaller
@@ -130,6 +131,7 @@ export function createContextFactory(
       clientSessions: createClientSessionLoader(seam),
       endUpstreamCalls: () => calls.end(),
       callersVerified,
+      answeredLists: undefined,
     }
   }
 }

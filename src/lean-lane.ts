@@ -40,6 +40,7 @@ import {
   requestIdFrom,
   requestLogLine,
 } from './plugins/use-request-log.js'
+import { letGoOfData } from './prepared/let-go-of-answers.js'
 import type { Variables } from './prepared/variables.js'
 import type { PreparedDocument, PreparedOperation, PreparedOperations } from './prepared/prepared-operations.js'
 
@@ -245,6 +246,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       exchange.status = status
       telemetry?.answered?.(exchange)
     }
+    letGoOfData(result)
   }
 
   /** Serves `lane`, whose document is `query`, prepared. */

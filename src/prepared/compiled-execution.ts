@@ -41,6 +41,7 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
 import { SeamCancelledError, toGraphQLError } from '../seam/errors.js'
+import { letGoOfAnsweredLists } from './let-go-of-answers.js'
 import { variableCoercion, variableError, type Variables } from './variables.js'
 
 /** Runs the operation for one request. */
@@ -94,7 +95,8 @@ export function compileExecution(
   const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const asGraphqlJs = graphqlJsErrors(document)
 
-  const answer = (result: ExecutionResult): ExecutionResult => {
+  const answer = (context: GatewayContext, result: ExecutionResult): ExecutionResult => {
+    letGoOfAnsweredLists(context)
     const { errors } = result
     if (errors === undefined) return result
     // Without data, graphql-jit refused the variables graphql-js had coerced: never seen, but refused alike.
@@ -114,6 +116,6 @@ export function compileExecution(
     const values = coerce(variables)
     if ('errors' in values) return values
     const result = compiled.query(undefined, context, values.coerced)
-    return result instanceof Promise ? result.then(answer) : answer(result)
+    return result instanceof Promise ? result.then((done) => answer(context, done)) : answer(context, result)
   }
 }

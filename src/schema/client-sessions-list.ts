@@ -3,6 +3,7 @@
  * body, from the contract; Seam applies them, all at once.
  */
 import { requireAdmin } from '../auth/caller-policy.js'
+import { keepUntilExecuted } from '../prepared/let-go-of-answers.js'
 import { listClientSessions } from '../seam/client-sessions.js'
 import { operationDocumentation } from '../seam/openapi.js'
 import { builder } from './builder.js'
@@ -27,7 +28,7 @@ builder.queryField('clientSessions', (t) =>
     },
     resolve: (_, { filter }, context) => {
       requireAdmin(context, 'clientSessions')
-      return listClientSessions(context.seam, filter ?? {})
+      return listClientSessions(context.seam, filter ?? {}).then((sessions) => keepUntilExecuted(context, sessions))
     },
   }),
 )

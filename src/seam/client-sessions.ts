@@ -3,7 +3,7 @@
  * reads back. Answers are checked against the contract here, at the wire, so a malformed upstream value
  * becomes UPSTREAM_ERROR instead of reaching a client.
  */
-import type { JsonObject, SeamAnswer, SeamCaller } from './client.js'
+import { type JsonObject, type SeamAnswer, type SeamCaller, takeBody } from './client.js'
 import { type ClientSessionIdentifier, clientSessionIdentifierOf } from './client-session-key.js'
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
 import { type IsoDateTime, isoDateTime } from './iso-date-time.js'
@@ -94,13 +94,13 @@ function toClientSessionAt(where: string, wire: unknown): ClientSession {
   }
 }
 
-/** Reads an answer's body; a field that does not match the contract becomes UPSTREAM_ERROR, citing it. */
-function read<T>({ body, status, requestId }: SeamAnswer, reader: (body: JsonObject) => T): T {
+/** Reads an answer's body, once; a field that does not match the contract becomes UPSTREAM_ERROR, citing it. */
+function read<T>(answer: SeamAnswer, reader: (body: JsonObject) => T): T {
   try {
-    return reader(body)
+    return reader(takeBody(answer))
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error
-    throw new SeamInvalidResponseError(`${error.message} does not match the contract`, status, requestId)
+    throw new SeamInvalidResponseError(`${error.message} does not match the contract`, answer.status, answer.requestId)
   }
 }
 

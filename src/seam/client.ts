@@ -49,9 +49,22 @@ export type JsonObject = Record<string, unknown>
 
 /** A successful answer: its JSON body, and what an error about that body should cite. */
 export interface SeamAnswer {
+  /** Read once, through `takeBody`. */
   body: JsonObject
   status: number
   requestId: string | undefined
+}
+
+const bodyTaken: JsonObject = Object.freeze({})
+
+/**
+ * The answer's body, taken out of it: the promises that carried the answer here are old by now and would
+ * keep the parsed JSON alive through young garbage collections (../prepared/let-go-of-answers.ts).
+ */
+export function takeBody(answer: SeamAnswer): JsonObject {
+  const { body } = answer
+  answer.body = bodyTaken
+  return body
 }
 
 /** A Seam client bound to one request's credential; resolvers get this, never the credential. */
@@ -186,7 +199,7 @@ export class SeamClient {
     else signal?.addEventListener('abort', cancel, { once: true })
     try {
       const attempt = new UpstreamAttempt(this.#pool, { method: 'GET', path: '/health' }, deadline)
-      await attempt.body
+      await attempt.arrived
       return attempt.status! >= 200 && attempt.status! < 300
     } catch {
       return false
@@ -297,8 +310,8 @@ export class SeamClient {
   async #attempt(request: Dispatcher.DispatchOptions, deadline: CallDeadline): Promise<SeamAnswer> {
     const attempt = new UpstreamAttempt(this.#pool, request, deadline)
     try {
-      const text = await attempt.body
-      return parseAnswer(attempt.status!, attempt.headers!, text)
+      await attempt.arrived
+      return parseAnswer(attempt.status!, attempt.headers!, attempt.takeText())
     } catch (error) {
       // Seam's answer, or the end of the call: its deadline or its cancellation.
       if (isSeamError(error)) throw error

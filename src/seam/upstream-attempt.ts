@@ -18,16 +18,22 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   /** The answer's status and headers, once they have arrived (also when its body then fails). */
   status: number | undefined
   headers: ResponseHeaders | undefined
-  /** The answer's body as text, or undici's error, or the reason the call ended early. */
-  readonly body: Promise<string>
-  #resolve!: (text: string) => void
+  /**
+   * Resolves once the whole answer has arrived (then `takeText()` has its body), or rejects with undici's
+   * error or the reason the call ended early. Not resolved with the text itself: this promise is old by
+   * the time the answer arrives and would keep the text alive until the next full garbage collection
+   * (../prepared/let-go-of-answers.ts).
+   */
+  readonly arrived: Promise<void>
+  #text: string | undefined
+  #resolve!: () => void
   #reject!: (error: Error) => void
   #controller: Dispatcher.DispatchController | undefined
   #stoppedBy: SeamError | undefined
   #chunks: Buffer[] = []
 
   constructor(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, deadline: CallDeadline) {
-    this.body = new Promise((resolve, reject) => {
+    this.arrived = new Promise((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
     })
@@ -56,7 +62,16 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const chunks = this.#chunks
-    this.#resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))
+    this.#chunks = []
+    this.#text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
+    this.#resolve()
+  }
+
+  /** The answer's body as text, once it has `arrived`; given once. */
+  takeText(): string {
+    const text = this.#text!
+    this.#text = undefined
+    return text
   }
 
   onResponseError(_: Dispatcher.DispatchController, error: Error): void {
