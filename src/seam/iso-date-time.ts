@@ -24,38 +24,59 @@ export function isoDateTime(text: string): IsoDateTime | undefined {
   }
 }
 
-/** Where `toISOString` writes a digit (`0` here) and which character it writes elsewhere. */
-const isoLayout = '0000-00-00T00:00:00.000Z'
 const zero = 48
-const nine = 57
+const [dash, letterT, colon, dot, letterZ] = ['-', 'T', ':', '.', 'Z'].map((character) => character.charCodeAt(0))
 
-/** Whether `text` is `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real day and time (no leap second, no 24:00). */
+/** The number the two decimal digits at `index` write, or -1 when either is not a digit. */
+function twoDigits(text: string, index: number): number {
+  const tens = text.charCodeAt(index) - zero
+  const units = text.charCodeAt(index + 1) - zero
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : -1
+}
+
+/**
+ * Whether `text` is `YYYY-MM-DDTHH:mm:ss.sssZ` naming a real day and time (no leap second, no 24:00).
+ * Written out place by place, two digits at a time: a list answer has two dates per session, thousands
+ * per request, and a loop over the layout took three times as long.
+ */
 function isIsoString(text: string): boolean {
-  if (text.length !== isoLayout.length) return false
-  for (let index = 0; index < isoLayout.length; index += 1) {
-    const code = text.charCodeAt(index)
-    const expected = isoLayout.charCodeAt(index)
-    if (expected === zero ? code < zero || code > nine : code !== expected) return false
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== dash ||
+    text.charCodeAt(7) !== dash ||
+    text.charCodeAt(10) !== letterT ||
+    text.charCodeAt(13) !== colon ||
+    text.charCodeAt(16) !== colon ||
+    text.charCodeAt(19) !== dot ||
+    text.charCodeAt(23) !== letterZ
+  ) {
+    return false
   }
-  const year = number(text, 0, 4)
-  const month = number(text, 5, 2)
-  const day = number(text, 8, 2)
+  const century = twoDigits(text, 0)
+  const yearOfCentury = twoDigits(text, 2)
+  const month = twoDigits(text, 5)
+  const day = twoDigits(text, 8)
+  const hours = twoDigits(text, 11)
+  const minutes = twoDigits(text, 14)
+  const seconds = twoDigits(text, 17)
+  const lastMillisecondDigit = text.charCodeAt(22) - zero
   return (
+    century >= 0 &&
+    yearOfCentury >= 0 &&
     month >= 1 &&
     month <= 12 &&
     day >= 1 &&
-    day <= daysIn(year, month) &&
-    number(text, 11, 2) <= 23 &&
-    number(text, 14, 2) <= 59 &&
-    number(text, 17, 2) <= 59
+    day <= daysIn(century * 100 + yearOfCentury, month) &&
+    hours >= 0 &&
+    hours <= 23 &&
+    minutes >= 0 &&
+    minutes <= 59 &&
+    seconds >= 0 &&
+    seconds <= 59 &&
+    twoDigits(text, 20) >= 0 &&
+    lastMillisecondDigit >= 0 &&
+    lastMillisecondDigit <= 9
   )
-}
-
-/** The decimal number of `length` digits at `start` (already checked to be digits). */
-function number(text: string, start: number, length: number): number {
-  let value = 0
-  for (let index = start; index < start + length; index += 1) value = value * 10 + text.charCodeAt(index) - zero
-  return value
 }
 
 function daysIn(year: number, month: number): number {
