@@ -120,6 +120,36 @@ describe('/metrics', () => {
     ).toBe(1)
   })
 
+  it('counts each label set apart when one operation ends in several ways: by status, outcome and code', async () => {
+    // The lane finds an operation's series once, then writes them: each status and outcome has its own.
+    const harness = await start({ gateway: { metrics: {}, upstreamRetries: 0 } })
+    const byKey = `query ByKey($key: String!) { clientSession(userIdentifierKey: $key) { clientSessionId } }`
+    expect((await harness.graphql(byKey, { headers: withApiKey, variables: { key: 'user_42' } })).status).toBe(200)
+    // Of the wrong type: refused before it runs, 400.
+    expect((await harness.graphql(byKey, { headers: withApiKey, variables: { key: 7 } })).status).toBe(400)
+    // Answered 200 by Seam, but not with JSON: the same endpoint and status, another outcome.
+    harness.fakeSeam.failNext({ status: 200, body: '{"client_session": ' })
+    expect((await harness.graphql(byKey, { headers: withApiKey, variables: { key: 'user_42' } })).status).toBe(200)
+    expect(servedByYoga(harness)).toBe(0)
+
+    const samples = await scrape(harness)
+    const operation = { operationName: 'ByKey', operationType: 'query' }
+    const http = (statusCode: string) =>
+      valueOf(samples, 'graphql_yoga_http_duration_count', { ...operation, method: 'POST', statusCode })
+    expect([http('200'), http('400')]).toEqual([2, 1])
+    const requests = (outcome: string) => valueOf(samples, 'graphql_gateway_requests_total', { ...operation, outcome })
+    expect([requests('success'), requests('error')]).toEqual([1, 2])
+    const upstream = (outcome: string) =>
+      valueOf(samples, 'seam_upstream_requests_total', { endpoint: '/client_sessions/get', status: '200', outcome })
+    expect([upstream('success'), upstream('UPSTREAM_ERROR')]).toEqual([1, 1])
+    expect(
+      valueOf(samples, 'seam_upstream_request_duration_seconds_count', {
+        endpoint: '/client_sessions/get',
+        status: '200',
+      }),
+    ).toBe(2)
+  })
+
   it('counts a body the listener refuses, before yoga, as yoga counts one it refuses itself', async () => {
     const harness = await start({ gateway: { metrics: {}, maxRequestBodyBytes: 1024 } })
     const tooLarge = () =>

@@ -37,6 +37,7 @@ import { gatewayDefaults } from '../defaults.js'
 import type { LaneExchange, LaneTelemetry } from '../lane-telemetry.js'
 import type { RefusedRequest } from '../listener-refusal.js'
 import type { PreparedOperation } from '../prepared/prepared-operations.js'
+import { counterSeries, histogramSeries, summarySeries } from '../prometheus-series.js'
 
 export interface MetricsOptions {
   /**
@@ -64,13 +65,16 @@ export interface MetricsSurroundings {
   documentsNamedFirst?: Iterable<DocumentNode | undefined>
 }
 
+/** An operation's labels in our series, and its series of `graphql_gateway_requests_total` by outcome. */
 interface Operation {
   operationName: string
   operationType: string
+  succeeded: (count: number) => void
+  failed: (count: number) => void
 }
 
-/** Before the document parses there is no operation: such requests are counted under this one. */
-const noOperation: Operation = { operationName: '', operationType: 'none' }
+/** The Prometheus plugin's labels of an operation (a type alias: prom-client takes a record, which an interface is not). */
+type PluginOperation = { operationName: string; operationType: string }
 
 /**
  * An operation's labels, ours and the Prometheus plugin's (which spells an operation without a name
@@ -79,14 +83,11 @@ const noOperation: Operation = { operationName: '', operationType: 'none' }
  */
 interface OperationLabels {
   ours: Operation
-  plugin: { operationName: string; operationType: string }
+  plugin: PluginOperation
 }
 
 /** Where a request that names no operation of its document is counted (its document did not parse). */
-const unresolved: OperationLabels = {
-  ours: { operationName: 'anonymous', operationType: 'unknown' },
-  plugin: { operationName: 'Anonymous', operationType: 'unknown' },
-}
+const unresolvedPlugin: PluginOperation = { operationName: 'Anonymous', operationType: 'unknown' }
 
 /** The operation names of documents (the trusted documents'). */
 function operationNamesOf(documents: Iterable<DocumentNode | undefined>): string[] {
@@ -96,6 +97,21 @@ function operationNamesOf(documents: Iterable<DocumentNode | undefined>): string
         definition.kind === Kind.OPERATION_DEFINITION && definition.name !== undefined ? [definition.name.value] : [],
       ) ?? [],
   )
+}
+
+/** The upstream series of an endpoint: its retries, and the rest by status. */
+interface EndpointSeries {
+  retries: (count: number) => void
+  byStatus: Map<number | undefined, StatusSeries>
+}
+
+/** The upstream series of an endpoint and status: the durations, and the calls by outcome. */
+interface StatusSeries {
+  endpoint: string
+  status: string
+  retries: (count: number) => void
+  duration: (seconds: number) => void
+  byOutcome: Map<string, (count: number) => void>
 }
 
 function tokenMatcher(token: string): (authorization: string | null) => boolean {
@@ -135,7 +151,7 @@ export function useMetrics(
     if (found === undefined) {
       const name = operation.name?.value
       found = {
-        ours: { operationName: names.label(name ?? 'anonymous'), operationType: operation.operation },
+        ours: operationOf(names.label(name ?? 'anonymous'), operation.operation),
         plugin: { operationName: names.label(name ?? 'Anonymous'), operationType: operation.operation },
       }
       operationsLabels.set(operation, found)
@@ -184,29 +200,68 @@ export function useMetrics(
     registers: [registry],
   })
 
+  /** An operation's labels in our series; its series are found on its first request of each outcome. */
+  const operationOf = (operationName: string, operationType: string): Operation => ({
+    operationName,
+    operationType,
+    succeeded: counterSeries(requests, { operationName, operationType, outcome: 'success' }),
+    failed: counterSeries(requests, { operationName, operationType, outcome: 'error' }),
+  })
+  /** Before the document parses there is no operation: such requests are counted under this one. */
+  const noOperation = operationOf('', 'none')
+  const unresolved: OperationLabels = { ours: operationOf('anonymous', 'unknown'), plugin: unresolvedPlugin }
+
   const operations = new WeakMap<object, Operation>()
   /** Requests whose results were counted per operation; the rest never got that far. */
   const counted = new WeakSet<Request>()
   const authorized = token === undefined ? () => true : tokenMatcher(token)
 
+  /**
+   * The upstream series, by endpoint, status and outcome, each found on its first call. As many as the
+   * series themselves, which prom-client keeps anyway: the endpoints are the client's, the statuses
+   * HTTP's and the outcomes the error codes.
+   */
+  const upstreamSeries = new Map<string, EndpointSeries>()
+  function statusSeries(endpoint: string, status: number | undefined): StatusSeries {
+    let ofEndpoint = upstreamSeries.get(endpoint)
+    if (ofEndpoint === undefined) {
+      ofEndpoint = { retries: counterSeries(upstreamRetries, { endpoint }), byStatus: new Map() }
+      upstreamSeries.set(endpoint, ofEndpoint)
+    }
+    let found = ofEndpoint.byStatus.get(status)
+    if (found === undefined) {
+      const statusLabel = status === undefined ? 'none' : String(status)
+      found = {
+        endpoint,
+        status: statusLabel,
+        retries: ofEndpoint.retries,
+        duration: histogramSeries(upstreamDuration, { endpoint, status: statusLabel }),
+        byOutcome: new Map(),
+      }
+      ofEndpoint.byStatus.set(status, found)
+    }
+    return found
+  }
+
   function countUpstreamCalls(calls: GatewayContext['upstreamCalls'] = []): void {
     for (const call of calls) {
-      const status = call.status === undefined ? 'none' : String(call.status)
+      const series = statusSeries(call.endpoint, call.status)
       const outcome = call.errorCode ?? 'success'
-      upstreamCalls.inc({ endpoint: call.endpoint, status, outcome })
-      if (call.attempts > 1) upstreamRetries.inc({ endpoint: call.endpoint }, call.attempts - 1)
-      upstreamDuration.observe({ endpoint: call.endpoint, status }, call.durationMs / 1000)
+      let counted = series.byOutcome.get(outcome)
+      if (counted === undefined) {
+        counted = counterSeries(upstreamCalls, { endpoint: series.endpoint, status: series.status, outcome })
+        series.byOutcome.set(outcome, counted)
+      }
+      counted(1)
+      if (call.attempts > 1) series.retries(call.attempts - 1)
+      series.duration(call.durationMs / 1000)
     }
   }
 
   /** One answer: its outcome, and each of its errors by code. */
   function count(operation: Operation, answerErrors: readonly Pick<GraphQLError, 'extensions'>[] = []): void {
-    // Spelled out: prom-client reads a spread copy of the labels about four times slower.
-    requests.inc({
-      operationName: operation.operationName,
-      operationType: operation.operationType,
-      outcome: answerErrors.length === 0 ? 'success' : 'error',
-    })
+    if (answerErrors.length === 0) operation.succeeded(1)
+    else operation.failed(1)
     for (const error of answerErrors) {
       const code = error.extensions?.['code']
       errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN', operationName: operation.operationName })
@@ -369,13 +424,20 @@ interface DeprecatedField {
   typeName: string
 }
 
-// Type aliases, not interfaces: prom-client takes a record of labels, which an interface is not.
-type HttpLabels = { method: string; statusCode: number; operationType: string; operationName: string }
-
-/** The lane's label sets of a prepared operation: its labels, each deprecated field's, and the HTTP duration's by status. */
-interface LaneLabels extends OperationLabels {
-  deprecated: { operationName: string; operationType: string; fieldName: string; typeName: string }[]
-  http: Map<number, HttpLabels>
+/**
+ * The lane's series of a prepared operation, found on its first request: ours, the Prometheus plugin's
+ * phases, its deprecated fields' and its HTTP duration's by status.
+ */
+interface LaneSeries {
+  ours: Operation
+  plugin: PluginOperation
+  validate: (seconds: number) => void
+  context: (seconds: number) => void
+  execute: (seconds: number) => void
+  duration: (seconds: number) => void
+  summary: (seconds: number) => void
+  deprecated: ((count: number) => void)[]
+  http: Map<number, (seconds: number) => void>
 }
 
 /** The deprecated fields and arguments a document selects, found as the Prometheus plugin finds them. */
@@ -404,8 +466,9 @@ function deprecatedFieldsOf(document: DocumentNode, typeInfo: TypeInfo): Depreca
  * The Prometheus plugin's series for a request the lean lane served, as the plugin records one yoga
  * served: the phase histograms (validate: the document's preparation, usually a cache hit; context;
  * execute), the operation's duration histogram and summary, the deprecated fields, and the HTTP duration,
- * each only when yoga's request would have reached that phase; and ours, through `countOurs`. The label
- * sets of an operation, deprecated fields included, are worked out on its first request, not on each.
+ * each only when yoga's request would have reached that phase; and ours, through `countOurs`. The series
+ * of an operation, deprecated fields included, are found on its first request (../prometheus-series.ts),
+ * not on each.
  */
 function laneMetrics(
   registry: Registry,
@@ -422,31 +485,38 @@ function laneMetrics(
   const httpDuration = registered(registry, 'graphql_yoga_http_duration', Histogram)
   const typeInfo = new TypeInfo(schema)
   const seconds = (milliseconds: number) => milliseconds / 1000
+  const unresolved = labelsOf(undefined).ours
 
-  const operationsLabels = new WeakMap<PreparedOperation, LaneLabels>()
-  /** The labels of `operation`, which the request's `operationName` names in `document` (the lane serves no other). */
-  function laneLabels(document: DocumentNode, operation: PreparedOperation, operationName: string | undefined) {
-    let found = operationsLabels.get(operation)
+  const operationsSeries = new WeakMap<PreparedOperation, LaneSeries>()
+  /** The series of `operation`, which the request's `operationName` names in `document` (the lane serves no other). */
+  function laneSeries(document: DocumentNode, operation: PreparedOperation, operationName: string | undefined) {
+    let found = operationsSeries.get(operation)
     if (found === undefined) {
-      const labels = labelsOf(getOperationAST(document, operationName))
-      // As the plugin counts them: every deprecated field of the document, under the operation that runs.
-      const deprecated = deprecatedFieldsOf(document, typeInfo).map((field) => ({ ...labels.plugin, ...field }))
-      found = { ...labels, deprecated, http: new Map() }
-      operationsLabels.set(operation, found)
+      const { ours, plugin } = labelsOf(getOperationAST(document, operationName))
+      found = {
+        ours,
+        plugin,
+        validate: histogramSeries(validatePhase, plugin),
+        context: histogramSeries(contextPhase, plugin),
+        execute: histogramSeries(executePhase, plugin),
+        duration: histogramSeries(operationDuration, plugin),
+        summary: summarySeries(operationSummary, plugin),
+        // As the plugin counts them: every deprecated field of the document, under the operation that runs.
+        deprecated: deprecatedFieldsOf(document, typeInfo).map((field) =>
+          counterSeries(deprecatedFields, { ...plugin, ...field }),
+        ),
+        http: new Map(),
+      }
+      operationsSeries.set(operation, found)
     }
     return found
   }
 
-  function httpLabels({ plugin, http }: LaneLabels, status: number): HttpLabels {
+  function httpSeries({ http, plugin: { operationName, operationType } }: LaneSeries, status: number) {
     let found = http.get(status)
     if (found === undefined) {
       // In the plugin's order, which is the order a scrape shows.
-      found = {
-        method: 'POST',
-        statusCode: status,
-        operationType: plugin.operationType,
-        operationName: plugin.operationName,
-      }
+      found = histogramSeries(httpDuration, { method: 'POST', statusCode: status, operationType, operationName })
       http.set(status, found)
     }
     return found
@@ -456,20 +526,19 @@ function laneMetrics(
     answered: (exchange) => {
       const { document, operation } = exchange
       // Without an operation, the document did not parse: the lane hands any other such request to yoga.
-      if (document === undefined || operation === undefined) return countOurs(exchange, unresolved.ours)
-      const labels = laneLabels(document, operation, exchange.operationName)
-      countOurs(exchange, labels.ours)
-      const phase = labels.plugin
-      for (const fieldLabels of labels.deprecated) deprecatedFields.inc(fieldLabels)
-      validatePhase.observe(phase, seconds(exchange.preparedAt - exchange.startedAt))
-      if (exchange.context !== undefined) contextPhase.observe(phase, seconds(exchange.contextMs))
+      if (document === undefined || operation === undefined) return countOurs(exchange, unresolved)
+      const series = laneSeries(document, operation, exchange.operationName)
+      countOurs(exchange, series.ours)
+      for (const deprecated of series.deprecated) deprecated(1)
+      series.validate(seconds(exchange.preparedAt - exchange.startedAt))
+      if (exchange.context !== undefined) series.context(seconds(exchange.contextMs))
       const { executeStartedAt, executeEndedAt } = exchange
       if (executeStartedAt !== undefined && executeEndedAt !== undefined) {
-        executePhase.observe(phase, seconds(executeEndedAt - executeStartedAt))
-        operationDuration.observe(phase, seconds(executeEndedAt - executeStartedAt))
-        operationSummary.observe(phase, seconds(executeEndedAt - exchange.startedAt))
+        series.execute(seconds(executeEndedAt - executeStartedAt))
+        series.duration(seconds(executeEndedAt - executeStartedAt))
+        series.summary(seconds(executeEndedAt - exchange.startedAt))
       }
-      httpDuration.observe(httpLabels(labels, exchange.status), seconds(performance.now() - exchange.startedAt))
+      httpSeries(series, exchange.status)(seconds(performance.now() - exchange.startedAt))
     },
   }
 }

@@ -11,7 +11,7 @@
  * A request the lean lane serves (../lean-lane.ts) passes no plugin: `traceLaneOperations` gives its
  * operation the span `@envelop/opentelemetry` gives one yoga serves, by the same rules.
  */
-import { getCurrentOtelContext, otelContextMap, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
+import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry'
 import {
   type Attributes,
   type Context,
@@ -30,6 +30,7 @@ import type { Plugin } from 'graphql-yoga'
 
 import type { ContextRequest, UpstreamCallTracer } from '../context.js'
 import type { LaneTelemetry } from '../lane-telemetry.js'
+import type { PreparedOperation } from '../prepared/prepared-operations.js'
 import type { UpstreamCall } from '../seam/client.js'
 import { isSeamError } from '../seam/errors.js'
 
@@ -120,6 +121,21 @@ function hasInlineValue(document: DocumentNode): boolean {
 }
 
 /**
+ * Where the lane keeps its operation's context on the object the context factory was given: the upstream
+ * calls' tracer finds it there, not in `@envelop/opentelemetry`'s map, for which each request's object
+ * would be a new key of a WeakMap (a hash made for it, an entry the garbage collector must sweep).
+ */
+const laneOperationContext = Symbol('lane operation context')
+
+type LaneContextHolder = { [laneOperationContext]?: Context }
+
+/** The span an operation the lane serves gets: its name and attributes, the same for each of its requests. */
+interface OperationSpan {
+  name: string
+  attributes: Attributes
+}
+
+/**
  * The operation span of a request the lean lane serves, as `@envelop/opentelemetry` (with the options
  * above) makes one for a request yoga serves: named `<type>.<name>`, SERVER, with the operation's name
  * and type and, when it holds no literal value, the document; a child of the caller's span (same rule);
@@ -132,31 +148,37 @@ export function traceLaneOperations({
   tracerName = tracerNameDefault,
 }: UseTracingOptions): LaneTelemetry {
   const tracer = tracerProvider.getTracer(tracerName)
-  const inlineValues = new WeakMap<DocumentNode, boolean>()
-  return {
-    execute: ({ initialContext, document, operation, query }, run) => {
-      // As getCurrentOtelContext finds it, without recording it: the span's context is recorded below.
-      const active = otelContextMap.get(initialContext) ?? context.active()
-      const parent = callersContext(active, initialContext.request.headers)
-      let inline = inlineValues.get(document)
-      if (inline === undefined) {
-        inline = hasInlineValue(document)
-        inlineValues.set(document, inline)
-      }
+  // A prepared operation is of one document text: its span's name and attributes are worked out once.
+  const operationSpans = new WeakMap<PreparedOperation, OperationSpan>()
+  function operationSpan(document: DocumentNode, operation: PreparedOperation, query: string): OperationSpan {
+    let found = operationSpans.get(operation)
+    if (found === undefined) {
       const name = operation.name || 'anonymous'
       const attributes: Attributes = {
         'graphql.execute.operationName': name,
         'graphql.execute.operationType': operation.type,
       }
-      if (!inline) attributes['graphql.execute.document'] = query
+      if (!hasInlineValue(document)) attributes['graphql.execute.document'] = query
+      // The tracer copies the attributes into each span: this object is never written to again.
+      found = { name: `${operation.type}.${name}`, attributes: Object.freeze(attributes) }
+      operationSpans.set(operation, found)
+    }
+    return found
+  }
+  return {
+    execute: ({ initialContext, document, operation, query }, run) => {
+      // The lane made initialContext for this request: nothing recorded a context for it before.
+      const parent = callersContext(context.active(), initialContext.request.headers)
+      const { name, attributes } = operationSpan(document, operation, query)
       // Timed on the clock of its upstream calls' spans (performance's, below), so that they fall within it:
       // the SDK's own clock starts a span at Date.now(), which is whole milliseconds and drifts from it.
       const span = tracer.startSpan(
-        `${operation.type}.${name}`,
+        name,
         { kind: SpanKind.SERVER, attributes, startTime: wallClock(performance.now()) },
         parent,
       )
-      const operationContext = setCurrentOtelContext(initialContext, trace.setSpan(parent, span))
+      const operationContext = trace.setSpan(parent, span)
+      ;(initialContext as LaneContextHolder)[laneOperationContext] = operationContext
       const ended = (result: ExecutionResult) => {
         if (result.errors !== undefined && result.errors.length > 0) {
           span.setStatus({ code: SpanStatusCode.ERROR })
@@ -183,7 +205,7 @@ export function traceUpstreamCalls({
 }: UseTracingOptions): UpstreamCallTracer {
   const tracer = tracerProvider.getTracer(tracerName)
   return (graphqlContext, endpoint, startedAt) => {
-    const parent = getCurrentOtelContext(graphqlContext)
+    const parent = (graphqlContext as LaneContextHolder)[laneOperationContext] ?? getCurrentOtelContext(graphqlContext)
     if (trace.getSpan(parent) === undefined) return undefined
     const span = tracer.startSpan(
       `POST ${endpoint}`,
