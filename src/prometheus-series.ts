@@ -49,6 +49,10 @@ function keyOf({ sortedLabelNames }: Stored<unknown>, labels: Labels): string {
   return key
 }
 
+/** Whether the metric keeps its series where prom-client 15 does. */
+const isStored = (metric: Stored<unknown>) =>
+  typeof metric.hashMap === 'object' && metric.hashMap !== null && Array.isArray(metric.sortedLabelNames)
+
 /**
  * Writes one series: `direct` into prom-client's entry of the series while that entry is the metric's,
  * `viaApi` otherwise (the first time, after a reset, and for a value prom-client refuses, so that it
@@ -62,6 +66,8 @@ function boundSeries<Entry>(
   direct: (entry: Entry, value: number) => void,
 ): (value: number) => void {
   const stored = metric as Stored<Entry>
+  // Not the prom-client this was written for: its API alone, slower and never wrong.
+  if (!isStored(stored)) return viaApi
   const key = keyOf(stored, labels)
   let entry: Entry | undefined
   return (value) => {
@@ -86,7 +92,8 @@ export function counterSeries(counter: Counter, labels: Labels): (value: number)
 
 /** `histogram.observe(labels, value)`, for one label set. */
 export function histogramSeries(histogram: Histogram, labels: Labels): (value: number) => void {
-  const { upperBounds } = histogram as unknown as { upperBounds: readonly number[] }
+  const { upperBounds } = histogram as unknown as { upperBounds: readonly number[] | undefined }
+  if (!Array.isArray(upperBounds)) return (value) => histogram.observe(labels, value)
   // The entry's buckets are keyed by the bounds as property names: converted once here, not per observation.
   const bucketKeys = upperBounds.map(String)
   return boundSeries<HistogramEntry>(
@@ -110,7 +117,8 @@ export function histogramSeries(histogram: Histogram, labels: Labels): (value: n
 
 /** `summary.observe(labels, value)`, for one label set. */
 export function summarySeries(summary: Summary, labels: Labels): (value: number) => void {
-  const { compressCount } = summary as unknown as { compressCount: number }
+  const { compressCount } = summary as unknown as { compressCount: number | undefined }
+  if (typeof compressCount !== 'number') return (value) => summary.observe(labels, value)
   return boundSeries<SummaryEntry>(
     summary,
     labels,

@@ -129,4 +129,22 @@ describe('bound series of prom-client metrics', () => {
     expect(() => summarize.x(Number.POSITIVE_INFINITY)).toThrow(TypeError)
     expect(() => count.x(-1)).toThrow('It is not possible to decrease a counter')
   })
+  it("go through prom-client's API alone for a metric that does not keep its series where prom-client 15 does", () => {
+    const written: unknown[] = []
+    const record = (labels: unknown, value: number) => void written.push([labels, value])
+    const counter = { inc: record } as unknown as Counter
+    const histogram = { observe: record } as unknown as Histogram
+    const summary = { observe: record } as unknown as Summary
+    counterSeries(counter, x)(1)
+    histogramSeries(histogram, x)(2)
+    summarySeries(summary, x)(3)
+    counterSeries(counter, x)(4)
+
+    expect(written).toEqual([
+      [x, 1],
+      [x, 2],
+      [x, 3],
+      [x, 4],
+    ])
+  })
 })
