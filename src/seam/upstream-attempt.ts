@@ -30,7 +30,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   #reject!: (error: Error) => void
   #controller: Dispatcher.DispatchController | undefined
   #stoppedBy: SeamError | undefined
-  #chunks: Buffer[] = []
+  readonly #chunks: Buffer[] = []
 
   constructor(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, deadline: CallDeadline) {
     this.arrived = new Promise((resolve, reject) => {
@@ -62,8 +62,9 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const chunks = this.#chunks
-    this.#chunks = []
     this.#text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')
+    // Decoded: the chunks' memory goes now, not with the attempt.
+    chunks.length = 0
     this.#resolve()
   }
 
