@@ -9,6 +9,7 @@ import * as accessControl from '../../src/access-control.js'
 import * as observability from '../../src/observability.js'
 import { createGateway, type Gateway, type GatewayDependencies, type GatewayOptions } from '../../src/gateway.js'
 import { listen, type RunningServer } from '../../src/server.js'
+import { flushStdoutLines } from '../../src/stdout-lines.js'
 
 export const workspaceId = '11111111-2222-4333-8444-555555555555'
 export const apiKey = 'seam_testkey1_SECRETapiKEY0123456789'
@@ -115,7 +116,14 @@ export async function startHarness(
     gateway,
     seamEndpoint,
     gatewayUrl: server.graphqlUrl,
-    logs,
+    /**
+     * What was printed so far, with the request-log lines gathered for stdout's next write (../../src/stdout-lines.ts):
+     * those are written at the end of the event loop's turn, which may come after a client read its answer.
+     */
+    get logs() {
+      flushStdoutLines()
+      return logs
+    },
     async graphql(query, { variables, headers, operationName } = {}) {
       const response = await fetch(server.graphqlUrl, {
         method: 'POST',
@@ -129,6 +137,8 @@ export async function startHarness(
       await server.close()
       await fakeSeam.close()
       for (const spy of consoleSpies) spy.mockRestore()
+      // Lines gathered for stdout's next write are this harness's: caught before the spy goes.
+      flushStdoutLines()
       stdoutSpy.mockRestore()
     },
   }
