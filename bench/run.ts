@@ -7,7 +7,12 @@
 import { runLoad } from './load-run.js'
 import { choosePinning } from './processes.js'
 import { machineLines, type NotMeasured, runLine, table } from './report.js'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+
 import {
+  baselineGateway,
+  baselineInstrumented,
   clientHeaders,
   grantScenario,
   growthScenarios,
@@ -50,6 +55,16 @@ const servers: Server[] = ['raw proxy', peer, 'gateway']
  */
 const gatewayVariantsScenario = grantScenario
 const gatewayVariants: Server[] = []
+/**
+ * BENCH_BASELINE: another checkout of the gateway, built (`npm run build` there), e.g. a clone of the commit a
+ * change starts from. Its gateway runs every scenario beside this one's, and its instrumented gateway the
+ * variants' scenario, in the same interleaved rounds: the machine's drift between two runs cannot pass for an
+ * effect of the change.
+ */
+const baselineMain = process.env['BENCH_BASELINE'] && resolve(process.env['BENCH_BASELINE'], 'dist/main.js')
+if (baselineMain && !existsSync(baselineMain))
+  throw new Error(`BENCH_BASELINE: ${baselineMain} is missing: build it first`)
+if (baselineMain) servers.push(baselineGateway)
 const serversOf = (scenario: Scenario): Server[] =>
   scenario === gatewayVariantsScenario ? [...servers, ...gatewayVariants] : servers
 
@@ -102,6 +117,10 @@ try {
   stopRedis = redis?.stop
   const limitedInRedisGateway =
     redis && (await startGateway({ ...gatewayStart, env: { ...limits, REDIS_URL: redis.url }, server: limitedInRedis }))
+  const baseline = baselineMain ? await startGateway({ ...gatewayStart, main: baselineMain }) : undefined
+  const baselineWithTelemetry = baselineMain
+    ? await startGateway({ ...gatewayStart, main: baselineMain, instrumented: true })
+    : undefined
   const running: Partial<Record<Server, RunningServer>> = {
     'raw proxy': rawProxy,
     [peer]: mercurius,
@@ -110,12 +129,18 @@ try {
     'gateway, FAST_LANE=false': yogaOnly,
     [limitedInMemory]: limited,
     ...(limitedInRedisGateway !== undefined && { [limitedInRedis]: limitedInRedisGateway }),
+    ...(baseline !== undefined && { [baselineGateway]: baseline }),
+    ...(baselineWithTelemetry !== undefined && { [baselineInstrumented]: baselineWithTelemetry }),
   }
   gatewayVariants.push('gateway + metrics + tracing', 'gateway, FAST_LANE=false', limitedInMemory)
   if (limitedInRedisGateway !== undefined) gatewayVariants.push(limitedInRedis)
+  if (baselineWithTelemetry !== undefined) gatewayVariants.push(baselineInstrumented)
   else console.log(`"${limitedInRedis}" left out: redis-server is not installed (apt-get install redis-server)`)
   const startupMs = Math.round(gateway.startupMs)
   console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
+  if (baseline !== undefined) {
+    console.log(`baseline build (${baselineMain}) start-up to first answer: ${Math.round(baseline.startupMs)} ms`)
+  }
   console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
   console.log(
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +

@@ -15,7 +15,8 @@ const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
  * The servers a scenario runs against: the baseline, the best Node peer (./mercurius-peer/), the gateway
  * as `npm start` runs it (request log on), the same gateway with metrics and tracing on, with its lean
  * lane off (FAST_LANE=false: every request through yoga), and with a per-caller rate limit and the
- * request sent as a trusted document's id, the limit counted in memory or in Redis.
+ * request sent as a trusted document's id, the limit counted in memory or in Redis. With BENCH_BASELINE, also
+ * another checkout's build of the gateway, plain and instrumented, measured in the same rounds.
  */
 export type Server =
   | 'raw proxy'
@@ -25,9 +26,14 @@ export type Server =
   | 'gateway, FAST_LANE=false'
   | typeof limitedInMemory
   | typeof limitedInRedis
+  | typeof baselineGateway
+  | typeof baselineInstrumented
 
 export const limitedInMemory = 'gateway + rate limit + trusted document'
 export const limitedInRedis = 'gateway + rate limit + trusted document, in Redis'
+/** The gateway of another checkout (BENCH_BASELINE), plain and with metrics and tracing: a change against its base. */
+export const baselineGateway = 'gateway, baseline build'
+export const baselineInstrumented = 'gateway + metrics + tracing, baseline build'
 const sendsDocumentIds = new Set<Server>([limitedInMemory, limitedInRedis])
 
 /** The best Node peer: each gateway's req/s is also compared with its req/s in the same round. */

@@ -54,6 +54,8 @@ export interface GatewayStart {
   firstRequest: Scenario
   /** `main.unbundled.js` for a profile whose samples name their packages. Default `main.js`, what `npm start` runs. */
   entry?: 'main.js' | 'main.unbundled.js'
+  /** Another checkout's built gateway (its `dist/main.js`, absolute) in place of this one's: a baseline. */
+  main?: string
   /** Extra arguments for node, e.g. `--cpu-prof`. */
   nodeOptions?: string[]
   /** Metrics on and spans exported to the stub: what observability costs. */
@@ -131,8 +133,8 @@ async function startUntilAnswered(
 
 /** Starts the built gateway (`dist/main.js`, as `npm start` runs it). */
 export function startGateway(options: GatewayStart): Promise<StartedServer> {
-  const main = fileURLToPath(new URL(`../${options.entry ?? 'main.js'}`, import.meta.url))
-  if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build` first')
+  const main = options.main ?? fileURLToPath(new URL(`../${options.entry ?? 'main.js'}`, import.meta.url))
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first (there)`)
   return startUntilAnswered('the gateway', [...(options.nodeOptions ?? []), main], {
     pinning: options.pinning,
     firstRequest: options.firstRequest,
