@@ -105,43 +105,43 @@ console.log(
 
 try {
   const stub = await startUpstreamStub(pinning)
-  const rawProxy = await startRawProxy(pinning, stub)
   const gatewayStart = { pinning, upstream: stub, credential: settings.credential, firstRequest: grantScenario }
-  const gateway = await startGateway(gatewayStart)
-  const mercurius = await startMercuriusPeer(gatewayStart)
-  const instrumented = await startGateway({ ...gatewayStart, instrumented: true })
-  const yogaOnly = await startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } })
   const limits = limitedGatewaySettings([gatewayVariantsScenario])
-  const limited = await startGateway({ ...gatewayStart, env: limits, server: limitedInMemory })
   const redis = await startRedis(pinning)
   stopRedis = redis?.stop
-  const limitedInRedisGateway =
-    redis && (await startGateway({ ...gatewayStart, env: { ...limits, REDIS_URL: redis.url }, server: limitedInRedis }))
-  const baseline = baselineMain ? await startGateway({ ...gatewayStart, main: baselineMain }) : undefined
-  const baselineWithTelemetry = baselineMain
-    ? await startGateway({ ...gatewayStart, main: baselineMain, instrumented: true })
-    : undefined
-  const running: Partial<Record<Server, RunningServer>> = {
-    'raw proxy': rawProxy,
-    [peer]: mercurius,
-    gateway,
-    'gateway + metrics + tracing': instrumented,
-    'gateway, FAST_LANE=false': yogaOnly,
-    [limitedInMemory]: limited,
-    ...(limitedInRedisGateway !== undefined && { [limitedInRedis]: limitedInRedisGateway }),
-    ...(baseline !== undefined && { [baselineGateway]: baseline }),
-    ...(baselineWithTelemetry !== undefined && { [baselineInstrumented]: baselineWithTelemetry }),
+  /** How each server is started: again for each round (see `freshProcesses`). */
+  const starters: Partial<Record<Server, () => Promise<RunningServer & { startupMs?: number }>>> = {
+    'raw proxy': () => startRawProxy(pinning, stub),
+    gateway: () => startGateway(gatewayStart),
+    [peer]: () => startMercuriusPeer(gatewayStart),
+    'gateway + metrics + tracing': () => startGateway({ ...gatewayStart, instrumented: true }),
+    'gateway, FAST_LANE=false': () => startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } }),
+    [limitedInMemory]: () => startGateway({ ...gatewayStart, env: limits, server: limitedInMemory }),
+    ...(redis !== undefined && {
+      [limitedInRedis]: () =>
+        startGateway({ ...gatewayStart, env: { ...limits, REDIS_URL: redis.url }, server: limitedInRedis }),
+    }),
+    ...(baselineMain && {
+      [baselineGateway]: () => startGateway({ ...gatewayStart, main: baselineMain }),
+      [baselineInstrumented]: () => startGateway({ ...gatewayStart, main: baselineMain, instrumented: true }),
+    }),
+  }
+  const running: Partial<Record<Server, RunningServer & { startupMs?: number }>> = {}
+  for (const [server, start] of Object.entries(starters) as [Server, () => Promise<RunningServer>][]) {
+    running[server] = await start()
   }
   gatewayVariants.push('gateway + metrics + tracing', 'gateway, FAST_LANE=false', limitedInMemory)
-  if (limitedInRedisGateway !== undefined) gatewayVariants.push(limitedInRedis)
-  if (baselineWithTelemetry !== undefined) gatewayVariants.push(baselineInstrumented)
+  if (redis !== undefined) gatewayVariants.push(limitedInRedis)
   else console.log(`"${limitedInRedis}" left out: redis-server is not installed (apt-get install redis-server)`)
-  const startupMs = Math.round(gateway.startupMs)
-  console.log(`gateway start-up to first answer: ${startupMs} ms (goal: under 1000 ms)`)
-  if (baseline !== undefined) {
-    console.log(`baseline build (${baselineMain}) start-up to first answer: ${Math.round(baseline.startupMs)} ms`)
+  if (baselineMain) gatewayVariants.push(baselineInstrumented)
+  const gatewayStartups = [running.gateway!.startupMs!]
+  console.log(`gateway start-up to first answer: ${Math.round(gatewayStartups[0]!)} ms (goal: under 1000 ms)`)
+  if (baselineMain) {
+    console.log(
+      `baseline build (${baselineMain}) start-up to first answer: ${Math.round(running[baselineGateway]!.startupMs!)} ms`,
+    )
   }
-  console.log(`${peer} start-up to first answer: ${Math.round(mercurius.startupMs)} ms`)
+  console.log(`${peer} start-up to first answer: ${Math.round(running[peer]!.startupMs!)} ms`)
   console.log(
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
       `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
@@ -216,13 +216,35 @@ try {
     }
   }
 
+  /** Each server of `scenarios` under load for a while on each of them, so the JIT has done its work. */
+  async function warmUp(scenarios: Scenario[]) {
+    for (const scenario of scenarios) {
+      for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
+    }
+  }
+
+  /**
+   * Each server of `scenarios` stopped and started again, then warmed up: every round measures processes of
+   * its own. Two processes of one build differ by up to ~10 % for their whole life, in the same rounds (an
+   * A/A run of the same build twice, bench/RESULTS.md); a round's median over one process each would let
+   * that luck pass for the build's speed.
+   */
+  async function freshProcesses(scenarios: Scenario[]) {
+    for (const server of new Set(scenarios.flatMap(serversOf))) {
+      await running[server]!.stop()
+      const started = await starters[server]!()
+      running[server] = started
+      if (server === 'gateway' && started.startupMs !== undefined) gatewayStartups.push(started.startupMs)
+    }
+    await warmUp(scenarios)
+  }
+
   for (const phase of mainPhases) {
     const measurable: Scenario[] = []
     for (const scenario of chosen(phase)) if (await ready(scenario, main)) measurable.push(scenario)
-    for (const scenario of measurable) {
-      for (const server of serversOf(scenario)) await load(scenario, server, settings.warmupS, settings.connections)
-    }
+    await warmUp(measurable)
     for (let round = 1; round <= settings.rounds; round++) {
+      if (round > 1 && settings.freshProcesses) await freshProcesses(measurable)
       for (const scenario of measurable) {
         await measureRound(scenario, round, main, settings.durationS, settings.connections)
       }
@@ -242,7 +264,12 @@ try {
   )
   console.log(table(names(chosen(growthScenarios)), growth.measurements, growth.notMeasured))
   console.log(`\n## Targets (issues 12 and 14; from the main table, ${settings.connections} connections)\n`)
-  console.log(targetsTable(main.measurements, gateway.startupMs))
+  if (gatewayStartups.length > 1) {
+    console.log(
+      `gateway start-ups to first answer: ${gatewayStartups.map(Math.round).join(', ')} ms (the targets: the slowest)`,
+    )
+  }
+  console.log(targetsTable(main.measurements, Math.max(...gatewayStartups)))
 } finally {
   await stopAll()
   stopRedis?.()

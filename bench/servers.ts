@@ -21,6 +21,8 @@ import {
 export interface RunningServer {
   origin: string
   pid: number
+  /** Stops the process (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>
 }
 
 const children: Started[] = []
@@ -29,13 +31,22 @@ export function stopAll(): Promise<unknown> {
   return Promise.all(children.splice(0).map((child) => child.stop()))
 }
 
+/** `started`'s stop, which also forgets it: stopAll then has nothing left to stop of it. */
+function stopOf(started: Started): () => Promise<void> {
+  return () => {
+    const at = children.indexOf(started)
+    if (at !== -1) children.splice(at, 1)
+    return started.stop()
+  }
+}
+
 async function startScript(file: string, what: string, cpus: string | undefined, env: Record<string, string> = {}) {
   const started = startNode(scriptArgs(file), { cpus, env })
   children.push(started)
   const { port } = await jsonLines(started, what).next<{ port: number }>()
   // fetch loads undici on its first use; done here so that it does not count against the gateway's start-up.
   await fetch(`http://127.0.0.1:${port}/`).then((response) => response.arrayBuffer())
-  return { origin: `http://127.0.0.1:${port}`, pid: started.pid }
+  return { origin: `http://127.0.0.1:${port}`, pid: started.pid, stop: stopOf(started) }
 }
 
 export function startUpstreamStub(pinning: Pinning): Promise<RunningServer> {
@@ -126,7 +137,9 @@ async function startUntilAnswered(
       (response) => response.ok,
       () => false,
     )
-    if (answered) return { origin, pid: started.pid, startupMs: performance.now() - spawnedAt }
+    if (answered) {
+      return { origin, pid: started.pid, stop: stopOf(started), startupMs: performance.now() - spawnedAt }
+    }
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }

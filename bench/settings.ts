@@ -8,6 +8,11 @@ export interface Settings {
   durationS: number
   /** Rounds of the main table; each round runs the baseline, then the gateway, for every scenario. */
   rounds: number
+  /**
+   * Each round after the first on servers started again and warmed up (BENCH_FRESH_PROCESSES, default 1;
+   * 0 keeps one process per server for the whole run, about three minutes quicker).
+   */
+  freshProcesses: boolean
   /** Seconds of each run of the cost-growth table (one round). */
   growthDurationS: number
   /** Seconds of load on each server and main scenario before measuring, so the JIT has done its work. */
@@ -48,6 +53,7 @@ export function readSettings(): Settings {
     durationS: whole('BENCH_DURATION_S', quick ? 1 : 4),
     // An even number: rounds alternate the order of the servers (./run.ts), so each order counts as often.
     rounds: whole('BENCH_ROUNDS', quick ? 1 : 4),
+    freshProcesses: process.env['BENCH_FRESH_PROCESSES'] !== '0',
     growthDurationS: whole('BENCH_GROWTH_DURATION_S', quick ? 1 : 2),
     // After 1 s, the gateways' first round still came out 5-10 % below their later ones (code not yet optimised).
     warmupS: whole('BENCH_WARMUP_S', quick ? 1 : 3),
