@@ -4,12 +4,12 @@
  * tables that go into bench/RESULTS.md, and the issue's targets met or missed. Runs compiled, from
  * dist/bench/; the knobs are in ./settings.ts.
  */
-import { runLoad } from './load-run.js'
-import { choosePinning } from './processes.js'
-import { machineLines, type NotMeasured, runLine, table } from './report.js'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
+import { runLoad } from './load-run.js'
+import { choosePinning } from './processes.js'
+import { machineLines, type NotMeasured, runLine, table } from './report.js'
 import {
   baselineGateway,
   baselineInstrumented,
