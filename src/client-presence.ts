@@ -20,7 +20,10 @@ export class ClientPresence implements ClientSignal {
   /** The presences listening on each connection, which has one `close` listener while this holds it. */
   static readonly #listening = new WeakMap<Socket, Set<ClientPresence>>()
 
-  /** A connection closed: each request still listening, and not answered yet, hears of it once. */
+  /**
+   * A connection closed: each request still listening, and not answered yet, hears of it once. The
+   * emitter calls a listener with itself as `this`: one function serves every connection, no closure each.
+   */
   static #connectionClosed(this: Socket): void {
     const presences = ClientPresence.#listening.get(this)
     ClientPresence.#listening.delete(this)
@@ -60,10 +63,11 @@ export class ClientPresence implements ClientSignal {
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     const listeners = this.#listeners
-    const at = listeners?.indexOf(listener) ?? -1
+    if (listeners === undefined) return
+    const at = listeners.indexOf(listener)
     if (at === -1) return
-    listeners!.splice(at, 1)
-    if (listeners!.length > 0) return
+    listeners.splice(at, 1)
+    if (listeners.length > 0) return
     this.#listeners = undefined
     // The connection keeps its listener (and an empty set) for the next request it carries.
     ClientPresence.#listening.get(this.#request.socket)?.delete(this)

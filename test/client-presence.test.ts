@@ -6,36 +6,42 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { ClientPresence } from '../src/client-presence.js'
 
+type Handler = (presence: ClientPresence, request: IncomingMessage, response: ServerResponse) => void
+
 /**
- * A real node:http server whose handler is given each request's ClientPresence and decides itself when
- * (whether) to answer; requests come over one keep-alive connection.
+ * A real node:http server that hands each request's ClientPresence to the handler of its turn (one per
+ * request, in order), which decides itself when (whether) to answer.
  */
-async function serve(handle: (presence: ClientPresence, request: IncomingMessage, response: ServerResponse) => void) {
+async function serve(handlers: Handler[]) {
+  let turn = 0
   const server: Server = createServer((request, response) =>
-    handle(new ClientPresence(request, response), request, response),
+    handlers[turn++]!(new ClientPresence(request, response), request, response),
   )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const { port } = server.address() as AddressInfo
-  const send = () =>
-    new Promise<{ status: number | undefined; request: ReturnType<typeof httpRequest> }>((resolve, reject) => {
-      const sent = httpRequest({ host: '127.0.0.1', port, agent, method: 'POST', path: '/' }, (answer) => {
-        answer.resume()
-        answer.on('end', () => resolve({ status: answer.statusCode, request: sent }))
-      })
-      sent.on('error', reject)
-      sent.end()
-    })
-  return { server, agent, send }
+  return { server, port }
 }
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+/** Sends a POST over `agent` (one keep-alive connection); resolves with its status, or undefined if none came. */
+function send(port: number, agent: Agent): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const sent = httpRequest({ host: '127.0.0.1', port, agent, method: 'POST', path: '/' }, (answer) => {
+      answer.resume()
+      answer.on('end', () => resolve(answer.statusCode))
+    })
+    sent.on('error', () => resolve(undefined))
+    sent.end()
+  })
+}
+
+/** Long enough for a closed connection's `close` to reach the server and anything it calls, with room to call twice. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
 
 describe('ClientPresence', () => {
   const closing: (() => void)[] = []
@@ -45,65 +51,107 @@ describe('ClientPresence', () => {
 
   it('does not add a close listener per request to a keep-alive connection', async () => {
     const counts: number[] = []
-    const { server, agent, send } = await serve((presence, request, response) => {
+    const listenAndAnswer: Handler = (presence, request, response) => {
       const listener = () => {}
       presence.addEventListener('abort', listener)
       counts.push(request.socket.listenerCount('close'))
       presence.removeEventListener('abort', listener)
       response.end('ok')
-    })
+    }
+    const { server, port } = await serve(Array.from({ length: 5 }, () => listenAndAnswer))
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     closing.push(() => {
       agent.destroy()
       server.close()
     })
 
-    for (let sent = 0; sent < 5; sent++) expect((await send()).status).toBe(200)
+    for (let sent = 0; sent < 5; sent++) expect(await send(port, agent)).toBe(200)
 
     expect(new Set(counts).size).toBe(1)
   })
 
-  it('calls each listener still there once when the client goes away before its answer, and none it removed', async () => {
+  it('tells a later request on the same connection, once, when its client goes away before the answer', async () => {
     const heard: string[] = []
-    let presence: ClientPresence | undefined
     let listening!: () => void
-    const listened = new Promise<void>((resolve) => (listening = resolve))
-    const { server, agent, send } = await serve((given) => {
-      presence = given
-      const removed = () => heard.push('removed')
-      given.addEventListener('abort', () => heard.push('first'))
-      given.addEventListener('abort', removed)
-      given.addEventListener('abort', () => heard.push('second'))
-      given.removeEventListener('abort', removed)
-      listening()
-      // Never answered: the client leaves first.
-    })
+    const secondListens = new Promise<void>((resolve) => (listening = resolve))
+    let second: ClientPresence | undefined
+    const { server, port } = await serve([
+      (presence, _request, response) => {
+        const listener = () => heard.push('first request')
+        presence.addEventListener('abort', listener)
+        presence.removeEventListener('abort', listener)
+        response.end('ok')
+      },
+      (presence) => {
+        second = presence
+        const removed = () => heard.push('removed')
+        presence.addEventListener('abort', () => heard.push('one'))
+        presence.addEventListener('abort', removed)
+        presence.addEventListener('abort', () => heard.push('two'))
+        presence.removeEventListener('abort', removed)
+        listening()
+        // Never answered: the client leaves first.
+      },
+    ])
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    closing.push(() => server.close())
+
+    expect(await send(port, agent)).toBe(200)
+    const unanswered = send(port, agent)
+    await secondListens
+    expect(second!.aborted).toBe(false)
+    agent.destroy()
+    expect(await unanswered).toBeUndefined()
+    await settle()
+
+    expect(heard).toEqual(['one', 'two'])
+    expect(second!.aborted).toBe(true)
+  })
+
+  it('tells each of two pipelined requests once, through one close listener on their connection', async () => {
+    const heard: string[] = []
+    const closeListeners: number[] = []
+    let bothListen!: () => void
+    const listening = new Promise<void>((resolve) => (bothListen = resolve))
+    const pipelined = (name: string): Handler => {
+      return (presence, request) => {
+        presence.addEventListener('abort', () => heard.push(name))
+        closeListeners.push(request.socket.listenerCount('close'))
+        if (closeListeners.length === 2) bothListen()
+      }
+    }
+    const { server, port } = await serve([pipelined('first'), pipelined('second')])
+    const client: Socket = connect(port, '127.0.0.1')
+    client.on('error', () => {})
     closing.push(() => {
-      agent.destroy()
+      client.destroy()
       server.close()
     })
+    const post = 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n'
+    client.write(post + post)
 
-    const pending = send().catch(() => undefined)
-    await listened
-    expect(presence!.aborted).toBe(false)
-    agent.destroy()
-    await pending
-    for (let turn = 0; turn < 5 && heard.length < 2; turn++) await nextTurn()
+    await listening
+    client.destroy()
+    await settle()
 
-    expect(heard).toEqual(['first', 'second'])
-    expect(presence!.aborted).toBe(true)
+    expect(closeListeners[1]).toBe(closeListeners[0])
+    expect(heard.toSorted()).toEqual(['first', 'second'])
   })
 
   it('calls no listener of a request that was answered before its connection closed', async () => {
     const heard: string[] = []
-    const { server, agent, send } = await serve((presence, _request, response) => {
-      presence.addEventListener('abort', () => heard.push('answered request'))
-      response.end('ok')
-    })
+    const { server, port } = await serve([
+      (presence, _request, response) => {
+        presence.addEventListener('abort', () => heard.push('answered request'))
+        response.end('ok')
+      },
+    ])
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     closing.push(() => server.close())
 
-    expect((await send()).status).toBe(200)
+    expect(await send(port, agent)).toBe(200)
     agent.destroy()
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await settle()
 
     expect(heard).toEqual([])
   })
