@@ -6,8 +6,11 @@
  *
  * A line waits for no timer and no size: it is written within the same turn of the event loop that
  * produced it, so a reader of the log sees it as soon as before, give or take that turn. What is still
- * gathered when the process exits (process.exit, a fatal error) is written then: stdout on a file, a
- * pipe or a terminal is written synchronously on Linux, so nothing is lost.
+ * gathered when the process exits (process.exit, an uncaught error) is written on 'exit': all of it to a
+ * file or a terminal, which Node writes synchronously; to a pipe, as much as the pipe takes at once (64
+ * KB by default on Linux, far more than one turn's lines), as for any write still pending then. A process
+ * killed by a signal without a handler (SIGKILL, a second SIGTERM while it drains, running out of memory)
+ * loses the lines of its last turn, which a write per line would have handed to the system already.
  */
 
 let pending = ''
