@@ -31,12 +31,13 @@ export function stopAll(): Promise<unknown> {
   return Promise.all(children.splice(0).map((child) => child.stop()))
 }
 
-/** `started`'s stop, which also forgets it: stopAll then has nothing left to stop of it. */
+/** `started`'s stop, which then forgets it: stopAll has nothing left to stop of it. */
 function stopOf(started: Started): () => Promise<void> {
-  return () => {
+  return async () => {
+    // Forgotten once it has exited: until then, stopAll (on SIGINT, say) still stops it.
+    await started.stop()
     const at = children.indexOf(started)
     if (at !== -1) children.splice(at, 1)
-    return started.stop()
   }
 }
 
