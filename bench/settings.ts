@@ -1,5 +1,5 @@
 /**
- * The benchmark's knobs, from the environment. The defaults make `npm run bench` take about thirteen minutes;
+ * The benchmark's knobs, from the environment. The defaults make `npm run bench` take about twelve minutes;
  * BENCH_QUICK=1 makes it a smoke test of a few seconds per scenario.
  */
 
