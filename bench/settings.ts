@@ -10,7 +10,7 @@ export interface Settings {
   rounds: number
   /**
    * Each round after the first on servers started again and warmed up (BENCH_FRESH_PROCESSES, default 1;
-   * 0 keeps one process per server for the whole run, about four minutes quicker).
+   * 0 keeps one process per server for the whole run, about three minutes quicker).
    */
   freshProcesses: boolean
   /** Seconds of each run of the cost-growth table (one round). */
