@@ -15,15 +15,18 @@
 
 let pending = ''
 let flushScheduled = false
-let exitHooked = false
+/** Whether the exit hook and the error listener are in place. */
+let firstLineWritten = false
 
 /**
- * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which
- * ends the process when nobody listens. The log is not worth the gateway: as console.log does, the
- * error is swallowed. The write's callback runs before the event is emitted.
+ * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which ends
+ * the process when nobody listens. The log is not worth the gateway: as console.log does, the error is
+ * swallowed, by a listener of our own from the first line on. Not only when no one else listens: a stream
+ * piped into stdout (tsx's, under `npm run dev`) listens only to stop piping, then emits the error again
+ * when no listener is left, which ended the process.
  */
-const ignoreWriteError = (error: Error | null | undefined) => {
-  if (error != null && process.stdout.listenerCount('error') === 0) process.stdout.once('error', () => {})
+function ignoreStdoutErrors(): void {
+  process.stdout.on('error', () => {})
 }
 
 /** Writes what was gathered, if anything. */
@@ -32,7 +35,7 @@ export function flushStdoutLines(): void {
   if (pending === '') return
   const text = pending
   pending = ''
-  process.stdout.write(text, ignoreWriteError)
+  process.stdout.write(text)
 }
 
 /**
@@ -45,8 +48,9 @@ export function writeLineToStdout(line: string): void {
   if (flushScheduled) return
   flushScheduled = true
   setImmediate(flushStdoutLines)
-  if (!exitHooked) {
-    exitHooked = true
+  if (!firstLineWritten) {
+    firstLineWritten = true
     process.once('exit', flushStdoutLines)
+    ignoreStdoutErrors()
   }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -71,5 +71,31 @@ describe('a process that exits in the turn that gave a line', () => {
     expect(child.stderr).toBe('')
     expect(child.status).toBe(3)
     expect(child.stdout).toBe('last words\n')
+  })
+})
+
+describe('a reader of stdout that goes away', () => {
+  it('ends neither the process nor its work: the failed write is swallowed, as console.log does', async () => {
+    // Lines in 200 turns of the event loop; the reader leaves after the first, then the process exits 0.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '--eval',
+        "const { writeLineToStdout } = await import('./src/stdout-lines.ts'); " +
+          "for (let turn = 0; turn < 200; turn++) { writeLineToStdout('line ' + turn); await new Promise((resolve) => setTimeout(resolve, 1)) } " +
+          'process.exitCode = 7',
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+
+    expect(stderr).toBe('')
+    expect(code).toBe(7)
   })
 })
