@@ -92,43 +92,33 @@ export function counterSeries(counter: Counter, labels: Labels): (value: number)
 
 /** `histogram.observe(labels, value)`, for one label set. */
 export function histogramSeries(histogram: Histogram, labels: Labels): (value: number) => void {
+  const viaApi = (value: number) => histogram.observe(labels, value)
   const { upperBounds } = histogram as unknown as { upperBounds: readonly number[] | undefined }
-  if (!Array.isArray(upperBounds)) return (value) => histogram.observe(labels, value)
+  if (!Array.isArray(upperBounds)) return viaApi
   // The entry's buckets are keyed by the bounds as property names: converted once here, not per observation.
   const bucketKeys = upperBounds.map(String)
-  return boundSeries<HistogramEntry>(
-    histogram,
-    labels,
-    Number.isFinite,
-    (value) => histogram.observe(labels, value),
-    (entry, value) => {
-      entry.sum += value
-      entry.count += 1
-      // The first bucket whose bound is not below the value; above them all, only +Inf (the count) has it.
-      for (let index = 0; index < upperBounds.length; index++) {
-        if (value <= upperBounds[index]!) {
-          entry.bucketValues[bucketKeys[index]!]! += 1
-          return
-        }
+  return boundSeries<HistogramEntry>(histogram, labels, Number.isFinite, viaApi, (entry, value) => {
+    entry.sum += value
+    entry.count += 1
+    // The first bucket whose bound is not below the value; above them all, only +Inf (the count) has it.
+    for (let index = 0; index < upperBounds.length; index++) {
+      if (value <= upperBounds[index]!) {
+        entry.bucketValues[bucketKeys[index]!]! += 1
+        return
       }
-    },
-  )
+    }
+  })
 }
 
 /** `summary.observe(labels, value)`, for one label set. */
 export function summarySeries(summary: Summary, labels: Labels): (value: number) => void {
+  const viaApi = (value: number) => summary.observe(labels, value)
   const { compressCount } = summary as unknown as { compressCount: number | undefined }
-  if (typeof compressCount !== 'number') return (value) => summary.observe(labels, value)
-  return boundSeries<SummaryEntry>(
-    summary,
-    labels,
-    Number.isFinite,
-    (value) => summary.observe(labels, value),
-    (entry, value) => {
-      entry.td.push(value)
-      entry.count += 1
-      if (entry.count % compressCount === 0) entry.td.compress()
-      entry.sum += value
-    },
-  )
+  if (typeof compressCount !== 'number') return viaApi
+  return boundSeries<SummaryEntry>(summary, labels, Number.isFinite, viaApi, (entry, value) => {
+    entry.td.push(value)
+    entry.count += 1
+    if (entry.count % compressCount === 0) entry.td.compress()
+    entry.sum += value
+  })
 }
