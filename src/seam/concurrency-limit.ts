@@ -49,15 +49,16 @@ export class ConcurrencyLimit {
 }
 
 /**
- * Where a request keeps its limit: a property of its own, not an entry of a WeakMap keyed by it. Each
- * request would be a new key (a hash made for it, an entry the garbage collector must sweep), and the
- * lookup was ~1 % of the busy time of a mutation under load, profiled.
+ * The limits of one gateway, one per HTTP request, kept on the request itself, under a symbol of this
+ * gateway's own: a lookup is a property read, where a WeakMap keyed by requests makes a hash and an
+ * entry for the garbage collector of every request. A host that hands two gateways one Request (a fetch
+ * router trying one, then the other) gets a limit from each. A request that cannot take a property
+ * (frozen or sealed by its host) has its limit in a WeakMap instead.
  */
-const limitOfRequest = Symbol('upstream concurrency limit')
-
-type RequestHoldingLimit = { [limitOfRequest]?: ConcurrencyLimit }
-
 export class RequestConcurrencyLimits {
+  readonly #slot = Symbol('upstream concurrency limit')
+  #ofUnextensible: WeakMap<object, ConcurrencyLimit> | undefined
+
   constructor(readonly maxConcurrentCalls: number) {}
 
   /**
@@ -65,6 +66,12 @@ export class RequestConcurrencyLimits {
    * share. Made on the first call, not with the request: requests refused before they run never call.
    */
   of(request: object): ConcurrencyLimit {
-    return ((request as RequestHoldingLimit)[limitOfRequest] ??= new ConcurrencyLimit(this.maxConcurrentCalls))
+    const holder = request as Record<symbol, ConcurrencyLimit | undefined>
+    const held = holder[this.#slot] ?? this.#ofUnextensible?.get(request)
+    if (held !== undefined) return held
+    const limit = new ConcurrencyLimit(this.maxConcurrentCalls)
+    if (Object.isExtensible(request)) holder[this.#slot] = limit
+    else (this.#ofUnextensible ??= new WeakMap()).set(request, limit)
+    return limit
   }
 }
