@@ -12,35 +12,11 @@
  * killed by a signal without a handler (SIGKILL, a second SIGTERM while it drains, running out of memory)
  * loses the lines of its last turn, which a write per line would have handed to the system already.
  */
-import { fstatSync, writeSync } from 'node:fs'
-import { isatty } from 'node:tty'
 
 let pending = ''
 let flushScheduled = false
-/** Whether the exit hook and the error listener are in place, and `stdoutFile` decided. */
+/** Whether the exit hook and the error listener are in place. */
 let firstLineWritten = false
-/** stdout's file descriptor when it is a file; see `fileDescriptorOfStdout`. */
-let stdoutFile: number | undefined
-
-/**
- * stdout's file descriptor when it is a file or a device such as /dev/null (not a terminal), which Node
- * writes synchronously anyway, through a stream that first copies each string into a Buffer of its own:
- * that copy cost more than the write itself (1.5 µs a request under load, profiled, with stdout on
- * /dev/null as in `npm run bench`). Such a stdout is written to as that stream would, with one
- * fs.writeSync, but of the string itself. Undefined for anything else: a pipe (a container's log) is
- * non-blocking, where fs.writeSync would fail when it is full, and a terminal or socket is a stream of
- * its own; they keep `process.stdout.write`.
- */
-function fileDescriptorOfStdout(): number | undefined {
-  const { fd } = process.stdout as { fd?: unknown }
-  if (typeof fd !== 'number') return undefined
-  try {
-    const stats = fstatSync(fd)
-    return stats.isFile() || (stats.isCharacterDevice() && !isatty(fd)) ? fd : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * A failed write to stdout (EPIPE: whoever read it went away) is emitted as an 'error' event, which ends
@@ -59,15 +35,7 @@ export function flushStdoutLines(): void {
   if (pending === '') return
   const text = pending
   pending = ''
-  if (stdoutFile === undefined) {
-    process.stdout.write(text)
-    return
-  }
-  try {
-    writeSync(stdoutFile, text)
-  } catch {
-    // As for the stream (ignoreStdoutErrors): a failed write (a full disk) costs the lines, never the process.
-  }
+  process.stdout.write(text)
 }
 
 /**
@@ -82,7 +50,6 @@ export function writeLineToStdout(line: string): void {
   setImmediate(flushStdoutLines)
   if (!firstLineWritten) {
     firstLineWritten = true
-    stdoutFile = fileDescriptorOfStdout()
     process.once('exit', flushStdoutLines)
     ignoreStdoutErrors()
   }

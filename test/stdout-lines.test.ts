@@ -1,7 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -100,57 +97,5 @@ describe('a reader of stdout that goes away', () => {
 
     expect(stderr).toBe('')
     expect(code).toBe(7)
-  })
-})
-
-describe('stdout on a file, a device or a pipe', () => {
-  const root = fileURLToPath(new URL('..', import.meta.url))
-  // Lines in three turns, the last one's written on exit; stderr says how often the stream's write was called.
-  const script =
-    'let streamWrites = 0; const write = process.stdout.write.bind(process.stdout); ' +
-    'process.stdout.write = (...args) => { streamWrites += 1; return write(...args) }; ' +
-    "const { writeLineToStdout } = await import('./src/stdout-lines.ts'); " +
-    "writeLineToStdout('one'); writeLineToStdout('two'); await new Promise((resolve) => setImmediate(resolve)); " +
-    "writeLineToStdout('three'); await new Promise((resolve) => setTimeout(resolve, 5)); " +
-    "writeLineToStdout('four'); process.on('exit', () => process.stderr.write(String(streamWrites))); process.exit(0)"
-  const run = (stdout: 'pipe' | number) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
-      cwd: root,
-      stdio: ['ignore', stdout, 'pipe'],
-      encoding: 'utf8',
-    })
-  let directory: string | undefined
-  afterEach(() => {
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true })
-    directory = undefined
-  })
-
-  it('writes a file straight, not through the stream, every line in order and the last on exit', () => {
-    directory = mkdtempSync(join(tmpdir(), 'stdout-lines-'))
-    const file = join(directory, 'stdout.log')
-    const descriptor = openSync(file, 'w')
-    const child = run(descriptor)
-    closeSync(descriptor)
-
-    expect(child.status).toBe(0)
-    expect(child.stderr).toBe('0')
-    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\nthree\nfour\n')
-  })
-
-  it('writes /dev/null straight as well', () => {
-    const descriptor = openSync('/dev/null', 'w')
-    const child = run(descriptor)
-    closeSync(descriptor)
-
-    expect(child.status).toBe(0)
-    expect(child.stderr).toBe('0')
-  })
-
-  it('keeps the stream for a pipe, one write a turn', () => {
-    const child = run('pipe')
-
-    expect(child.status).toBe(0)
-    expect(child.stderr).toBe('3')
-    expect(child.stdout).toBe('one\ntwo\nthree\nfour\n')
   })
 })
