@@ -29,6 +29,12 @@ await build({
   // 6 MB bundle. Without comments it is 4 MB of Latin-1: ~9 MB less resident memory, idle or under load.
   minifyWhitespace: true,
   minifySyntax: true,
+  // A stack trace of the bundle points into one long line. `dist/main.js.map` leads it back to src/*.ts
+  // (through tsc's maps, which esbuild follows) and to each package's own file, for a process started
+  // with `--enable-source-maps`; without that flag Node never reads the map, so it costs nothing. Without
+  // the sources' text: the map only has to say where, and stays a few MB.
+  sourcemap: 'linked',
+  sourcesContent: false,
   // CommonJS dependencies call require() for Node's built-ins; an ES module has none of its own.
   banner: {
     js: "import { createRequire as createRequireForBundle } from 'node:module'\nconst require = createRequireForBundle(import.meta.url)",
