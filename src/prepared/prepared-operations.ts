@@ -28,6 +28,7 @@ import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { LruCache } from './lru-cache.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
+import { rulesAsOne } from './rules-as-one.js'
 import {
   dependsOnVariables,
   entitiesCalls,
@@ -99,9 +100,11 @@ export class PreparedOperations {
     this.#options = options
     // In the order graphql-js, the limits and the hidden schema have always reported their errors in.
     this.#rules = [
-      ...specifiedRules,
-      ...operationLimitRules(options.limits),
-      ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+      rulesAsOne([
+        ...specifiedRules,
+        ...operationLimitRules(options.limits),
+        ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+      ]),
     ]
     this.#cache = new LruCache(options.cacheSize)
   }
