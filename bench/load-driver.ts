@@ -13,6 +13,8 @@ export interface LoadRun {
   url: string
   headers: Record<string, string>
   body: string
+  /** autocannon writes a new value in place of each `[<id>]` of the body, request by request. */
+  idReplacement: boolean
   connections: number
   durationS: number
 }
@@ -42,6 +44,7 @@ const instance = autocannon(
     method: 'POST',
     headers: run.headers,
     body: run.body,
+    idReplacement: run.idReplacement,
     connections: run.connections,
     duration: run.durationS,
   },

@@ -10,6 +10,8 @@ import type { RunningServer } from './servers.js'
 export interface LoadOptions {
   path: string
   body: string
+  /** A new value in place of each `[<id>]` of the body, request by request (./scenarios.ts, `uniqueDocuments`). */
+  uniqueValues?: boolean
   headers: Record<string, string>
   connections: number
   durationS: number
@@ -32,6 +34,7 @@ export async function runLoad(
     url: server.origin + options.path,
     headers: options.headers,
     body: options.body,
+    idReplacement: options.uniqueValues === true,
     connections: options.connections,
     durationS: options.durationS,
   }

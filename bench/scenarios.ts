@@ -57,6 +57,11 @@ export interface Scenario {
   listSize?: number
   /** When the schema lacks this field, the scenario is skipped rather than failed. */
   needs?: OptionalField
+  /**
+   * Each request's document is one the server has not seen: the load driver writes a new value in place
+   * of `uniqueValueTag` in every request's body (the raw proxy's has none).
+   */
+  uniqueDocuments?: boolean
   /** Why a successful answer's `data` is not the one expected, or undefined when it is. */
   problemWith(data: Record<string, unknown>): string | undefined
 }
@@ -132,6 +137,27 @@ export function clientSessionsList(size: number): Scenario {
   }
 }
 
+/** What autocannon replaces with a value of its own in each request's body (its `idReplacement`). */
+export const uniqueValueTag = '[<id>]'
+
+/**
+ * A client that writes the session's key into the text of its query instead of passing it as a variable,
+ * as one that builds queries from strings does: every request is a document the server has not seen, to
+ * parse and validate (and for graphql-jit, compile) before it runs. What nothing cached can save.
+ */
+function inlinedClientSession(): Scenario {
+  return {
+    name: 'clientSession, a new document each request',
+    graphql: {
+      query: `{ clientSession(userIdentifierKey: "bench_user_${uniqueValueTag}") { ${clientSessionFields} } }`,
+      variables: {},
+    },
+    baseline: { path: '/client_sessions/get', body: { user_identifier_key: 'bench_user_0' }, fanout: 1 },
+    uniqueDocuments: true,
+    problemWith: (data) => (data['clientSession'] == null ? 'clientSession is null' : undefined),
+  }
+}
+
 export const grantScenario = grant()
 export const clientSessionScenario = clientSessionQuery()
 export const entitiesScenario = entities(20)
@@ -147,6 +173,7 @@ export const mainScenarios: Scenario[] = mainPhases.flat()
 
 /** How cost grows with the size of a request: run once each, with fewer connections (see settings). */
 export const growthScenarios: Scenario[] = [
+  inlinedClientSession(),
   entities(1),
   entities(20),
   entities(100),
@@ -162,13 +189,21 @@ export const documentIdOf = (scenario: Scenario) => createHash('sha256').update(
 export const trustedDocumentsManifest = (scenarios: Scenario[]) =>
   JSON.stringify(Object.fromEntries(scenarios.map((scenario) => [documentIdOf(scenario), scenario.graphql.query])))
 
-/** The HTTP request a scenario makes of one server. */
-export function requestFor(scenario: Scenario, server: Server): { path: string; body: string } {
+/**
+ * The HTTP request a scenario makes of one server; `uniqueValues`: the load driver writes a new value in
+ * place of each `uniqueValueTag` of the body, request by request.
+ */
+export function requestFor(scenario: Scenario, server: Server): { path: string; body: string; uniqueValues?: boolean } {
   if (sendsDocumentIds.has(server)) {
     const { variables } = scenario.graphql
     return { path: '/graphql', body: JSON.stringify({ documentId: documentIdOf(scenario), variables }) }
   }
-  if (server !== 'raw proxy') return { path: '/graphql', body: JSON.stringify(scenario.graphql) }
+  if (server !== 'raw proxy') {
+    const body = JSON.stringify(scenario.graphql)
+    return scenario.uniqueDocuments === true
+      ? { path: '/graphql', body, uniqueValues: true }
+      : { path: '/graphql', body }
+  }
   const { path, body, fanout } = scenario.baseline
   return { path: fanout === 1 ? path : `${path}?fanout=${fanout}`, body: JSON.stringify(body) }
 }
