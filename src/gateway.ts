@@ -123,6 +123,13 @@ export interface GatewayOptions {
    */
   documentCacheSize?: number
   /**
+   * How many times graphql-js runs an operation before graphql-jit compiles it; the answers are the same.
+   * Default 1: a document is compiled on its second run, so one sent only once (a client that writes its
+   * values into the text) is not compiled at all. 0: every document is compiled on its first run.
+   * Trusted documents are compiled at start-up either way.
+   */
+  interpretedRuns?: number
+  /**
    * Serve JSON POSTs of one operation on the lean lane, straight on node:http, rather than through yoga's
    * fetch adapter and plugin chain; the answers, the metrics and the spans are the same. Default true.
    */
@@ -286,6 +293,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     introspection,
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
+    ...(options.interpretedRuns !== undefined && { interpretedRuns: options.interpretedRuns }),
   })
   // Before Redis is connected, so that nothing is left open: a trusted document that cannot run stops the
   // gateway here.

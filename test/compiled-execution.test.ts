@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest'
 import { createContextFactory } from '../src/context.js'
 import { type Fault, FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
+import { interpretedExecution } from '../src/prepared/interpreted-execution.js'
 import { schema } from '../src/schema/index.js'
 import { SeamClient } from '../src/seam/client.js'
 import { credentialFromToken, type SeamCredential } from '../src/seam/credentials.js'
@@ -66,7 +67,7 @@ function answerOf(result: ExecutionResult) {
   return { text, masked: result.errors?.map(masked) }
 }
 
-type Engine = 'graphql-js' | 'compiled'
+type Engine = 'graphql-js' | 'compiled' | 'interpreted'
 
 interface Case {
   name: string
@@ -112,7 +113,8 @@ async function run(
       return { ...answerOf(result), received: received() }
     }
     const operation = getOperationAST(document, operationName)!
-    const result = await compileExecution(schema, document, operation, { hideSuggestions })(context, variables)
+    const executionOf = engine === 'compiled' ? compileExecution : interpretedExecution
+    const result = await executionOf(schema, document, operation, { hideSuggestions })(context, variables)
     await context.endUpstreamCalls()
     return { ...answerOf(result), received: received() }
   } finally {
@@ -300,6 +302,14 @@ describe('compiled execution', () => {
     expect(compiled).toEqual(reference)
   })
 
+  // What runs a document before it is compiled (src/prepared/interpreted-execution.ts).
+  it.each(cases)('answers as the interpreted execution does: $name', async (testCase) => {
+    const interpreted = await run('interpreted', testCase)
+    const compiled = await run('compiled', testCase)
+
+    expect(interpreted).toEqual(compiled)
+  })
+
   it('covers errors, masked errors and refused variables among its cases', async () => {
     const answers = await Promise.all(cases.map((testCase) => run('graphql-js', testCase)))
 
@@ -353,6 +363,8 @@ describe('compiled execution', () => {
     'refuses, before any call, a null for a variable used where a non-null value is due: %s',
     async (_, document, variables) => {
       const { text, received } = await run('compiled', { name: '', document, variables })
+      // Before a document is compiled, alike.
+      expect(await run('interpreted', { name: '', document, variables })).toEqual({ text, received, masked: [false] })
 
       expect(JSON.parse(text)).toEqual({
         errors: [

@@ -1026,6 +1026,14 @@ describe('the lean lane and yoga answer alike', () => {
     { ...post('while draining', read), shutdown: true, lane: true },
   ])
 
+  // Above, most documents run once per gateway, through graphql-js (an operation is compiled on its second
+  // run); here every one runs compiled from its first.
+  agreeOn(
+    'every operation compiled on its first run',
+    { ...limits, corsOrigins: ['https://app.example.com'], interpretedRuns: 0 },
+    all,
+  )
+
   agreeOn(
     'production mode, any origin, batches of two',
     { ...limits, introspection: false, graphiql: false, corsOrigins: ['*'], batchLimit: 2 },

@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createContextFactory, type GatewayContext } from '../src/context.js'
 import { FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
+import { interpretedExecution } from '../src/prepared/interpreted-execution.js'
 import { keepUntilExecuted, letGoOfData } from '../src/prepared/let-go-of-answers.js'
 import { schema } from '../src/schema/index.js'
 import { type SeamAnswer, type SeamCaller, SeamClient } from '../src/seam/client.js'
@@ -65,7 +66,10 @@ describe('a Seam answer', () => {
 })
 
 describe('the lists resolvers answer with', () => {
-  it('are emptied once the result is built, which holds every item', async () => {
+  it.each([
+    ['compiled', compileExecution],
+    ['run by graphql-js before it is compiled', interpretedExecution],
+  ])('are emptied once the result is built, which holds every item: %s', async (_, executionOf) => {
     const items = ['a', 'b', 'c']
     const listSchema = new GraphQLSchema({
       query: new GraphQLObjectType({
@@ -79,7 +83,7 @@ describe('the lists resolvers answer with', () => {
       }),
     })
     const document = parse('{ letters }')
-    const execute = compileExecution(listSchema, document, operationOf(document), { hideSuggestions: false })
+    const execute = executionOf(listSchema, document, operationOf(document), { hideSuggestions: false })
     const context = { answeredLists: undefined } as GatewayContext
     const result = await execute(context, {})
     expect(result).toEqual({ data: { letters: ['a', 'b', 'c'] } })

@@ -4,20 +4,55 @@
  */
 import { describe, expect, it } from 'vitest'
 
+import type { GatewayContext } from '../src/context.js'
 import { gatewayDefaults } from '../src/defaults.js'
 import { PreparedOperations } from '../src/prepared/prepared-operations.js'
 import { schema } from '../src/schema/index.js'
 
-const preparedOperations = (cacheSize: number) =>
+const preparedOperations = (cacheSize: number, interpretedRuns?: number) =>
   new PreparedOperations({
     schema,
     limits: gatewayDefaults.operationLimits,
     introspection: true,
     upstreamCallBudget: gatewayDefaults.upstreamCallBudget,
     cacheSize,
+    ...(interpretedRuns !== undefined && { interpretedRuns }),
   })
 
+/** What an operation's run needs of a context when it calls nothing upstream. */
+const context = () => ({ endUpstreamCalls: () => undefined }) as unknown as GatewayContext
+
 describe('prepared operations', () => {
+  it('run an operation with graphql-js the first time, then compiled, for good', async () => {
+    const operation = preparedOperations(10).prepare('query Name { __typename }').operation('Name')!
+    expect(operation.compiled).toBe(false)
+
+    expect(await operation.execute(context(), {})).toEqual({ data: { __typename: 'Query' } })
+    expect(operation.compiled).toBe(false)
+    for (let run = 0; run < 3; run += 1) {
+      expect(await operation.execute(context(), {})).toEqual({ data: { __typename: 'Query' } })
+      expect(operation.compiled).toBe(true)
+    }
+  })
+
+  it('compile an operation on its first run when told to, or on a later one', async () => {
+    for (const interpretedRuns of [0, 3]) {
+      const operation = preparedOperations(10, interpretedRuns).prepare('{ __typename }').operation(undefined)!
+      const compiledAfter: boolean[] = []
+      for (let run = 0; run < 5; run += 1) {
+        await operation.execute(context(), {})
+        compiledAfter.push(operation.compiled)
+      }
+      expect(compiledAfter).toEqual([0, 1, 2, 3, 4].map((run) => run >= interpretedRuns))
+    }
+  })
+
+  it('compile a pinned document before its first run', () => {
+    const pinned = preparedOperations(10).pin('query Trusted { __typename }')
+
+    expect(pinned.operation('Trusted')!.compiled).toBe(true)
+  })
+
   it('prepare a document once, and a document they refuse once too', () => {
     const operations = preparedOperations(10)
 

@@ -26,6 +26,7 @@ import type { GatewayContext } from '../context.js'
 import { isGraphQLError } from '../seam/errors.js'
 import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
+import { interpretedExecution } from './interpreted-execution.js'
 import { LruCache } from './lru-cache.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
 import { rulesAsOne } from './rules-as-one.js'
@@ -48,6 +49,12 @@ export interface PreparedOperationsOptions {
   upstreamCallBudget: number
   /** How many documents are kept prepared. */
   cacheSize: number
+  /**
+   * How many runs of an operation graphql-js executes before it is compiled by graphql-jit; default 1: a
+   * document is compiled on its second run (./interpreted-execution.ts says why). 0: on its first.
+   * Trusted documents are compiled when they are pinned, whatever this says.
+   */
+  interpretedRuns?: number
 }
 
 /** One operation of a document that may run. */
@@ -66,6 +73,8 @@ export interface PreparedOperation {
   overBudget(variables: Variables): GraphQLError | undefined
   /** Its result, once the upstream calls it made have ended and been recorded. */
   execute(context: GatewayContext, variables: Variables): ExecutionResult | Promise<ExecutionResult>
+  /** Whether it runs compiled by graphql-jit from now on (false while graphql-js still runs it). */
+  readonly compiled: boolean
 }
 
 export interface PreparedDocument {
@@ -181,7 +190,7 @@ export class PreparedOperations {
   }
 
   #operation(document: DocumentNode, definition: OperationDefinitionNode, eager: boolean): PreparedOperation {
-    const { schema, upstreamCallBudget, introspection } = this.#options
+    const { schema, upstreamCallBudget, introspection, interpretedRuns = 1 } = this.#options
     const name = definition.name?.value
     const variablePrediction = dependsOnVariables(document)
     const entitiesVariables = variablePrediction ? entitiesRepresentationVariables(document, definition) : undefined
@@ -190,9 +199,18 @@ export class PreparedOperations {
     const entitiesKeys = (variables: Variables | null | undefined) =>
       entitiesVariables!.reduce((sum, variable) => sum + entitiesCalls(variables?.[variable]), 0)
     let staticPrediction: number | undefined
-    let execute: Execute | undefined = eager
-      ? compileExecution(schema, document, definition, { hideSuggestions: !introspection })
-      : undefined
+    const options = { hideSuggestions: !introspection }
+    let execute: Execute | undefined = eager ? compileExecution(schema, document, definition, options) : undefined
+    let interpreted: Execute | undefined
+    let runs = 0
+    /** What runs the operation this time: graphql-js for its first runs, then the compiled operation, for good. */
+    const executeNow = (): Execute => {
+      if (execute !== undefined) return execute
+      runs += 1
+      if (runs <= interpretedRuns) return (interpreted ??= interpretedExecution(schema, document, definition, options))
+      interpreted = undefined
+      return (execute = compileExecution(schema, document, definition, options))
+    }
     let coerce: ((variables: Variables) => CoercedVariables) | undefined
     return {
       type: definition.operation,
@@ -218,10 +236,11 @@ export class PreparedOperations {
         return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {
-        const compiled = (execute ??= compileExecution(schema, document, definition, {
-          hideSuggestions: !introspection,
-        }))
-        return endingUpstreamCalls(context, () => compiled(context, variables))
+        const run = executeNow()
+        return endingUpstreamCalls(context, () => run(context, variables))
+      },
+      get compiled() {
+        return execute !== undefined
       },
     }
   }
