@@ -6,12 +6,18 @@
  * (`dist/index.js`) stays unbundled for embedders, and so does everything loaded on demand that is big
  * and rarely used (GraphiQL's page).
  */
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 
 import { build } from 'esbuild'
 
 // Kept unbundled too: `npm run bench:profile` runs it, so that its samples name the package they come from.
-copyFileSync('dist/main.js', 'dist/main.unbundled.js')
+// With its own map: the bundle's takes the name `main.js.map`.
+const mapComment = '//# sourceMappingURL=main.js.map'
+writeFileSync(
+  'dist/main.unbundled.js',
+  readFileSync('dist/main.js', 'utf8').replace(mapComment, '//# sourceMappingURL=main.unbundled.js.map'),
+)
+copyFileSync('dist/main.js.map', 'dist/main.unbundled.js.map')
 
 await build({
   entryPoints: ['dist/main.js'],

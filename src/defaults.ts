@@ -33,6 +33,8 @@ export const gatewayDefaults = {
   batchLimit: 0,
   maxRequestBodyBytes: 100 * 1024,
   documentCacheSize: 1000,
+  /** An operation is compiled on its second run (./prepared/interpreted-execution.ts says why). */
+  interpretedRuns: 1,
   fastLane: true,
   /** 0: no rate limit, and nothing done for one per request. */
   rateLimitPerMinute: 0,

@@ -293,7 +293,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     introspection,
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
-    ...(options.interpretedRuns !== undefined && { interpretedRuns: options.interpretedRuns }),
+    interpretedRuns: options.interpretedRuns ?? gatewayDefaults.interpretedRuns,
   })
   // Before Redis is connected, so that nothing is left open: a trusted document that cannot run stops the
   // gateway here.

@@ -18,14 +18,14 @@ import {
 } from 'graphql'
 import { describe, expect, it } from 'vitest'
 
-import { createContextFactory } from '../src/context.js'
+import { createContextFactory, type VerifiedCaller } from '../src/context.js'
 import { type Fault, FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
 import { interpretedExecution } from '../src/prepared/interpreted-execution.js'
 import { schema } from '../src/schema/index.js'
 import { SeamClient } from '../src/seam/client.js'
 import { credentialFromToken, type SeamCredential } from '../src/seam/credentials.js'
-import { relocated, toGraphQLError } from '../src/seam/errors.js'
+import { relocated, SeamCancelledError, toGraphQLError } from '../src/seam/errors.js'
 import { apiKey, clientSession, workspaceId } from './support/harness.js'
 
 const sessionId = clientSession().client_session_id
@@ -35,13 +35,19 @@ const seamError = (status: number, type: string): Fault => ({
   headers: { 'seam-request-id': 'req-1' },
 })
 
-/** What the gateway made of graphql-js's answers: codes for variables and upstream failures. */
+/**
+ * What the gateway made of graphql-js's answers: codes for variables and upstream failures, and without the
+ * errors of the root fields a failed non-null one left behind (their calls ended, so they fail cancelled),
+ * unless nothing else failed.
+ */
 function asTheGatewayAnswered(result: ExecutionResult): ExecutionResult {
   if (result.errors === undefined) return result
   const variablesRefused = !('data' in result)
+  const deciding = result.errors.filter((error) => !(error.originalError instanceof SeamCancelledError))
+  const errors = result.data === null && deciding.length > 0 ? deciding : result.errors
   return {
     ...result,
-    errors: result.errors.map((error) =>
+    errors: errors.map((error) =>
       variablesRefused
         ? relocated(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' })
         : (toGraphQLError(error) ?? error),
@@ -78,11 +84,24 @@ interface Case {
   hideSuggestions?: boolean
   /** A credential the gateway holds, instead of the caller's API key. */
   serverCredential?: SeamCredential
+  /** Authentication on, and the caller its token verified. */
+  caller?: VerifiedCaller
+  /** The client goes away this long after the operation starts. */
+  clientGoneAfterMs?: number
 }
 
 async function run(
   engine: Engine,
-  { document: text, variables, operationName, faults = [], hideSuggestions = false, serverCredential }: Case,
+  {
+    document: text,
+    variables,
+    operationName,
+    faults = [],
+    hideSuggestions = false,
+    serverCredential,
+    caller,
+    clientGoneAfterMs,
+  }: Case,
 ) {
   const fakeSeam = new FakeSeam({ workspaceId, apiKeys: [apiKey], clientSessions: [clientSession()] })
   const client = new SeamClient({ endpoint: await fakeSeam.listen(), timeoutMs: 2_000, retry: { baseDelayMs: 1 } })
@@ -92,9 +111,14 @@ async function run(
     maxConcurrentCalls: 8,
     upstreamCallBudget: Infinity,
     logger: { error: () => {} },
+    callersVerified: caller !== undefined,
   })({
-    request: new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${apiKey}` } }),
+    request: new Request('http://gateway.test/graphql', {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: clientGoneAfterMs === undefined ? null : AbortSignal.timeout(clientGoneAfterMs),
+    }),
   })
+  if (caller !== undefined) context.caller = caller
   const document: DocumentNode = parse(text)
   // What Seam received, in the order of its paths: the fields of a query may call in either order.
   const received = () => fakeSeam.requests.map((request) => request.path).sort()
@@ -110,13 +134,15 @@ async function run(
       }
       const result = asTheGatewayAnswered(await execute(args))
       await context.endUpstreamCalls()
-      return { ...answerOf(result), received: received() }
+      // graphql-js's refusals of variables have no status: yoga gave them theirs.
+      return { ...answerOf(result), received: received(), http: undefined }
     }
     const operation = getOperationAST(document, operationName)!
     const executionOf = engine === 'compiled' ? compileExecution : interpretedExecution
     const result = await executionOf(schema, document, operation, { hideSuggestions })(context, variables)
     await context.endUpstreamCalls()
-    return { ...answerOf(result), received: received() }
+    // The status each error asks for (yoga reads it; a client does not see it): the same for both engines.
+    return { ...answerOf(result), received: received(), http: result.errors?.map((error) => error.extensions['http']) }
   } finally {
     await client.close()
     await fakeSeam.close()
@@ -264,6 +290,18 @@ const cases: Case[] = [
     faults: [seamError(403, 'forbidden')],
   },
   {
+    name: 'a non-null root field refused at once, after a read in flight',
+    // The list needs the admin scope: its resolver throws before anything is sent, while the read waits.
+    document: `{ clientSession(userIdentifierKey: "user_42") { token } clientSessions { clientSessionId } }`,
+    caller: { userIdentifierKey: 'user_42', scopes: [], isAdmin: false },
+  },
+  {
+    name: 'a non-null root field whose call the client left: its error stays, the only one',
+    document: '{ clientSessions { token } }',
+    faults: [{ hang: true }],
+    clientGoneAfterMs: 50,
+  },
+  {
     name: 'two mutations, the first refused: run one after the other',
     document: `mutation { a: revokeClientSession(input: { clientSessionId: "nope" }) { clientSessionId } b: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
   },
@@ -299,7 +337,7 @@ describe('compiled execution', () => {
     const reference = await run('graphql-js', testCase)
     const compiled = await run('compiled', testCase)
 
-    expect(compiled).toEqual(reference)
+    expect({ ...compiled, http: undefined }).toEqual(reference)
   })
 
   // What runs a document before it is compiled (src/prepared/interpreted-execution.ts).
@@ -362,9 +400,10 @@ describe('compiled execution', () => {
   ])(
     'refuses, before any call, a null for a variable used where a non-null value is due: %s',
     async (_, document, variables) => {
-      const { text, received } = await run('compiled', { name: '', document, variables })
+      const compiled = await run('compiled', { name: '', document, variables })
+      const { text, received } = compiled
       // Before a document is compiled, alike.
-      expect(await run('interpreted', { name: '', document, variables })).toEqual({ text, received, masked: [false] })
+      expect(await run('interpreted', { name: '', document, variables })).toEqual(compiled)
 
       expect(JSON.parse(text)).toEqual({
         errors: [

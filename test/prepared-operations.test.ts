@@ -9,14 +9,14 @@ import { gatewayDefaults } from '../src/defaults.js'
 import { PreparedOperations } from '../src/prepared/prepared-operations.js'
 import { schema } from '../src/schema/index.js'
 
-const preparedOperations = (cacheSize: number, interpretedRuns?: number) =>
+const preparedOperations = (cacheSize: number, interpretedRuns = gatewayDefaults.interpretedRuns) =>
   new PreparedOperations({
     schema,
     limits: gatewayDefaults.operationLimits,
     introspection: true,
     upstreamCallBudget: gatewayDefaults.upstreamCallBudget,
     cacheSize,
-    ...(interpretedRuns !== undefined && { interpretedRuns }),
+    interpretedRuns,
   })
 
 /** What an operation's run needs of a context when it calls nothing upstream. */

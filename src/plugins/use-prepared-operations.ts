@@ -1,8 +1,8 @@
 /**
  * yoga runs the prepared operations (../prepared/prepared-operations.ts), as the lean lane does: parsing
  * and validation come from the cache (with the limits, the hidden schema and the codes), and execution is
- * the operation's compiled one, after the upstream-call budget and the admission (../admission.ts) have
- * let it run.
+ * the operation's own (graphql-js on its first run, compiled from then on), after the upstream-call budget
+ * and the admission (../admission.ts) have let it run.
  *
  * yoga's own parse and validation cache is off (../gateway.ts): this one replaces it.
  */

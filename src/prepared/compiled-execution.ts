@@ -12,14 +12,14 @@
  *   it only copies them: one walk of compiled code, not a second graphql-js coercion;
  * - a non-null root field that fails decides the answer, and graphql-js runs no root field after it:
  *   graphql-jit would run them all (../schema/root-field-failures.ts), and the errors of those it
- *   abandoned are left out;
+ *   abandoned are left out (./gateway-result.ts);
  * - graphql-jit's errors carry `locations` but not the nodes or source positions graphql-js errors
  *   have, which yoga and `relocated` need to keep the locations: each is made a graphql-js error again;
  * - a null for a non-null field is, in graphql-js, an error with an `Error` behind it, which yoga masks
  *   as "Unexpected error." (the gateway answered something its schema forbids); graphql-jit's has none;
  * - `errors` come before `data`, as graphql-js puts them.
- * Then the codes: variables that do not fit are BAD_USER_INPUT (HTTP 400: the operation never ran),
- * and upstream failures get theirs from ../seam/errors.ts.
+ * Then the codes, as for an operation graphql-js runs (./gateway-result.ts): variables that do not fit are
+ * BAD_USER_INPUT (HTTP 400: the operation never ran), and upstream failures get theirs from ../seam/errors.ts.
  *
  * Left as graphql-jit has them: the wording of its errors for a resolver that breaks the schema (an
  * abstract type that resolves to no object type, a list field that returns no list), which this
@@ -28,6 +28,9 @@
  * in graphql-js depends on timing anyway. And a list whose items are promises, one of which rejects:
  * graphql-jit puts its null at the end of the list instead of in its place, so such a resolver must
  * answer a failed item with its Error instead (as `_entities` does, ../schema/client-session-entity.ts).
+ * And a non-null field below a root field that comes back null although the schema forbids it (the
+ * Seam client checks answers at the wire, so only a fault of the gateway): graphql-js nulls `data` at
+ * once, and the calls of the other root fields end with the answer; graphql-jit waits for them.
  */
 import {
   type DocumentNode,
@@ -40,9 +43,8 @@ import {
 import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
-import { SeamCancelledError, toGraphQLError } from '../seam/errors.js'
-import { letGoOfAnsweredLists } from './let-go-of-answers.js'
-import { variableCoercion, variableError, type Variables } from './variables.js'
+import { gatewayResult } from './gateway-result.js'
+import { variableCoercion, type Variables } from './variables.js'
 
 /** Runs the operation for one request. */
 export type Execute = (context: GatewayContext, variables: Variables) => ExecutionResult | Promise<ExecutionResult>
@@ -80,9 +82,6 @@ function graphqlJsErrors(document: DocumentNode) {
   }
 }
 
-/** The error of a root field left when its operation's answer was decided (../schema/root-field-failures.ts). */
-const abandoned = (error: GraphQLError) => error.originalError instanceof SeamCancelledError
-
 export function compileExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -95,27 +94,12 @@ export function compileExecution(
   const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const asGraphqlJs = graphqlJsErrors(document)
 
-  const answer = (context: GatewayContext, result: ExecutionResult): ExecutionResult => {
-    letGoOfAnsweredLists(context)
-    const { errors } = result
-    if (errors === undefined) return result
-    // Without data, graphql-jit refused the variables graphql-js had coerced: never seen, but refused alike.
-    if (!('data' in result)) return { errors: errors.map((error) => variableError(asGraphqlJs(error))) }
-    // A failed non-null root field decided the answer: graphql-js never saw the root fields it abandoned.
-    const seen = result.data === null ? errors.filter((error) => !abandoned(error)) : errors
-    return {
-      errors: seen.map((error) => {
-        const located = asGraphqlJs(error)
-        return toGraphQLError(located) ?? located
-      }),
-      data: result.data,
-    }
-  }
-
   return (context, variables) => {
     const values = coerce(variables)
     if ('errors' in values) return values
     const result = compiled.query(undefined, context, values.coerced)
-    return result instanceof Promise ? result.then((done) => answer(context, done)) : answer(context, result)
+    return result instanceof Promise
+      ? result.then((done) => gatewayResult(context, done, asGraphqlJs))
+      : gatewayResult(context, result, asGraphqlJs)
   }
 }

@@ -14,19 +14,11 @@
  * they are refused alike (a null where a non-null value is due included), and the answer gets the same
  * codes and lets go of the same lists.
  */
-import {
-  type DocumentNode,
-  execute,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql'
+import { type DocumentNode, execute, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
 
-import type { GatewayContext } from '../context.js'
-import { toGraphQLError } from '../seam/errors.js'
 import type { Execute } from './compiled-execution.js'
-import { letGoOfAnsweredLists } from './let-go-of-answers.js'
-import { variableCoercion, variableError } from './variables.js'
+import { gatewayResult } from './gateway-result.js'
+import { variableCoercion } from './variables.js'
 
 export function interpretedExecution(
   schema: GraphQLSchema,
@@ -36,15 +28,6 @@ export function interpretedExecution(
 ): Execute {
   const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const operationName = operation.name?.value
-
-  const answer = (context: GatewayContext, result: ExecutionResult): ExecutionResult => {
-    letGoOfAnsweredLists(context)
-    const { errors } = result
-    if (errors === undefined) return result
-    // Without data, graphql-js refused variables the coercion above had let through: never seen, but refused alike.
-    if (!('data' in result)) return { errors: errors.map(variableError) }
-    return { errors: errors.map((error) => toGraphQLError(error) ?? error), data: result.data }
-  }
 
   return (context, variables) => {
     const values = coerce(variables)
@@ -57,6 +40,8 @@ export function interpretedExecution(
       variableValues: variables,
       hideSuggestions,
     })
-    return result instanceof Promise ? result.then((done) => answer(context, done)) : answer(context, result)
+    return result instanceof Promise
+      ? result.then((done) => gatewayResult(context, done))
+      : gatewayResult(context, result)
   }
 }

@@ -22,7 +22,7 @@ export interface AnsweredLists {
   answeredLists: unknown[][] | undefined
 }
 
-/** A resolver's list, to be emptied once the operation's result is built (graphql-jit copies what it selects). */
+/** A resolver's list, to be emptied once the operation's result is built (graphql-js and graphql-jit copy what they select). */
 export function keepUntilExecuted<T>(holder: AnsweredLists, list: T[]): T[] {
   ;(holder.answeredLists ??= []).push(list)
   return list
@@ -40,6 +40,7 @@ export function letGoOfAnsweredLists(holder: AnsweredLists): void {
 export function letGoOfData(result: ExecutionResult): void {
   const data = result.data as Record<string, unknown> | null | undefined
   if (data == null) return
-  // graphql-jit's data is a plain object of the selected fields: no inherited key to skip, no array of keys made.
+  // An object of the selected fields (graphql-jit's plain, graphql-js's without a prototype): no inherited key
+  // to skip, no array of keys made.
   for (const key in data) data[key] = null
 }

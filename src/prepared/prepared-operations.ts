@@ -50,11 +50,11 @@ export interface PreparedOperationsOptions {
   /** How many documents are kept prepared. */
   cacheSize: number
   /**
-   * How many runs of an operation graphql-js executes before it is compiled by graphql-jit; default 1: a
-   * document is compiled on its second run (./interpreted-execution.ts says why). 0: on its first.
-   * Trusted documents are compiled when they are pinned, whatever this says.
+   * How many runs of an operation graphql-js executes before it is compiled by graphql-jit (1: on its
+   * second run, ./interpreted-execution.ts says why; 0: on its first). Trusted documents are compiled when
+   * they are pinned, whatever this says.
    */
-  interpretedRuns?: number
+  interpretedRuns: number
 }
 
 /** One operation of a document that may run. */
@@ -190,7 +190,7 @@ export class PreparedOperations {
   }
 
   #operation(document: DocumentNode, definition: OperationDefinitionNode, eager: boolean): PreparedOperation {
-    const { schema, upstreamCallBudget, introspection, interpretedRuns = 1 } = this.#options
+    const { schema, upstreamCallBudget, introspection, interpretedRuns } = this.#options
     const name = definition.name?.value
     const variablePrediction = dependsOnVariables(document)
     const entitiesVariables = variablePrediction ? entitiesRepresentationVariables(document, definition) : undefined
@@ -225,7 +225,7 @@ export class PreparedOperations {
         if (predicted === undefined) {
           // Variables that do not fit: execution refuses them with BAD_USER_INPUT, as it does for any
           // operation. Otherwise, what cannot be counted does not run.
-          coerce ??= variableCoercion(schema, document, definition, { hideSuggestions: !introspection })
+          coerce ??= variableCoercion(schema, document, definition, options)
           return 'errors' in coerce(variables) ? undefined : uncountedError()
         }
         if (!variablePrediction) staticPrediction = predicted

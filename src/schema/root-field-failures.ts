@@ -1,14 +1,14 @@
 /**
  * A non-null root field that fails decides its operation's answer: `data` is null, whatever the other
  * root fields would give. graphql-js answers there and then, and runs no root field it has not started
- * (the next mutation, or the fields after one that failed at once). graphql-jit, which executes every
- * operation (../prepared/compiled-execution.ts), would run them all, mutations included, and wait for
- * every one before answering.
+ * (the next mutation, or the fields after one that failed at once), though it waits for those already
+ * started. graphql-jit, which runs an operation from its second run on (../prepared/compiled-execution.ts),
+ * would run them all, mutations included, and wait for every one before answering.
  *
  * So, as graphql-js: when such a field fails, the operation's upstream calls end at once (queued ones are
  * never sent, those in flight are aborted, ../seam/operation-calls.ts), and a root field that starts
  * after it fails with SeamCancelledError instead of running. The answer leaves out the errors of those
- * abandoned fields, as graphql-js never saw them (../prepared/compiled-execution.ts).
+ * abandoned fields, whichever engine ran it (../prepared/gateway-result.ts).
  *
  * Only resolvers are watched: a non-null field deeper down that breaks the schema (a gateway fault, as
  * the Seam client checks answers at the wire) still nulls `data`, but once every root field is done.

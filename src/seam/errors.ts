@@ -2,7 +2,7 @@
  * Typed upstream errors, and the one place where they become the GraphQL errors a client sees.
  *
  * Resolvers and the Seam client throw these classes; `toGraphQLError` runs on every execution result
- * (../prepared/compiled-execution.ts), so every path to a response goes through it. Only what is listed
+ * (../prepared/gateway-result.ts), so every path to a response goes through it. Only what is listed
  * here reaches the client: the Seam error's message, type, request id, status and validation errors.
  * Never an upstream body, stack, URL or header.
  */
