@@ -294,6 +294,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
     interpretedRuns: options.interpretedRuns ?? gatewayDefaults.interpretedRuns,
+    // Trusted documents are compiled below, before yoga and its logger are made: told once they are.
+    warn: (message) => queueMicrotask(() => yoga.logger.warn(message)),
   })
   // Before Redis is connected, so that nothing is left open: a trusted document that cannot run stops the
   // gateway here.

@@ -89,8 +89,9 @@ export function compileExecution(
   { hideSuggestions }: { hideSuggestions: boolean },
 ): Execute {
   const compiled = compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
-  // The document was validated: graphql-jit refusing it is a fault of the gateway, masked as such.
-  if (!isCompiledQuery(compiled)) throw new Error(`graphql-jit could not compile the operation.`)
+  // The document was validated: graphql-jit has no reason to refuse it. If it does, ./prepared-operations.ts
+  // runs the operation on graphql-js instead and tells the operator why.
+  if (!isCompiledQuery(compiled)) throw new Error((compiled.errors ?? []).map((error) => error.message).join('; '))
   const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const asGraphqlJs = graphqlJsErrors(document)
 

@@ -55,6 +55,11 @@ export interface PreparedOperationsOptions {
    * they are pinned, whatever this says.
    */
   interpretedRuns: number
+  /**
+   * Told, once per operation, that graphql-jit refused to compile it: it then runs on graphql-js for good.
+   * Default: nothing is told.
+   */
+  warn?: (message: string) => void
 }
 
 /** One operation of a document that may run. */
@@ -73,7 +78,10 @@ export interface PreparedOperation {
   overBudget(variables: Variables): GraphQLError | undefined
   /** Its result, once the upstream calls it made have ended and been recorded. */
   execute(context: GatewayContext, variables: Variables): ExecutionResult | Promise<ExecutionResult>
-  /** Whether it runs compiled by graphql-jit from now on (false while graphql-js still runs it). */
+  /**
+   * Whether it runs compiled by graphql-jit from now on (false while graphql-js still runs it, and for good
+   * when graphql-jit refused to compile it).
+   */
   readonly compiled: boolean
 }
 
@@ -200,16 +208,37 @@ export class PreparedOperations {
       entitiesVariables!.reduce((sum, variable) => sum + entitiesCalls(variables?.[variable]), 0)
     let staticPrediction: number | undefined
     const options = { hideSuggestions: !introspection }
-    let execute: Execute | undefined = eager ? compileExecution(schema, document, definition, options) : undefined
     let interpreted: Execute | undefined
+    const interpretedNow = () => (interpreted ??= interpretedExecution(schema, document, definition, options))
+    let compiled = false
+    /**
+     * The compiled operation, or graphql-js's for good when graphql-jit refuses it: the gateway's own
+     * execution of a document that validated, which graphql-jit has no business refusing. Tried once, so
+     * that a refused operation costs no compilation attempt per run, and answered rather than masked.
+     */
+    const compiledOrInterpreted = (): Execute => {
+      try {
+        const execution = compileExecution(schema, document, definition, options)
+        compiled = true
+        return execution
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        this.#options.warn?.(
+          `graphql-jit could not compile the operation ${name ?? '(anonymous)'}, which graphql-js runs instead: ${reason}`,
+        )
+        return interpretedNow()
+      }
+    }
+    let execute: Execute | undefined = eager ? compiledOrInterpreted() : undefined
     let runs = 0
     /** What runs the operation this time: graphql-js for its first runs, then the compiled operation, for good. */
     const executeNow = (): Execute => {
       if (execute !== undefined) return execute
       runs += 1
-      if (runs <= interpretedRuns) return (interpreted ??= interpretedExecution(schema, document, definition, options))
-      interpreted = undefined
-      return (execute = compileExecution(schema, document, definition, options))
+      if (runs <= interpretedRuns) return interpretedNow()
+      execute = compiledOrInterpreted()
+      if (compiled) interpreted = undefined
+      return execute
     }
     let coerce: ((variables: Variables) => CoercedVariables) | undefined
     return {
@@ -240,7 +269,7 @@ export class PreparedOperations {
         return endingUpstreamCalls(context, () => run(context, variables))
       },
       get compiled() {
-        return execute !== undefined
+        return compiled
       },
     }
   }
