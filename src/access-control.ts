@@ -6,6 +6,6 @@
  * it, so embedders see no difference.
  */
 export { authentication } from './auth/authentication.js'
-export { callerKeyOf } from './rate-limit/caller-key.js'
+export { callerKeysOf } from './rate-limit/caller-key.js'
 export { rateLimitAdmission } from './rate-limit/rate-limit.js'
 export { connectRedis } from './redis.js'

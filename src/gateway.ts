@@ -353,7 +353,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
           perMinute: rateLimitPerMinute,
           burst: options.rateLimitBurst ?? gatewayDefaults.rateLimitBurst,
           redis,
-          callerKey: accessControl!.callerKeyOf({
+          callerKeys: accessControl!.callerKeysOf({
             credentialHeldByServer: options.serverCredential !== undefined,
             trustProxyHops: options.trustProxyHops ?? gatewayDefaults.trustProxyHops,
           }),

@@ -47,6 +47,21 @@ describe('prepared operations', () => {
     }
   })
 
+  it('name the Seam endpoints an operation may call, through fragments, skipped fields and _entities', () => {
+    const operations = preparedOperations(10)
+    const endpointsOf = (query: string) => operations.prepare(query).operation(undefined)!.seamEndpoints
+
+    expect(
+      endpointsOf(`mutation { ...Grant ... on Mutation { revokeClientSession(input: { clientSessionId: "x" }) @skip(if: true) { clientSessionId } } }
+        fragment Grant on Mutation { grantClientSessionAccess(input: { clientSessionId: "x" }) { clientSession { clientSessionId } } }`),
+    ).toEqual(['/client_sessions/grant_access', '/client_sessions/get', '/client_sessions/revoke'])
+    expect(endpointsOf('query ($r: [_Any!]!) { _entities(representations: $r) { __typename } __typename }')).toEqual([
+      '/client_sessions/get',
+    ])
+    expect(endpointsOf('{ clientSessions { clientSessionId } _service { sdl } }')).toEqual(['/client_sessions/list'])
+    expect(endpointsOf('{ __typename }')).toEqual([])
+  })
+
   it('compile a pinned document before its first run', () => {
     const pinned = preparedOperations(10).pin('query Trusted { __typename }')
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { GatewayContext } from '../src/context.js'
-import { callerKeyOf } from '../src/rate-limit/caller-key.js'
+import { callerKeysOf } from '../src/rate-limit/caller-key.js'
 import { clientAddress } from '../src/rate-limit/client-address.js'
 import { retryAfterSecondsFor } from '../src/rate-limit/rate-limit.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
@@ -125,6 +125,47 @@ describe('per caller, by the Seam credential a request carries', () => {
     expect(await admitted({ 'seam-publishable-key': publishableKey }, 3)).toBe(2)
   })
 
+  it('counts the credential Seam is sent, not the other one a request carries beside it', async () => {
+    await start({ gateway: { rateLimitPerMinute: 2 } })
+    const madeUp = (index: number) => `seam_pk1_madeUp${index}`
+    // An API key is what a read is sent: a new publishable key beside it each time makes no new caller.
+    let through = 0
+    for (let index = 0; index < 3; index++) {
+      through += await admitted({ ...bearer(apiKey), 'seam-publishable-key': madeUp(index) }, 1)
+    }
+    expect(through).toBe(2)
+
+    // A create is sent the publishable key when the bearer token is of a kind it does not accept (a client
+    // session token): a new made-up token beside the key each time makes no new caller either.
+    const getOrCreate =
+      'mutation { getOrCreateClientSession(input: { userIdentifierKey: "user_7" }) { clientSession { clientSessionId } } }'
+    through = 0
+    for (let index = 0; index < 3; index++) {
+      const headers = { ...bearer(`seam_cst1_madeUp${index}`), 'seam-publishable-key': publishableKey }
+      const { answer, upstreamCalls } = await send(headers, getOrCreate)
+      if (!codesOf(answer).includes('RATE_LIMITED')) {
+        through++
+        expect([answer.body.errors, upstreamCalls]).toEqual([undefined, 1])
+      }
+    }
+    expect(through).toBe(2)
+  })
+
+  it('spends a point of each credential an operation sends, when its endpoints are sent different ones', async () => {
+    await start({ gateway: { rateLimitPerMinute: 2 } })
+    // getOrCreate is sent the publishable key, revoke the bearer token of a kind the gateway does not know.
+    const both = `mutation {
+      getOrCreateClientSession(input: { userIdentifierKey: "user_7" }) { clientSession { clientSessionId } }
+      revokeClientSession(input: { clientSessionId: "nothing" }) { clientSessionId }
+    }`
+    let through = 0
+    for (let index = 0; index < 3; index++) {
+      const headers = { ...bearer(`unknownKind${index}`), 'seam-publishable-key': publishableKey }
+      if (!codesOf((await send(headers, both)).answer).includes('RATE_LIMITED')) through++
+    }
+    expect(through).toBe(2)
+  })
+
   it('spends one point per operation: a batch of three spends three', async () => {
     await start({ gateway: { rateLimitPerMinute: 2, batchLimit: 3 } })
     const response = await fetch(harness.gatewayUrl, {
@@ -193,21 +234,24 @@ describe('clientAddress', () => {
   })
 })
 
-describe('callerKeyOf', () => {
+describe('callerKeysOf', () => {
   const context = {} as GatewayContext
   const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null })
   const withCredential = { headers: headers(bearer(apiKey)), remoteAddress: '127.0.0.1' }
+  const reading = { seamEndpoints: ['/client_sessions/get'] as const }
 
   it('names the verified user first, then the credential, then the address, each kind apart', () => {
-    const keyOf = callerKeyOf({ credentialHeldByServer: false, trustProxyHops: 0 })
+    const keysOf = callerKeysOf({ credentialHeldByServer: false, trustProxyHops: 0 })
     const verified = { ...context, caller: { userIdentifierKey: 'user_42', scopes: [], isAdmin: false } }
-    expect(keyOf(withCredential, verified)).toBe('user:user_42')
-    expect(keyOf(withCredential, context)).toMatch(/^credential:[\w-]{43}$/)
-    expect(keyOf({ headers: headers({}), remoteAddress: '127.0.0.1' }, context)).toBe('address:127.0.0.1')
+    expect(keysOf(withCredential, verified, reading)).toEqual(['user:user_42'])
+    expect(keysOf(withCredential, context, reading)).toEqual([expect.stringMatching(/^credential:[\w-]{43}$/)])
+    expect(keysOf({ headers: headers({}), remoteAddress: '127.0.0.1' }, context, reading)).toEqual([
+      'address:127.0.0.1',
+    ])
   })
 
   it('holds a digest of the credential, never the credential', () => {
-    const key = callerKeyOf({ credentialHeldByServer: false, trustProxyHops: 0 })(withCredential, context)
+    const [key] = callerKeysOf({ credentialHeldByServer: false, trustProxyHops: 0 })(withCredential, context, reading)
     expect(key).not.toContain(apiKey)
     expect(key).not.toContain('SECRET')
   })

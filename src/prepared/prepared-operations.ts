@@ -24,10 +24,12 @@ import {
 
 import type { GatewayContext } from '../context.js'
 import { isGraphQLError } from '../seam/errors.js'
+import type { SeamEndpoint } from '../seam/openapi.js'
 import { compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { interpretedExecution } from './interpreted-execution.js'
 import { LruCache } from './lru-cache.js'
+import { operationEndpoints } from './operation-endpoints.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
 import { rulesAsOne } from './rules-as-one.js'
 import {
@@ -71,6 +73,8 @@ export interface PreparedOperation {
    * fetch to compose, which needs no caller token and no trusted document.
    */
   readonly readsServiceSdlOnly: boolean
+  /** The Seam endpoints it may call (./operation-endpoints.ts). */
+  readonly seamEndpoints: readonly SeamEndpoint[]
   /**
    * The refusal of an operation that could make more upstream calls than its budget, or whose calls
    * cannot be counted; undefined when it may run.
@@ -241,10 +245,15 @@ export class PreparedOperations {
       return execute
     }
     let coerce: ((variables: Variables) => CoercedVariables) | undefined
+    let endpoints: readonly SeamEndpoint[] | undefined
     return {
       type: definition.operation,
       name,
       readsServiceSdlOnly: readsServiceSdlOnly(definition),
+      // Only a rate limit reads them: worked out then, once.
+      get seamEndpoints() {
+        return (endpoints ??= operationEndpoints(schema, document, definition))
+      },
       overBudget: (variables) => {
         if (!variablePrediction && staticPrediction !== undefined && staticPrediction <= upstreamCallBudget) return
         // Over the budget, the full prediction below decides, as it would for any document: variables

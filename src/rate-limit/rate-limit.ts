@@ -19,6 +19,7 @@ import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes 
 
 import type { Admission, AdmissionRequest } from '../admission.js'
 import type { GatewayContext } from '../context.js'
+import type { PreparedOperation } from '../prepared/prepared-operations.js'
 import type { Redis } from '../redis.js'
 import { gatewayError } from '../seam/errors.js'
 
@@ -32,8 +33,8 @@ export interface RateLimitOptions {
   burst: number
   /** Where the counts are shared between replicas; undefined: this process alone, in memory. */
   redis: Redis | undefined
-  /** Who spends the points of a request (./caller-key.ts). */
-  callerKey: (request: AdmissionRequest, context: GatewayContext) => string
+  /** Who spends the points of an operation (./caller-key.ts): each key given spends one. */
+  callerKeys: (request: AdmissionRequest, context: GatewayContext, operation: PreparedOperation) => readonly string[]
   /** Where the operator hears that the replicas stopped, or resumed, sharing their counts. */
   logger: { warn(message: string): void; info(message: string): void }
   /** Counts a decision this replica made alone because Redis did not answer (a metric, when metrics are on). */
@@ -77,7 +78,7 @@ export function rateLimitAdmission({
   perMinute,
   burst,
   redis,
-  callerKey,
+  callerKeys,
   logger,
   countLocalDecision,
 }: RateLimitOptions): Admission {
@@ -118,17 +119,27 @@ export function rateLimitAdmission({
     }
   }
 
-  return async (_operation, request, context) => {
+  /** The refusal of `key`'s point, if its count is spent. */
+  const spend = async (key: string): Promise<GraphQLError | undefined> => {
     const decision = {}
     let refusal: GraphQLError | undefined
     try {
-      await consumer.consume(callerKey(request, context), 1, decision)
+      await consumer.consume(key, 1, decision)
     } catch (rejection) {
       // Anything but a verdict is a fault of the limiter (the insurance makes one unlikely): the operation
       // is let through rather than refused for the gateway's own fault.
       if (rejection instanceof RateLimiterRes) refusal = rateLimited(rejection.msBeforeNext)
     }
     if (redis !== undefined) noteWhoDecided(decision)
+    return refusal
+  }
+
+  return async (operation, request, context) => {
+    const keys = callerKeys(request, context, operation)
+    // Nearly always one key; with several, each spends its point until one is refused, which answers.
+    if (keys.length === 1) return spend(keys[0]!)
+    let refusal: GraphQLError | undefined
+    for (const key of keys) refusal ??= await spend(key)
     return refusal
   }
 }

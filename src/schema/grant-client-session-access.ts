@@ -27,7 +27,11 @@ builder.mutationField('grantClientSessionAccess', (t) =>
     type: GrantClientSessionAccessPayload,
     ...grant.operation,
     // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
-    extensions: { upstreamCalls: 2, ...declaredPolicy('adminScope') },
+    extensions: {
+      seamEndpoints: ['/client_sessions/grant_access', '/client_sessions/get'],
+      upstreamCalls: 2,
+      ...declaredPolicy('adminScope'),
+    },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     resolve: async (_, { input }, context) => {
       requireAdmin(context, 'grantClientSessionAccess')
