@@ -33,10 +33,10 @@ afterEach(async () => {
   harness = undefined
 })
 
-async function startTraced(): Promise<{ harness: Harness; exporter: InMemorySpanExporter }> {
+async function startTraced(fastLane = true): Promise<{ harness: Harness; exporter: InMemorySpanExporter }> {
   const exporter = new InMemorySpanExporter()
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  harness = await startHarness({ gateway: { tracing: { tracerProvider }, upstreamRetries: 0 } })
+  harness = await startHarness({ gateway: { tracing: { tracerProvider }, upstreamRetries: 0, fastLane } })
   return { harness, exporter }
 }
 
@@ -162,6 +162,38 @@ describe('tracing', () => {
     expect(unavailable!.attributes).not.toHaveProperty('http.response.status_code')
     expect(servedByYoga(harness)).toBe(0)
   })
+
+  for (const fastLane of [true, false]) {
+    it(`records the codes of an answer's errors, never their messages (fastLane: ${fastLane})`, async () => {
+      const { harness, exporter } = await startTraced(fastLane)
+      // graphql-js quotes a variable's value in its refusal; Seam's own words are in its error body.
+      const byKey = 'query Bad($key: String!) { clientSession(userIdentifierKey: $key) { clientSessionId } }'
+      const refused = await harness.graphql(byKey, {
+        headers: withApiKey,
+        variables: { key: { secret: 'SECRET-VALUE' } },
+      })
+      expect(refused.text).toContain('SECRET-VALUE')
+      harness.fakeSeam.failNext({
+        status: 400,
+        body: JSON.stringify({ error: { type: 'invalid_input', message: 'Seam says SECRET-WORDS' } }),
+      })
+      const failed = await harness.graphql(read, { headers: withApiKey })
+      expect(failed.text).toContain('SECRET-WORDS')
+
+      const spans = exporter.getFinishedSpans()
+      const events = [operationSpan(spans, 'query.Bad'), operationSpan(spans, 'query.Session')].map((span) => {
+        expect(span.status.code).toBe(SpanStatusCode.ERROR)
+        return span.events.map(({ name, attributes }) => ({ name, attributes }))
+      })
+      const codes = (message: string) => ({
+        name: 'exception',
+        attributes: { 'exception.type': 'graphql.execute.error', 'exception.message': message },
+      })
+      expect(events).toEqual([[codes('["BAD_USER_INPUT"]')], [codes('["BAD_USER_INPUT"]')]])
+      expect(JSON.stringify(spans.map(({ attributes, events }) => ({ attributes, events })))).not.toContain('SECRET')
+      expect(servedByYoga(harness) > 0).toBe(!fastLane)
+    })
+  }
 
   it('makes one span for a retried read, covering its attempts, with their count and the last status', async () => {
     const exporter = new InMemorySpanExporter()

@@ -21,11 +21,12 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
+  type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { BREAK, type DocumentNode, type ExecutionResult, visit } from 'graphql'
+import { BREAK, type DocumentNode, type ExecutionResult, type GraphQLError, visit } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 
 import type { ContextRequest, UpstreamCallTracer } from '../context.js'
@@ -33,6 +34,7 @@ import type { LaneTelemetry } from '../lane-telemetry.js'
 import type { PreparedOperation } from '../prepared/prepared-operations.js'
 import type { UpstreamCall } from '../seam/client.js'
 import { isSeamError } from '../seam/errors.js'
+import { errorCodesOf } from './use-request-log.js'
 
 export interface UseTracingOptions {
   tracerProvider: TracerProvider
@@ -82,6 +84,47 @@ function continueCallersTrace(graphqlContext: { request: Pick<ContextRequest, 'h
   setCurrentOtelContext(graphqlContext, callersContext(active, graphqlContext.request.headers))
 }
 
+/** The name of the event an operation span records when its answer has errors (`@envelop/opentelemetry`'s). */
+const executionErrorEvent = 'graphql.execute.error'
+
+/**
+ * The event of an answer with errors: their codes, never their messages, which can quote a variable's
+ * value (`String cannot represent a non string value: …`) or what Seam said, and so may hold personal data.
+ */
+const errorCodesEvent = (codes: string[]) => ({ name: executionErrorEvent, message: JSON.stringify(codes) })
+
+/** The codes of errors as `@envelop/opentelemetry` serialized them (`JSON.stringify(result.errors)`). */
+function serializedErrorCodes(message: string | undefined): string[] {
+  try {
+    return errorCodesOf({ errors: JSON.parse(message ?? '') as GraphQLError[] })
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The provider `@envelop/opentelemetry` is given: its operation spans record the errors' codes in place of
+ * the errors it serializes whole (see errorCodesEvent). Everything else is the provider's own.
+ */
+function recordingErrorCodesOnly(tracerProvider: TracerProvider): TracerProvider {
+  return {
+    getTracer: (name, version, options) => {
+      const tracer = tracerProvider.getTracer(name, version, options)
+      const startSpan: Tracer['startSpan'] = (spanName, spanOptions, parent) => {
+        const span = tracer.startSpan(spanName, spanOptions, parent)
+        const recordException = span.recordException.bind(span)
+        span.recordException = (exception, time) => {
+          const isExecutionError = typeof exception === 'object' && exception.name === executionErrorEvent
+          recordException(isExecutionError ? errorCodesEvent(serializedErrorCodes(exception.message)) : exception, time)
+        }
+        return span
+      }
+      // The tracer's other methods (startActiveSpan) start their spans through this startSpan.
+      return Object.assign(Object.create(tracer) as Tracer, { startSpan })
+    },
+  }
+}
+
 export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: UseTracingOptions): Plugin {
   return {
     // Added right after this plugin, so this plugin's onExecute runs first: the operation span is
@@ -92,7 +135,7 @@ export function useTracing({ tracerProvider, tracerName = tracerNameDefault }: U
         // Its type claims a context key of its own that it never reads from the context: hence the cast.
         useOpenTelemetry(
           { resolvers: false, variables: false, result: false },
-          tracerProvider,
+          recordingErrorCodesOnly(tracerProvider),
           SpanKind.SERVER,
           {},
           tracerName,
@@ -140,7 +183,7 @@ interface OperationSpan {
  * above) makes one for a request yoga serves: named `<type>.<name>`, SERVER, with the operation's name
  * and type and, when it holds no literal value, the document; a child of the caller's span (same rule);
  * the active context while the operation runs; and, when the result has errors, status ERROR and an
- * exception event that lists them. Like the plugin, it leaves the span unended when execution throws.
+ * exception event that lists their codes. Like the plugin, it leaves the span unended when execution throws.
  * The upstream calls' spans find it through the context factory's argument, as they find yoga's.
  */
 export function traceLaneOperations({
@@ -182,7 +225,7 @@ export function traceLaneOperations({
       const ended = (result: ExecutionResult) => {
         if (result.errors !== undefined && result.errors.length > 0) {
           span.setStatus({ code: SpanStatusCode.ERROR })
-          span.recordException({ name: 'graphql.execute.error', message: JSON.stringify(result.errors) })
+          span.recordException(errorCodesEvent(errorCodesOf(result)))
         }
         span.end(wallClock(performance.now()))
         return result
