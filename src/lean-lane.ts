@@ -10,7 +10,7 @@
  *
  * Anything else goes to yoga, as it did before there was a lane: another method, path or content type,
  * a query string, GET, a batch, a body that is not a JSON object of the GraphQL parameters, an
- * `Accept` that does not get JSON, an `operationName` that names no operation. A request for a persisted
+ * `Accept` that does not get JSON, an `operationName` that names no operation, a subscription. A request for a persisted
  * document (`documentId`, `extensions.persistedQuery`) is served here when it runs, its document found by
  * ./persisted/persisted-documents.ts as yoga finds it; when that refuses it, yoga answers the refusal, as it
  * answers every request that runs nothing. So it does the 401 of a caller without a valid token, which the
@@ -22,7 +22,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 
-import type { ExecutionResult, GraphQLError } from 'graphql'
+import { type ExecutionResult, type GraphQLError, OperationTypeNode } from 'graphql'
 
 import type { Admission } from './admission.js'
 import type { AuthenticationGate } from './auth/authentication-gate.js'
@@ -267,6 +267,9 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     }
     // yoga refuses an operationName that names nothing (OPERATION_RESOLUTION_FAILURE) before it validates.
     if (prepared.document !== undefined && operation === undefined) return yoga(request, response)
+    // yoga answers a subscription from its subscribe phase, which no admission or budget sees (and this
+    // schema has no subscriptions): it is not the lane's.
+    if (operation?.type === OperationTypeNode.SUBSCRIPTION) return yoga(request, response)
     const exchange: LaneExchange | undefined = telemetry && {
       startedAt,
       preparedAt: performance.now(),

@@ -500,6 +500,7 @@ const errors: Probe[] = [
   post('OPERATION_RESOLUTION_FAILURE: two operations, no name', 'query A { __typename } query B { __typename }', {
     lane: false,
   }),
+  post('a subscription, which the schema has none of', 'subscription { __typename }', { lane: false }),
   { name: 'PAYLOAD_TOO_LARGE, announced', headers: withApiKey, body: { query: `${read}${' '.repeat(5000)}` } },
   {
     name: 'PAYLOAD_TOO_LARGE, in chunks',
@@ -1221,6 +1222,10 @@ describe('the lean lane and yoga answer alike', () => {
         },
       },
       post('no credential: the address counts', '{ __typename }', { headers: json, lane: true }),
+      post('a subscription spends no point: nothing runs', 'subscription { __typename }', {
+        headers: json,
+        lane: false,
+      }),
       post('no credential, again', '{ __typename }', { headers: json, lane: true }),
       post('RATE_LIMITED: no credential, a third time', '{ __typename }', {
         headers: json,
