@@ -207,6 +207,33 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
   })
 })
 
+describe('Retry-After on a 429', () => {
+  const later = new Date(Date.now() + 120_000)
+  const [weekday, day, month, year, time] = later.toUTCString().replace(',', '').split(' ') as [string, ...string[]]
+  const longWeekday = later.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' })
+  const soon = expect.toSatisfy((seconds: number) => seconds > 100 && seconds <= 120)
+
+  it.each<[string, string, unknown]>([
+    ['whole seconds', ' 7 ', 7],
+    ['an IMF-fixdate', later.toUTCString(), soon],
+    ['an RFC 850 date', `${longWeekday}, ${day}-${month}-${year!.slice(2)} ${time} GMT`, soon],
+    ['an asctime date', `${weekday} ${month} ${day!.padStart(2, ' ')} ${time} ${year}`, soon],
+    // Date.parse reads each of these as a date in 2001 or later: a wait of nothing.
+    ['a fraction', '1.5', undefined],
+    ['a negative number', '-5', undefined],
+    ['a word', 'soon', undefined],
+    ['a date without its time', `${weekday}, ${day} ${month} ${year}`, undefined],
+  ])('is read from %s, and is no Retry-After otherwise', async (_, retryAfter, seconds) => {
+    harness = await startHarness()
+    const body = JSON.stringify({ error: { type: 'rate_limited', message: 'Slow down' } })
+    harness.fakeSeam.failNext({ status: 429, headers: { 'retry-after': retryAfter }, body })
+    const answer = await harness.graphql(grant, { headers: withApiKey })
+
+    expect(codesOf(answer)).toEqual(['RATE_LIMITED'])
+    expect(answer.body.errors?.[0]?.extensions['retryAfterSeconds']).toEqual(seconds)
+  })
+})
+
 describe('Seam’s "not found"', () => {
   it('is NOT_FOUND on a mutation but null on the clientSession query', async () => {
     harness = await startHarness()

@@ -376,11 +376,24 @@ function seamErrorBody(body: JsonObject | undefined): SeamApiErrorBody | undefin
   }
 }
 
-/** Seconds from a `Retry-After` header: either delay-seconds or an HTTP date. */
-function retryAfterSeconds(value: string | undefined): number | undefined {
+/**
+ * The HTTP dates RFC 9110 has recipients read: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850's
+ * (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime's (`Sun Nov  6 08:49:37 1994`, in GMT though it does not
+ * say so). Checked before Date.parse, which reads far more than dates (`1.5` is 5 January 2001).
+ */
+const imfOrRfc850Date = /^[A-Z][a-z]{2,8}, \d{2}[ -][A-Z][a-z]{2}[ -]\d{2}(?:\d{2})? \d{2}:\d{2}:\d{2} GMT$/
+const asctimeDate = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/
+
+/** Seconds from a `Retry-After` header: delay-seconds or an HTTP date; anything else is no Retry-After. */
+function retryAfterSeconds(header: string | undefined): number | undefined {
+  const value = header?.trim()
   if (value === undefined) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim())
-  const date = Date.parse(value)
+  if (/^\d+$/.test(value)) return Number(value)
+  const date = imfOrRfc850Date.test(value)
+    ? Date.parse(value)
+    : asctimeDate.test(value)
+      ? Date.parse(`${value} GMT`)
+      : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
 }
 
