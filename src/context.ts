@@ -123,7 +123,7 @@ export function createContextFactory(
       credentialHeldByServer: serverCredential !== undefined,
     })
     const seam: SeamCaller = {
-      post: (endpoint, body) => limits.of(request).run(() => caller.post(endpoint, body)),
+      post: (endpoint, body, read) => limits.of(request).run(() => caller.post(endpoint, body, read)),
     }
     return {
       seam,

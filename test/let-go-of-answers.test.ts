@@ -52,11 +52,11 @@ describe('a Seam answer', () => {
     const caller = (await seamClient()).withCredential(credentialFromToken(apiKey))
     const answers: SeamAnswer[] = []
     const recording: SeamCaller = {
-      post: async (endpoint, body) => {
-        const answer = await caller.post(endpoint, body)
-        answers.push(answer)
-        return answer
-      },
+      post: (endpoint, body, read) =>
+        caller.post(endpoint, body, (answer) => {
+          answers.push(answer)
+          return read(answer)
+        }),
     }
     const listed = await listClientSessions(recording, {})
     expect(listed.map((session) => session.userIdentifierKey)).toEqual(sessions.map((s) => s.user_identifier_key))

@@ -79,6 +79,21 @@ describe('the request log', () => {
     expect(harness.fakeSeam.requests).toHaveLength(4)
   })
 
+  it('records a call whose 2xx answer breaks the contract as failed, once, with its status', async () => {
+    await start({ gateway: faultSuiteGateway })
+    harness.fakeSeam.failNext({ status: 200, body: '{"client_session":{"client_session_id":5}}' })
+    const answer = await harness.graphql(readDocument, { headers: withApiKey })
+    expect(answer.body.errors?.map((error) => error.extensions['code'])).toEqual(['UPSTREAM_ERROR'])
+
+    expect(entries()).toMatchObject([
+      {
+        upstreamCalls: [{ endpoint: '/client_sessions/get', status: 200, attempts: 1, error: 'UPSTREAM_ERROR' }],
+        errorCodes: ['UPSTREAM_ERROR'],
+      },
+    ])
+    expect(entries()[0]!['upstreamCalls']).toHaveLength(1)
+  })
+
   it('logs requests that never run, with their codes and no upstream call', async () => {
     await start()
     await harness.graphql('{ clientSession(', { headers: withApiKey })

@@ -141,8 +141,8 @@ function requiredClientSession(answer: SeamAnswer): ClientSession {
   return session
 }
 
-async function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
-  return requiredClientSession(await seam.post('/client_sessions/get', toWireBody('/client_sessions/get', identifier)))
+function fetchClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession> {
+  return seam.post('/client_sessions/get', toWireBody('/client_sessions/get', identifier), requiredClientSession)
 }
 
 /**
@@ -171,47 +171,53 @@ export async function getClientSession(
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  const answer = await seam.post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant))
-  const granted = clientSessionOf(answer)
-  if (granted !== undefined) return granted
+  // A missing session is no failure of the grant's call (the contract's samples answer `{}`): its error is
+  // handed back as a value, thrown only when there is no identifier to read the session back with.
+  const granted = await seam.post(
+    '/client_sessions/grant_access',
+    toWireBody('/client_sessions/grant_access', grant),
+    (answer) => clientSessionOf(answer) ?? missingClientSession(answer),
+  )
+  if (!(granted instanceof SeamInvalidResponseError)) return granted
   const identifier = clientSessionIdentifierOf(grant)
-  if (identifier === undefined) throw missingClientSession(answer)
+  if (identifier === undefined) throw granted
   return fetchClientSession(seam, identifier)
 }
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */
-export async function listClientSessions(seam: SeamCaller, filter: ClientSessionsFilter): Promise<ClientSession[]> {
-  const answer = await seam.post('/client_sessions/list', toWireBody('/client_sessions/list', filter))
-  return read(answer, (body) => {
-    const sessions = body['client_sessions']
-    if (!Array.isArray(sessions)) throw new InvalidField('client_sessions')
-    return sessions.map((wire, index) => toClientSessionAt(`client_sessions.${index}`, wire))
-  })
+export function listClientSessions(seam: SeamCaller, filter: ClientSessionsFilter): Promise<ClientSession[]> {
+  return seam.post('/client_sessions/list', toWireBody('/client_sessions/list', filter), (answer) =>
+    read(answer, (body) => {
+      const sessions = body['client_sessions']
+      if (!Array.isArray(sessions)) throw new InvalidField('client_sessions')
+      return sessions.map((wire, index) => toClientSessionAt(`client_sessions.${index}`, wire))
+    }),
+  )
 }
 
 /** `/client_sessions/create`, answering with the new session. */
-export async function createClientSession(seam: SeamCaller, fields: ClientSessionCreation): Promise<ClientSession> {
-  return requiredClientSession(
-    await seam.post('/client_sessions/create', toWireBody('/client_sessions/create', fields)),
-  )
+export function createClientSession(seam: SeamCaller, fields: ClientSessionCreation): Promise<ClientSession> {
+  return seam.post('/client_sessions/create', toWireBody('/client_sessions/create', fields), requiredClientSession)
 }
 
 /** `/client_sessions/get_or_create`, answering with the session that matched or was created. */
-export async function getOrCreateClientSession(
-  seam: SeamCaller,
-  fields: ClientSessionGetOrCreation,
-): Promise<ClientSession> {
-  return requiredClientSession(
-    await seam.post('/client_sessions/get_or_create', toWireBody('/client_sessions/get_or_create', fields)),
+export function getOrCreateClientSession(seam: SeamCaller, fields: ClientSessionGetOrCreation): Promise<ClientSession> {
+  return seam.post(
+    '/client_sessions/get_or_create',
+    toWireBody('/client_sessions/get_or_create', fields),
+    requiredClientSession,
   )
 }
+
+/** What is read of an answer that only says `ok`: nothing. */
+const answeredOk = () => undefined
 
 /** `/client_sessions/revoke`. Seam answers only `ok`; a session it does not know is its 404. */
 export async function revokeClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/revoke'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/revoke', toWireBody('/client_sessions/revoke', fields))
+  await seam.post('/client_sessions/revoke', toWireBody('/client_sessions/revoke', fields), answeredOk)
 }
 
 /** `/client_sessions/delete`. Seam answers only `ok`; a session it does not know is its 404. */
@@ -219,5 +225,5 @@ export async function deleteClientSession(
   seam: SeamCaller,
   fields: RequestFields<'/client_sessions/delete'>,
 ): Promise<void> {
-  await seam.post('/client_sessions/delete', toWireBody('/client_sessions/delete', fields))
+  await seam.post('/client_sessions/delete', toWireBody('/client_sessions/delete', fields), answeredOk)
 }

@@ -67,9 +67,16 @@ export function takeBody(answer: SeamAnswer): JsonObject {
   return body
 }
 
+/**
+ * Reads a successful answer: what the call resolves to. What it throws is the call's failure: the answer
+ * breaking the contract (SeamInvalidResponseError) is recorded as the call's error in the log, the
+ * metrics and the trace, not as a call that succeeded.
+ */
+export type AnswerReader<T> = (answer: SeamAnswer) => T
+
 /** A Seam client bound to one request's credential; resolvers get this, never the credential. */
 export interface SeamCaller {
-  post(endpoint: SeamEndpoint, body: JsonObject): Promise<SeamAnswer>
+  post<T>(endpoint: SeamEndpoint, body: JsonObject, read: AnswerReader<T>): Promise<T>
 }
 
 /** What one upstream call did, for logs, metrics and traces. Never a body, header or credential. */
@@ -183,7 +190,7 @@ export class SeamClient {
       // Not an async function, which would wrap the call's promise in one more (two more turns of the
       // microtask queue per call); a refused credential or a spent budget is still a rejection, like every
       // other failure, never a synchronous throw.
-      post: (endpoint, body) => {
+      post: (endpoint, body, read) => {
         let headers: Readonly<Record<string, string>>
         try {
           if (hooks.calls?.ended === true) throw new SeamCancelledError()
@@ -193,7 +200,7 @@ export class SeamClient {
         } catch (error) {
           return Promise.reject(error as Error)
         }
-        return this.#call(endpoint, body, headers, hooks)
+        return this.#call(endpoint, body, read, headers, hooks)
       },
     }
   }
@@ -244,12 +251,13 @@ export class SeamClient {
     return { connected, free, running, pending, queued }
   }
 
-  async #call(
+  async #call<T>(
     endpoint: SeamEndpoint,
     body: JsonObject,
+    read: AnswerReader<T>,
     credentialHeaders: Readonly<Record<string, string>>,
     { onCall, onCallStart, calls, credentialHeldByServer = false }: SeamCallerHooks,
-  ): Promise<SeamAnswer> {
+  ): Promise<T> {
     const startedAt = performance.now()
     const observer = onCallStart?.(endpoint, startedAt)
     const request: Dispatcher.DispatchOptions = {
@@ -290,8 +298,10 @@ export class SeamClient {
           } catch (error) {
             throw this.#attemptFailure(error, attempt, deadline)
           }
+          // Read before the call is recorded: an answer that breaks the contract is a failed call.
+          const value = read(answer)
           report(answer.status, answer.requestId, undefined)
-          return answer
+          return value
         } catch (error) {
           // A fault of the gateway would fail the same way again.
           if (!isSeamError(error)) throw error
