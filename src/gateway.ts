@@ -287,6 +287,10 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
   const probeIntervalMs = options.readyCheckIntervalMs ?? gatewayDefaults.readyCheckIntervalMs
+  // Trusted documents are compiled below, before yoga and its logger are made: what graphql-jit refuses
+  // then is told once yoga is there (and never, should creating the gateway fail before that).
+  const compilationWarnings: string[] = []
+  let warnOfCompilation: (message: string) => void = (message) => compilationWarnings.push(message)
   const preparedOperations = new PreparedOperations({
     schema,
     limits: { ...gatewayDefaults.operationLimits, ...options.operationLimits },
@@ -294,8 +298,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
     upstreamCallBudget,
     cacheSize: options.documentCacheSize ?? gatewayDefaults.documentCacheSize,
     interpretedRuns: options.interpretedRuns ?? gatewayDefaults.interpretedRuns,
-    // Trusted documents are compiled below, before yoga and its logger are made: told once they are.
-    warn: (message) => queueMicrotask(() => yoga.logger.warn(message)),
+    warn: (message) => warnOfCompilation(message),
   })
   // Before Redis is connected, so that nothing is left open: a trusted document that cannot run stops the
   // gateway here.
@@ -409,6 +412,8 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       useRequestBodyLimit(maxRequestBodyBytes),
     ],
   })
+  warnOfCompilation = (message) => yoga.logger.warn(message)
+  for (const message of compilationWarnings.splice(0)) warnOfCompilation(message)
   const fastLane = options.fastLane ?? true
   const listener = fastLane
     ? withLeanLane(yoga, {

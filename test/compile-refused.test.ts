@@ -8,6 +8,7 @@
 import { GraphQLError } from 'graphql'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
+import { ConfigError, createGateway } from '../src/index.js'
 import { type Harness, startHarness, withApiKey } from './support/harness.js'
 
 const compileAttempts = vi.hoisted(() => new Map<string, number>())
@@ -63,6 +64,19 @@ describe('an operation graphql-jit refuses to compile', () => {
 
     expect(compileAttempts.get('Session')).toBe(1)
     expect(warnings(harness.logs)).toEqual([])
+  })
+
+  it('tells nothing, and throws nothing later, when the gateway then fails to start', async () => {
+    const trustedDocuments = new Map([
+      ['refused-session', session('RefusedSession')],
+      ['broken', 'query Broken { nope }'],
+    ])
+    expect(() =>
+      createGateway({ seamEndpoint: 'http://127.0.0.1:9', upstreamTimeoutMs: 1_000, trustedDocuments }),
+    ).toThrow(ConfigError)
+    // A warning queued for a logger that was never made would be an uncaught error by now.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(compileAttempts.get('RefusedSession')).toBe(1)
   })
 
   it('does not stop the gateway when it is a trusted document, compiled at start-up', async () => {

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../src/context.js'
 import { gatewayDefaults } from '../src/defaults.js'
 import { PreparedOperations } from '../src/prepared/prepared-operations.js'
 import { schema } from '../src/schema/index.js'
+import { contract } from '../src/seam/contract.generated.js'
 
 const preparedOperations = (cacheSize: number, interpretedRuns = gatewayDefaults.interpretedRuns) =>
   new PreparedOperations({
@@ -60,6 +61,19 @@ describe('prepared operations', () => {
     ])
     expect(endpointsOf('{ clientSessions { clientSessionId } _service { sdl } }')).toEqual(['/client_sessions/list'])
     expect(endpointsOf('{ __typename }')).toEqual([])
+  })
+
+  it('know the endpoints of every root field that calls Seam: each declares them beside its calls', () => {
+    const rootFields = [schema.getQueryType()!, schema.getMutationType()!].flatMap((type) =>
+      Object.values(type.getFields()),
+    )
+    const calling = rootFields.filter((field) => Number(field.extensions['upstreamCalls'] ?? 0) > 0)
+    expect(calling.length).toBeGreaterThanOrEqual(7)
+    for (const field of calling) {
+      const endpoints = field.extensions['seamEndpoints'] as string[] | undefined
+      expect([field.name, endpoints?.every((endpoint) => endpoint in contract.operations)]).toEqual([field.name, true])
+      expect(endpoints!.length).toBeGreaterThan(0)
+    }
   })
 
   it('compile a pinned document before its first run', () => {

@@ -158,12 +158,21 @@ describe('per caller, by the Seam credential a request carries', () => {
       getOrCreateClientSession(input: { userIdentifierKey: "user_7" }) { clientSession { clientSessionId } }
       revokeClientSession(input: { clientSessionId: "nothing" }) { clientSessionId }
     }`
-    let through = 0
-    for (let index = 0; index < 3; index++) {
-      const headers = { ...bearer(`unknownKind${index}`), 'seam-publishable-key': publishableKey }
-      if (!codesOf((await send(headers, both)).answer).includes('RATE_LIMITED')) through++
+    const through = async (headers: (index: number) => Record<string, string>) => {
+      let count = 0
+      for (let index = 0; index < 3; index++) {
+        if (!codesOf((await send(headers(index), both)).answer).includes('RATE_LIMITED')) count++
+      }
+      return count
     }
-    expect(through).toBe(2)
+    // A new bearer token each time: the publishable key's count runs out.
+    expect(
+      await through((index) => ({ ...bearer(`unknownKind${index}`), 'seam-publishable-key': publishableKey })),
+    ).toBe(2)
+    // A new publishable key each time: the bearer token's count runs out.
+    expect(
+      await through((index) => ({ ...bearer('unknownKind'), 'seam-publishable-key': `seam_pk1_other${index}` })),
+    ).toBe(2)
   })
 
   it('spends one point per operation: a batch of three spends three', async () => {

@@ -190,7 +190,9 @@ describe('tracing', () => {
         attributes: { 'exception.type': 'graphql.execute.error', 'exception.message': message },
       })
       expect(events).toEqual([[codes('["BAD_USER_INPUT"]')], [codes('["BAD_USER_INPUT"]')]])
-      expect(JSON.stringify(spans.map(({ attributes, events }) => ({ attributes, events })))).not.toContain('SECRET')
+      expect(
+        JSON.stringify(spans.map(({ attributes, events, status }) => ({ attributes, events, status }))),
+      ).not.toContain('SECRET')
       expect(servedByYoga(harness) > 0).toBe(!fastLane)
     })
   }

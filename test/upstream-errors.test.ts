@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
-import { type SeamCaller, SeamClient } from '../src/seam/client.js'
+import { type SeamCaller, SeamClient, type UpstreamCall } from '../src/seam/client.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
 import {
   apiKey,
@@ -321,6 +321,39 @@ describe('upstream faults', () => {
 
     expect(answer.body.errors).toBeUndefined()
     expect(answer.body.data?.['clientSession'].clientSessionId).toBe(clientSession().client_session_id)
+  })
+})
+
+describe('what reads an answer', () => {
+  async function recordingCaller() {
+    harness = await startHarness()
+    const calls: UpstreamCall[] = []
+    const client = new SeamClient({ endpoint: harness.seamEndpoint, timeoutMs: 2_000 })
+    const caller = client.withCredential(credentialFromToken(apiKey), { onCall: (call) => calls.push(call) })
+    return { caller, calls, close: () => client.close() }
+  }
+  const revoke = { client_session_id: clientSession().client_session_id }
+
+  it('must be given: without one nothing is sent, and the call is a rejection', async () => {
+    const { caller, calls, close } = await recordingCaller()
+    const posted = caller.post('/client_sessions/revoke', revoke, undefined as never)
+
+    await expect(posted).rejects.toThrow(TypeError)
+    expect([harness!.fakeSeam.requests.length, calls.length]).toEqual([0, 0])
+    await close()
+  })
+
+  it('failing, fails the call, which is recorded with the status and request id Seam answered with', async () => {
+    const { caller, calls, close } = await recordingCaller()
+    const posted = caller.post('/client_sessions/get', revoke, () => {
+      throw new TypeError('a fault of the reader')
+    })
+
+    await expect(posted).rejects.toThrow('a fault of the reader')
+    expect(calls).toEqual([
+      expect.objectContaining({ status: 200, requestId: expect.any(String), errorCode: 'INTERNAL_SERVER_ERROR' }),
+    ])
+    await close()
   })
 })
 

@@ -33,7 +33,6 @@ import type { ContextRequest, UpstreamCallTracer } from '../context.js'
 import type { LaneTelemetry } from '../lane-telemetry.js'
 import type { PreparedOperation } from '../prepared/prepared-operations.js'
 import type { UpstreamCall } from '../seam/client.js'
-import { isSeamError } from '../seam/errors.js'
 import { errorCodesOf } from './use-request-log.js'
 
 export interface UseTracingOptions {
@@ -119,7 +118,7 @@ function recordingErrorCodesOnly(tracerProvider: TracerProvider): TracerProvider
         }
         return span
       }
-      // The tracer's other methods (startActiveSpan) start their spans through this startSpan.
+      // @envelop/opentelemetry calls only startSpan; the SDK's tracer starts startActiveSpan's spans through it too.
       return Object.assign(Object.create(tracer) as Tracer, { startSpan })
     },
   }
@@ -265,11 +264,9 @@ export function traceUpstreamCalls({
       headers,
       end: (call) => {
         span.setAttributes(attributesOf(call))
-        // A fault of the gateway (not a SeamError) is named by its code: its message is not for export.
-        if (call.errorCode !== undefined) {
-          const message = isSeamError(call.error) ? call.error.message : call.errorCode
-          span.setStatus({ code: SpanStatusCode.ERROR, message })
-        }
+        // Named by its code, as the operation's event names its errors: a SeamError's message can be what
+        // Seam said, and a fault of the gateway's is not for export either.
+        if (call.errorCode !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.errorCode })
         span.end(wallClock(call.startedAt + call.durationMs))
       },
     }

@@ -82,16 +82,30 @@ function graphqlJsErrors(document: DocumentNode) {
   }
 }
 
+/**
+ * graphql-jit refused to compile an operation that validated, by answering errors or throwing: it has no
+ * reason to, and ./prepared-operations.ts runs such an operation on graphql-js instead.
+ */
+export class CompilationRefusedError extends Error {
+  override readonly name = 'CompilationRefusedError'
+}
+
 export function compileExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   { hideSuggestions }: { hideSuggestions: boolean },
 ): Execute {
-  const compiled = compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
-  // The document was validated: graphql-jit has no reason to refuse it. If it does, ./prepared-operations.ts
-  // runs the operation on graphql-js instead and tells the operator why.
-  if (!isCompiledQuery(compiled)) throw new Error((compiled.errors ?? []).map((error) => error.message).join('; '))
+  const compile = () => compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
+  let compiled: ReturnType<typeof compile>
+  try {
+    compiled = compile()
+  } catch (error) {
+    throw new CompilationRefusedError(error instanceof Error ? error.message : String(error))
+  }
+  if (!isCompiledQuery(compiled)) {
+    throw new CompilationRefusedError((compiled.errors ?? []).map((error) => error.message).join('; '))
+  }
   const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
   const asGraphqlJs = graphqlJsErrors(document)
 

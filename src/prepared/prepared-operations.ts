@@ -25,7 +25,7 @@ import {
 import type { GatewayContext } from '../context.js'
 import { isGraphQLError } from '../seam/errors.js'
 import type { SeamEndpoint } from '../seam/openapi.js'
-import { compileExecution, type Execute } from './compiled-execution.js'
+import { CompilationRefusedError, compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { interpretedExecution } from './interpreted-execution.js'
 import { LruCache } from './lru-cache.js'
@@ -226,7 +226,9 @@ export class PreparedOperations {
         compiled = true
         return execution
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error)
+        // Anything else is a fault of the gateway's own, thrown as it is.
+        if (!(error instanceof CompilationRefusedError)) throw error
+        const reason = error.message
         this.#options.warn?.(
           `graphql-jit could not compile the operation ${name ?? '(anonymous)'}, which graphql-js runs instead: ${reason}`,
         )

@@ -171,17 +171,18 @@ export async function getClientSession(
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export async function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  // A missing session is no failure of the grant's call (the contract's samples answer `{}`): its error is
-  // handed back as a value, thrown only when there is no identifier to read the session back with.
+  const identifier = clientSessionIdentifierOf(grant)
+  // A missing session fails the grant's call only when there is no identifier to read it back with.
   const granted = await seam.post(
     '/client_sessions/grant_access',
     toWireBody('/client_sessions/grant_access', grant),
-    (answer) => clientSessionOf(answer) ?? missingClientSession(answer),
+    (answer) => {
+      const session = clientSessionOf(answer)
+      if (session === undefined && identifier === undefined) throw missingClientSession(answer)
+      return session
+    },
   )
-  if (!(granted instanceof SeamInvalidResponseError)) return granted
-  const identifier = clientSessionIdentifierOf(grant)
-  if (identifier === undefined) throw granted
-  return fetchClientSession(seam, identifier)
+  return granted ?? fetchClientSession(seam, identifier!)
 }
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */

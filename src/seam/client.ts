@@ -193,6 +193,8 @@ export class SeamClient {
       post: (endpoint, body, read) => {
         let headers: Readonly<Record<string, string>>
         try {
+          // Before anything is sent: a caller that cannot read the answer must not have Seam apply a mutation.
+          if (typeof read !== 'function') throw new TypeError('post needs a reader of the answer')
           if (hooks.calls?.ended === true) throw new SeamCancelledError()
           headers = this.#headersFor(endpoint, credential)
           calls += 1
@@ -271,6 +273,8 @@ export class SeamClient {
     calls?.add(deadline)
     const retried = isIdempotent(endpoint)
     let attempts = 0
+    /** The answer the reader was given: what the call is recorded with when the reader fails. */
+    let answered: SeamAnswer | undefined
     const report = (status: number | undefined, requestId: string | undefined, error: Error | undefined) => {
       const call = {
         endpoint,
@@ -299,6 +303,7 @@ export class SeamClient {
             throw this.#attemptFailure(error, attempt, deadline)
           }
           // Read before the call is recorded: an answer that breaks the contract is a failed call.
+          answered = answer
           const value = read(answer)
           report(answer.status, answer.requestId, undefined)
           return value
@@ -315,9 +320,11 @@ export class SeamClient {
         credentialHeldByServer && isRefusal(thrown)
           ? new SeamServerCredentialError(thrown.status, thrown.requestId)
           : (thrown as Error)
+      // Seam's answer, when the reader failed on it (a SeamError of the answer says the same); otherwise the
+      // error's own, when it has them.
       report(
-        'status' in error ? (error.status as number) : undefined,
-        'requestId' in error ? (error.requestId as string | undefined) : undefined,
+        answered?.status ?? ('status' in error ? (error.status as number) : undefined),
+        answered?.requestId ?? ('requestId' in error ? (error.requestId as string | undefined) : undefined),
         error,
       )
       throw error
