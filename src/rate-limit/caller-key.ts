@@ -42,18 +42,15 @@ const digest = (text: string) => createHash('sha256').update(text).digest('base6
 
 /** The keys of the credentials `operation`'s endpoints are sent; none when it calls nothing or every one refuses it. */
 function sentCredentialKeys(credential: SeamCredential, operation: Pick<PreparedOperation, 'seamEndpoints'>): string[] {
-  const keys = new Set<string>()
+  const identities = new Set<string>()
   for (const endpoint of operation.seamEndpoints) {
-    let sent: SeamCredential
     try {
-      sent = assertAccepted(endpoint, credential)
+      identities.add(credentialIdentity(assertAccepted(endpoint, credential)))
     } catch {
       // Refused before any call: this endpoint spends nobody's share.
-      continue
     }
-    keys.add(`credential:${digest(credentialIdentity(sent))}`)
   }
-  return [...keys]
+  return [...identities].map((identity) => `credential:${digest(identity)}`)
 }
 
 export function callerKeysOf({
@@ -72,6 +69,8 @@ export function callerKeysOf({
       const credential = credentialFromHeaders(request.headers)
       // A malformed credential is refused before it reaches Seam: it spends the address's share.
       if (credential !== undefined && !(credential instanceof SeamCredentialFormatError)) {
+        // Nearly every request: without a publishable key, whatever is sent is the credential itself.
+        if (credential.publishableKey === undefined) return [`credential:${digest(credentialIdentity(credential))}`]
         const sent = sentCredentialKeys(credential, operation)
         // Nothing reaches Seam (`{ __typename }`, or a credential no endpoint accepts): counted by all it carries.
         return sent.length > 0 ? sent : [`credential:${digest(credentialIdentity(credential))}`]
