@@ -10,11 +10,12 @@
  *
  * Anything else goes to yoga, as it did before there was a lane: another method, path or content type,
  * a query string, GET, a batch, a body that is not a JSON object of the GraphQL parameters, an
- * `Accept` that does not get JSON, an `operationName` that names no operation, a subscription. A request for a persisted
- * document (`documentId`, `extensions.persistedQuery`) is served here when it runs, its document found by
- * ./persisted/persisted-documents.ts as yoga finds it; when that refuses it, yoga answers the refusal, as it
- * answers every request that runs nothing. So it does the 401 of a caller without a valid token, which the
- * authentication gate (./auth/authentication-gate.ts) gives before anything reads the document.
+ * `Accept` that does not get JSON, an `operationName` that names no operation, a subscription. A request
+ * for a persisted document (`documentId`, `extensions.persistedQuery`) is served here when it runs, its
+ * document found by ./persisted/persisted-documents.ts as yoga finds it; when that refuses it, yoga
+ * answers the refusal, as it answers every request that runs nothing. So it does the 401 of a caller
+ * without a valid token, which the authentication gate (./auth/authentication-gate.ts) gives before
+ * anything reads the document.
  *
  * With metrics or tracing on, the lane tells them what it did (./lane-telemetry.ts), and they record it
  * as yoga's plugins record a request yoga serves: the same series, the same spans. Without them, nothing
