@@ -3,7 +3,8 @@
  * on graphql-js, for good: no masked 500 from its second run on, no compilation attempt per run, and
  * the operator is told once. No document of this schema makes graphql-jit refuse, so this file has
  * graphql-jit refuse the operations whose name starts with `Refused`, as it would answer a refusal
- * (`{ errors }`) or throw; every other operation compiles as usual.
+ * (`{ errors }`) or throw; every other operation compiles as usual. Operations named `Faulty…` meet a
+ * fault of the gateway's own while they are prepared to run, which must stay a masked error.
  */
 import { GraphQLError } from 'graphql'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -24,6 +25,18 @@ vi.mock('graphql-jit', async (importOriginal) => {
       if (operationName.startsWith('Refused')) return { errors: [new GraphQLError('graphql-jit refused for the test')] }
       return jit.compileQuery(...args)
     }) as typeof jit.compileQuery,
+  }
+})
+
+// A fault of the gateway's own while an operation is compiled, which must not pass for graphql-jit's refusal.
+vi.mock('../src/prepared/variables.js', async (importOriginal) => {
+  const variables = await importOriginal<typeof import('../src/prepared/variables.js')>()
+  return {
+    ...variables,
+    variableCoercion: ((...args: Parameters<typeof variables.variableCoercion>) => {
+      if (args[2].name?.value.startsWith('Faulty')) throw new Error('a fault of the gateway for the test')
+      return variables.variableCoercion(...args)
+    }) as typeof variables.variableCoercion,
   }
 })
 
@@ -55,6 +68,18 @@ describe('an operation graphql-jit refuses to compile', () => {
       ])
     })
   }
+
+  it('is told apart from a fault of the gateway, which stays masked, and nothing is told of graphql-jit', async () => {
+    harness = await startHarness()
+    for (let run = 0; run < 3; run += 1) {
+      const answer = await harness.graphql(session('FaultySession'), { headers: withApiKey })
+      expect(answer.body.errors?.map((error) => [error.message, error.extensions['code']])).toEqual([
+        ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+      ])
+    }
+
+    expect(warnings(harness.logs)).toEqual([])
+  })
 
   it('leaves the other operations compiled', async () => {
     harness = await startHarness()

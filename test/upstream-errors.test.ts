@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import type { Fault } from '../src/fake-seam/fake-seam.js'
 import { type SeamCaller, SeamClient, type UpstreamCall } from '../src/seam/client.js'
+import { grantClientSessionAccess } from '../src/seam/client-sessions.js'
 import { credentialFromToken } from '../src/seam/credentials.js'
+import { SeamUnavailableError } from '../src/seam/errors.js'
 import {
   apiKey,
   clientSession,
@@ -352,6 +354,30 @@ describe('what reads an answer', () => {
     await expect(posted).rejects.toThrow('a fault of the reader')
     expect(calls).toEqual([
       expect.objectContaining({ status: 200, requestId: expect.any(String), errorCode: 'INTERNAL_SERVER_ERROR' }),
+    ])
+    await close()
+  })
+
+  it('failing, never has a read sent again, whatever it threw: the answer would be the same', async () => {
+    const { caller, calls, close } = await recordingCaller()
+    const posted = caller.post('/client_sessions/get', revoke, () => {
+      throw new SeamUnavailableError()
+    })
+
+    await expect(posted).rejects.toThrow(SeamUnavailableError)
+    expect(harness!.fakeSeam.requests).toHaveLength(1)
+    expect(calls).toEqual([expect.objectContaining({ status: 200, attempts: 1, errorCode: 'UPSTREAM_UNAVAILABLE' })])
+    await close()
+  })
+
+  it('of a grant answered without its session, and nothing to read it back by, fails the grant’s call', async () => {
+    const { caller, calls, close } = await recordingCaller()
+    harness!.fakeSeam.failNext({ status: 200, body: '{}' })
+
+    await expect(grantClientSessionAccess(caller, {} as never)).rejects.toThrow('client_session is missing')
+    expect(harness!.fakeSeam.requests).toHaveLength(1)
+    expect(calls).toEqual([
+      expect.objectContaining({ endpoint: '/client_sessions/grant_access', status: 200, errorCode: 'UPSTREAM_ERROR' }),
     ])
     await close()
   })

@@ -273,8 +273,8 @@ export class SeamClient {
     calls?.add(deadline)
     const retried = isIdempotent(endpoint)
     let attempts = 0
-    /** The answer the reader was given: what the call is recorded with when the reader fails. */
-    let answered: SeamAnswer | undefined
+    /** The answer the reader failed on: the call ends there, recorded with that answer's status and id. */
+    let unread: SeamAnswer | undefined
     const report = (status: number | undefined, requestId: string | undefined, error: Error | undefined) => {
       const call = {
         endpoint,
@@ -303,13 +303,18 @@ export class SeamClient {
             throw this.#attemptFailure(error, attempt, deadline)
           }
           // Read before the call is recorded: an answer that breaks the contract is a failed call.
-          answered = answer
-          const value = read(answer)
+          let value: T
+          try {
+            value = read(answer)
+          } catch (error) {
+            unread = answer
+            throw error
+          }
           report(answer.status, answer.requestId, undefined)
           return value
         } catch (error) {
-          // A fault of the gateway would fail the same way again.
-          if (!isSeamError(error)) throw error
+          // A fault of the gateway would fail the same way again, and so would reading the same answer.
+          if (!isSeamError(error) || unread !== undefined) throw error
           const delayMs = retried ? retryDelayMs(error, attempts - 1, this.#retry) : undefined
           if (delayMs === undefined || !deadline.allows(delayMs)) throw error
           await deadline.wait(delayMs)
@@ -323,8 +328,8 @@ export class SeamClient {
       // Seam's answer, when the reader failed on it (a SeamError of the answer says the same); otherwise the
       // error's own, when it has them.
       report(
-        answered?.status ?? ('status' in error ? (error.status as number) : undefined),
-        answered?.requestId ?? ('requestId' in error ? (error.requestId as string | undefined) : undefined),
+        unread?.status ?? ('status' in error ? (error.status as number) : undefined),
+        unread?.requestId ?? ('requestId' in error ? (error.requestId as string | undefined) : undefined),
         error,
       )
       throw error
