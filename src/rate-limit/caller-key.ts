@@ -40,6 +40,8 @@ function credentialIdentity({ kind, authorization, workspaceId, publishableKey }
 /** A digest, never the credential itself: the key is kept in memory and in Redis. */
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url')
 
+const credentialKey = (identity: string) => `credential:${digest(identity)}`
+
 /** The keys of the credentials `operation`'s endpoints are sent; none when it calls nothing or every one refuses it. */
 function sentCredentialKeys(credential: SeamCredential, operation: Pick<PreparedOperation, 'seamEndpoints'>): string[] {
   const identities = new Set<string>()
@@ -50,7 +52,7 @@ function sentCredentialKeys(credential: SeamCredential, operation: Pick<Prepared
       // Refused before any call: this endpoint spends nobody's share.
     }
   }
-  return [...identities].map((identity) => `credential:${digest(identity)}`)
+  return [...identities].map(credentialKey)
 }
 
 export function callerKeysOf({
@@ -69,11 +71,10 @@ export function callerKeysOf({
       const credential = credentialFromHeaders(request.headers)
       // A malformed credential is refused before it reaches Seam: it spends the address's share.
       if (credential !== undefined && !(credential instanceof SeamCredentialFormatError)) {
-        // Nearly every request: without a publishable key, whatever is sent is the credential itself.
-        if (credential.publishableKey === undefined) return [`credential:${digest(credentialIdentity(credential))}`]
-        const sent = sentCredentialKeys(credential, operation)
-        // Nothing reaches Seam (`{ __typename }`, or a credential no endpoint accepts): counted by all it carries.
-        return sent.length > 0 ? sent : [`credential:${digest(credentialIdentity(credential))}`]
+        const sent = credential.publishableKey === undefined ? [] : sentCredentialKeys(credential, operation)
+        // Nothing reaches Seam (`{ __typename }`, or a credential no endpoint accepts), or there is no
+        // publishable key, so that whatever is sent is the credential itself: counted by all it carries.
+        return sent.length > 0 ? sent : [credentialKey(credentialIdentity(credential))]
       }
     }
     const address = clientAddress(request.remoteAddress, request.headers.get('x-forwarded-for'), trustProxyHops)

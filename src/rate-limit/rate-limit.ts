@@ -135,11 +135,9 @@ export function rateLimitAdmission({
   }
 
   return async (operation, request, context) => {
-    const keys = callerKeys(request, context, operation)
     // Nearly always one key; with several, each spends its point until one is refused, which answers.
-    if (keys.length === 1) return spend(keys[0]!)
     let refusal: GraphQLError | undefined
-    for (const key of keys) refusal ??= await spend(key)
+    for (const key of callerKeys(request, context, operation)) refusal ??= await spend(key)
     return refusal
   }
 }
