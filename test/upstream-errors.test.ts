@@ -160,6 +160,17 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
       { message: 'Slow down', extensions: { retryAfterSeconds: 7, seam: { status: 429, requestId: 'req-429' } } },
     ],
     [
+      // HTTP header names are case-insensitive: Seam's, or a proxy's before it, may come in any case.
+      '429 with Retry-After and the request id in mixed case',
+      {
+        status: 429,
+        headers: { 'Retry-After': '9', 'SEAM-Request-Id': 'req-429-mixed' },
+        body: JSON.stringify({ error: { type: 'rate_limited', message: 'Slow down' } }),
+      },
+      'RATE_LIMITED',
+      { extensions: { retryAfterSeconds: 9, seam: { status: 429, requestId: 'req-429-mixed' } } },
+    ],
+    [
       '500 with a Seam error body and internals beside it',
       { status: 500, body: secrets.jsonWithInternals },
       'UPSTREAM_ERROR',

@@ -30,7 +30,7 @@ import {
 import { isNetworkFailure } from './network-failure.js'
 import type { SeamEndpoint } from './openapi.js'
 import { defaultRetryPolicy, isIdempotent, retryDelayMs, type RetryPolicy } from './retry.js'
-import { type ResponseHeaders, UpstreamAttempt } from './upstream-attempt.js'
+import { UpstreamAttempt } from './upstream-attempt.js'
 
 export interface SeamClientOptions {
   /** Origin of the Seam API, e.g. `https://connect.getseam.com`. */
@@ -298,7 +298,7 @@ export class SeamClient {
           let answer: SeamAnswer
           try {
             await attempt.arrived
-            answer = parseAnswer(attempt.status!, attempt.headers!, attempt.takeText())
+            answer = parseAnswer(attempt.status!, attempt, attempt.takeText())
           } catch (error) {
             throw this.#attemptFailure(error, attempt, deadline)
           }
@@ -349,9 +349,9 @@ export class SeamClient {
     if (isSeamError(error)) return error
     // undici's own error, for an attempt the call's end cut short.
     if (deadline.endedBy !== undefined) return deadline.endedBy
-    const { status, headers } = attempt
+    const { status } = attempt
     if (error instanceof undiciErrors.ResponseExceededMaxSizeError && status !== undefined) {
-      const requestId = headers === undefined ? undefined : headerValue(headers, 'seam-request-id')
+      const requestId = attempt.header('seam-request-id')
       return new SeamInvalidResponseError(`larger than ${this.#maxResponseBytes} bytes`, status, requestId)
     }
     if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
@@ -369,11 +369,6 @@ export class SeamClient {
 /** Seam refused the credential: not authenticated (401) or not allowed (403). */
 const isRefusal = (error: unknown): error is SeamHttpError =>
   error instanceof SeamHttpError && (error.status === 401 || error.status === 403)
-
-function headerValue(headers: ResponseHeaders, name: string): string | undefined {
-  const value = headers[name]
-  return Array.isArray(value) ? value[0] : value
-}
 
 function parseJsonObject(text: string): JsonObject | undefined {
   try {
@@ -419,8 +414,8 @@ function retryAfterSeconds(header: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
 }
 
-function parseAnswer(status: number, headers: ResponseHeaders, text: string): SeamAnswer {
-  const headerRequestId = headerValue(headers, 'seam-request-id')
+function parseAnswer(status: number, attempt: UpstreamAttempt, text: string): SeamAnswer {
+  const headerRequestId = attempt.header('seam-request-id')
   const body = parseJsonObject(text)
   if (status >= 200 && status < 300) {
     if (body === undefined) throw new SeamInvalidResponseError('not a JSON object', status, headerRequestId)
@@ -428,5 +423,5 @@ function parseAnswer(status: number, headers: ResponseHeaders, text: string): Se
   }
   const apiError = seamErrorBody(body)
   const requestId = headerRequestId ?? apiError?.request_id
-  throw new SeamHttpError(status, requestId, apiError, retryAfterSeconds(headerValue(headers, 'retry-after')))
+  throw new SeamHttpError(status, requestId, apiError, retryAfterSeconds(attempt.header('retry-after')))
 }
