@@ -261,7 +261,7 @@ const revokes = (harness: Harness) =>
 const revokeField = () => schema.getMutationType()!.getFields()['revokeClientSession']!
 
 /**
- * Runs `test` while revokeClientSession declares no upstream call: a field that makes more calls than it
+ * Runs `test` while revokeClientSession declares no endpoint, so no call: a field that makes more calls than it
  * declares, which only the runtime counter can stop. Every operation the prediction cannot count is
  * refused before it runs, so a field that under-declares is the one way left for a GraphQL request to
  * reach that counter.
@@ -269,7 +269,7 @@ const revokeField = () => schema.getMutationType()!.getFields()['revokeClientSes
 async function withRevokeDeclaringNoCall(test: () => Promise<void>): Promise<void> {
   const field = revokeField() as { extensions: Record<string, unknown> }
   const declared = field.extensions
-  field.extensions = { ...declared, upstreamCalls: 0 }
+  field.extensions = { ...declared, seamEndpoints: [] }
   try {
     await test()
   } finally {

@@ -2,10 +2,11 @@
  * How many upstream calls an operation can make at most, to refuse, before it runs, one that would make
  * more than its budget: one GraphQL request must not fan out into a burst of Seam calls.
  *
- * Each field that calls Seam says how many calls it makes at most, as `extensions: { upstreamCalls }`
- * in its definition; graphql-query-complexity adds them up over the operation that will run (through
- * fragments, honouring @skip and @include with the request's variables). Fields without the extension
- * cost nothing; `_entities` counts its distinct keys. An operation whose calls cannot be counted does
+ * Each field that calls Seam names the endpoints it may call, as `extensions: { seamEndpoints }` in its
+ * definition (the rate limit reads them too: ./operation-endpoints.ts), and calls each at most once: the
+ * number of its endpoints is the most calls it makes. graphql-query-complexity adds them up over the
+ * operation that will run (through fragments, honouring @skip and @include with the request's
+ * variables). Fields without the extension cost nothing; `_entities` counts its distinct keys. An operation whose calls cannot be counted does
  * not run: the budget must not depend on the prediction succeeding. A field that makes more calls than
  * it declares is stopped by the per-operation counter in the Seam caller (`maxCalls` in
  * ../seam/client.ts), with the same code.
@@ -41,8 +42,11 @@ export function entitiesCalls(representations: unknown): number {
 }
 
 const upstreamCalls: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  const calls = field.name === '_entities' ? entitiesCalls(args['representations']) : field.extensions['upstreamCalls']
-  return (typeof calls === 'number' ? calls : 0) + childComplexity
+  const calls =
+    field.name === '_entities'
+      ? entitiesCalls(args['representations'])
+      : ((field.extensions['seamEndpoints'] as readonly string[] | undefined)?.length ?? 0)
+  return calls + childComplexity
 }
 
 /**

@@ -42,7 +42,7 @@ builder.queryField('clientSession', (t) =>
     nullable: true,
     ...get.operation,
     // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
-    extensions: { seamEndpoints: ['/client_sessions/get'], upstreamCalls: 1, ...declaredPolicy('anyVerifiedCaller') },
+    extensions: { seamEndpoints: ['/client_sessions/get'], ...declaredPolicy('anyVerifiedCaller') },
     args: contractInputFields(t.arg, '/client_sessions/get'),
     resolve: async (_, args, context) => {
       // Unlike a federation reference, the query's arguments may not give both.

@@ -20,7 +20,7 @@ const ClientSessionsFilter = builder.inputType('ClientSessionsFilter', {
 
 builder.queryField('clientSessions', (t) =>
   t.field({
-    extensions: { seamEndpoints: ['/client_sessions/list'], upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { seamEndpoints: ['/client_sessions/list'], ...declaredPolicy('adminScope') },
     type: [ClientSessionRef],
     ...list.operation,
     args: {

@@ -22,7 +22,7 @@ const CreateClientSessionPayload = clientSessionPayload('CreateClientSessionPayl
 
 builder.mutationField('createClientSession', (t) =>
   t.field({
-    extensions: { seamEndpoints: ['/client_sessions/create'], upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { seamEndpoints: ['/client_sessions/create'], ...declaredPolicy('adminScope') },
     type: CreateClientSessionPayload,
     ...create.operation,
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
@@ -48,9 +48,8 @@ builder.mutationField('getOrCreateClientSession', (t) =>
   t.field({
     extensions: {
       seamEndpoints: ['/client_sessions/get_or_create'],
-      upstreamCalls: 1,
       ...declaredPolicy('anyVerifiedCaller'),
-    }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    },
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },

@@ -29,7 +29,6 @@ builder.mutationField('grantClientSessionAccess', (t) =>
     // grant_access, and /client_sessions/get when Seam's answer has no session (see client-sessions.ts).
     extensions: {
       seamEndpoints: ['/client_sessions/grant_access', '/client_sessions/get'],
-      upstreamCalls: 2,
       ...declaredPolicy('adminScope'),
     },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },

@@ -29,7 +29,7 @@ const RevokeClientSessionPayload = payload('RevokeClientSessionPayload', 'ID of 
 
 builder.mutationField('revokeClientSession', (t) =>
   t.field({
-    extensions: { seamEndpoints: ['/client_sessions/revoke'], upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { seamEndpoints: ['/client_sessions/revoke'], ...declaredPolicy('adminScope') },
     type: RevokeClientSessionPayload,
     ...revoke.operation,
     args: { input: t.arg({ type: RevokeClientSessionInput, required: true }) },
@@ -51,7 +51,7 @@ const DeleteClientSessionPayload = payload('DeleteClientSessionPayload', 'ID of 
 
 builder.mutationField('deleteClientSession', (t) =>
   t.field({
-    extensions: { seamEndpoints: ['/client_sessions/delete'], upstreamCalls: 1, ...declaredPolicy('adminScope') }, // one Seam call: see ../prepared/upstream-call-prediction.ts
+    extensions: { seamEndpoints: ['/client_sessions/delete'], ...declaredPolicy('adminScope') },
     type: DeleteClientSessionPayload,
     ...remove.operation,
     args: { input: t.arg({ type: DeleteClientSessionInput, required: true }) },
