@@ -216,10 +216,12 @@ describe('the connection pool', () => {
 
   it('a body over the maximum is cut off, not read to its end', async () => {
     harness = await startHarness({ gateway: faultSuiteGateway })
-    harness.fakeSeam.failNext({ bodyBytes: 64 * 1024 * 1024 })
+    harness.fakeSeam.failNext({ bodyBytes: 64 * 1024 * 1024, headers: { 'Seam-Request-Id': 'req-too-large' } })
     const answer = await harness.graphql(readDocument, { headers: withApiKey })
 
     expect(codesOf(answer)).toEqual(['UPSTREAM_ERROR'])
+    // Cut off after its headers: the error still cites Seam's status and request id.
+    expect(answer.body.errors?.[0]?.extensions['seam']).toEqual({ status: 200, requestId: 'req-too-large' })
     expect(harness.fakeSeam.requests).toHaveLength(1)
     // The fake could not send its 64 MiB: the gateway dropped the connection past 16 KiB.
     await waitFor(() => harness!.fakeSeam.abandonedAnswers === 1, 'the fake to see its answer abandoned')

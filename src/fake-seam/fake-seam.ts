@@ -103,7 +103,10 @@ export interface Fault {
   hang?: boolean
   /** Send the (normal or given) body in this many pieces, `delayMs` apart: slow, yet never idle for long. */
   trickle?: number
-  /** Answer 200 with a valid JSON body of about this many bytes, sent as fast as the client reads it. */
+  /**
+   * Answer 200 with a valid JSON body of about this many bytes, sent as fast as the client reads it (with
+   * `headers`, when given).
+   */
   bodyBytes?: number
 }
 
@@ -370,7 +373,7 @@ export class FakeSeam {
       return
     }
     if (fault?.bodyBytes !== undefined) {
-      await sendLarge(response, fault.bodyBytes)
+      await sendLarge(response, fault.bodyBytes, fault.headers)
       return
     }
     if (fault?.status !== undefined) {
@@ -638,9 +641,9 @@ async function trickle(response: ServerResponse, pieces: number, intervalMs: num
 }
 
 /** A valid JSON object of about `bytes` bytes, written in 64 KiB pieces as the client takes them. */
-async function sendLarge(response: ServerResponse, bytes: number): Promise<void> {
+async function sendLarge(response: ServerResponse, bytes: number, headers?: Record<string, string>): Promise<void> {
   const piece = '"' + 'x'.repeat(64 * 1024 - 3) + '",'
-  response.writeHead(200, { 'content-type': 'application/json' })
+  response.writeHead(200, { 'content-type': 'application/json', ...headers })
   response.write('{"ok":true,"padding":[')
   for (let sent = 0; sent < bytes; sent += piece.length) {
     if (response.destroyed) return

@@ -1,10 +1,10 @@
 /**
  * The Seam endpoints an operation may call: those its root fields declare (`extensions: { seamEndpoints }`,
- * which ./upstream-call-prediction.ts counts too), and `/client_sessions/get` for federation's `_entities`,
- * which the federation plugin makes without extensions. What `@skip` or `@include` may leave out is counted too: this is what
- * the operation may call, not what it will. The rate limit reads it (../rate-limit/caller-key.ts): the
- * credential an endpoint is sent is the one its contract accepts, so the endpoints say whose share of Seam
- * the operation spends.
+ * which ./upstream-call-prediction.ts counts too), and `/client_sessions/get` for federation's
+ * `_entities`, which the federation plugin makes without extensions. What `@skip` or `@include` may
+ * leave out is counted too: this is what the operation may call, not what it will. The rate limit reads
+ * it (../rate-limit/caller-key.ts): the credential an endpoint is sent is the one its contract accepts,
+ * so the endpoints say whose share of Seam the operation spends.
  */
 import {
   type DocumentNode,

@@ -6,10 +6,10 @@
  * definition (the rate limit reads them too: ./operation-endpoints.ts), and calls each at most once: the
  * number of its endpoints is the most calls it makes. graphql-query-complexity adds them up over the
  * operation that will run (through fragments, honouring @skip and @include with the request's
- * variables). Fields without the extension cost nothing; `_entities` counts its distinct keys. An operation whose calls cannot be counted does
- * not run: the budget must not depend on the prediction succeeding. A field that makes more calls than
- * it declares is stopped by the per-operation counter in the Seam caller (`maxCalls` in
- * ../seam/client.ts), with the same code.
+ * variables). Fields without the extension cost nothing; `_entities` counts its distinct keys. An
+ * operation whose calls cannot be counted does not run: the budget must not depend on the prediction
+ * succeeding. A field that makes more calls than it declares is stopped by the per-operation counter in
+ * the Seam caller (`maxCalls` in ../seam/client.ts), with the same code.
  */
 import {
   BREAK,
