@@ -171,6 +171,18 @@ describe.each(operations)('upstream answers that are errors, for $name', ({ name
       { extensions: { retryAfterSeconds: 9, seam: { status: 429, requestId: 'req-429-mixed' } } },
     ],
     [
+      // Informational answers come before the answer and say nothing of it: only the last answer's headers count.
+      '429 after a 103 Early Hints with a request id of its own',
+      {
+        earlyHints: { link: '</app.js>; rel=preload', 'seam-request-id': 'req-hint' },
+        status: 429,
+        headers: { 'retry-after': '7', 'seam-request-id': 'req-429-after-hints' },
+        body: JSON.stringify({ error: { type: 'rate_limited', message: 'Slow down' } }),
+      },
+      'RATE_LIMITED',
+      { extensions: { retryAfterSeconds: 7, seam: { status: 429, requestId: 'req-429-after-hints' } } },
+    ],
+    [
       '500 with a Seam error body and internals beside it',
       { status: 500, body: secrets.jsonWithInternals },
       'UPSTREAM_ERROR',

@@ -97,6 +97,11 @@ export interface Fault {
   body?: string
   contentType?: string
   headers?: Record<string, string>
+  /**
+   * Send an informational answer, 103 Early Hints with these headers (`link` among them: Node sends none
+   * without), before the answer: a CDN in front of an API may.
+   */
+  earlyHints?: Record<string, string>
   /** Cut the connection without answering. */
   reset?: boolean
   /** Never answer: the request waits until its client gives up or the fake closes. */
@@ -360,6 +365,7 @@ export class FakeSeam {
       receivedAt: performance.now(),
     })
     const fault = this.#nextFault()
+    if (fault?.earlyHints !== undefined) response.writeEarlyHints(fault.earlyHints)
     if (fault?.hang === true) return
     if (fault?.trickle !== undefined) {
       await trickle(response, fault.trickle, fault.delayMs ?? 0)
