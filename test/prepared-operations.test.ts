@@ -1,6 +1,7 @@
 /**
  * The cache of prepared documents: each document is prepared once, refusals included, and no more
- * documents are kept than the configured size, the least recently used forgotten first.
+ * documents are kept than the configured size, the least recently used forgotten first, except that one
+ * whose operation ran twice outlasts documents that only came once.
  */
 import { describe, expect, it } from 'vitest'
 
@@ -107,6 +108,23 @@ describe('prepared operations', () => {
 
     expect(operations.prepare('query First { __typename }')).toBe(first)
     expect(operations.prepare('query Second { __typename }')).not.toBe(second)
+  })
+
+  it('keep a document whose operation ran twice however many new documents come after it', async () => {
+    for (const interpretedRuns of [0, 1, 3]) {
+      const operations = preparedOperations(10, interpretedRuns)
+      const repeated = operations.prepare('query Repeated { __typename }')
+      const onceRun = operations.prepare('query OnceRun { __typename }')
+      await repeated.operation('Repeated')!.execute(context(), {})
+      await repeated.operation('Repeated')!.execute(context(), {})
+      await onceRun.operation('OnceRun')!.execute(context(), {})
+      // A client that writes its values into the text: each request a document never seen before.
+      for (let index = 0; index < 100; index += 1)
+        operations.prepare(`query OneOff { clientSession(clientSessionId: "${index}") { clientSessionId } }`)
+
+      expect(operations.prepare('query Repeated { __typename }')).toBe(repeated)
+      expect(operations.prepare('query OnceRun { __typename }')).not.toBe(onceRun)
+    }
   })
 
   it('keep a pinned document however many others pass through the cache', () => {

@@ -28,7 +28,7 @@ import type { SeamEndpoint } from '../seam/openapi.js'
 import { CompilationRefusedError, compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { interpretedExecution } from './interpreted-execution.js'
-import { LruCache } from './lru-cache.js'
+import { SegmentedLruCache } from './segmented-lru-cache.js'
 import { operationEndpoints } from './operation-endpoints.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
 import { rulesAsOne } from './rules-as-one.js'
@@ -111,7 +111,7 @@ const noOperation = () => undefined
 export class PreparedOperations {
   readonly #options: PreparedOperationsOptions
   readonly #rules: readonly ValidationRule[]
-  readonly #cache: LruCache<string, PreparedDocument>
+  readonly #cache: SegmentedLruCache<string, PreparedDocument>
   /** Documents prepared for good (trusted documents), which the LRU must not forget. */
   readonly #pinned = new Map<string, PreparedDocument>()
   /** The prepared document of each parsed one in the cache, for yoga, which hands on documents, not texts. */
@@ -127,7 +127,7 @@ export class PreparedOperations {
         ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
       ]),
     ]
-    this.#cache = new LruCache(options.cacheSize)
+    this.#cache = new SegmentedLruCache(options.cacheSize)
   }
 
   /** The document `query` is, prepared, from the cache when it is there. */
@@ -192,7 +192,9 @@ export class PreparedOperations {
     const errors = validate(schema, document, this.#rules, { hideSuggestions: !introspection }).map((error) =>
       documentError(error, 'GRAPHQL_VALIDATION_FAILED'),
     )
-    const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager))
+    // An operation run a second time makes its document one clients repeat: the cache keeps it protected.
+    const ranAgain = () => this.#cache.protect(query)
+    const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager, ranAgain))
     if (eager && errors.length === 0) {
       for (const definition of document.definitions) {
         if (definition.kind === Kind.OPERATION_DEFINITION) operations(definition.name?.value)
@@ -201,7 +203,12 @@ export class PreparedOperations {
     return { document, errors, operation: operations }
   }
 
-  #operation(document: DocumentNode, definition: OperationDefinitionNode, eager: boolean): PreparedOperation {
+  #operation(
+    document: DocumentNode,
+    definition: OperationDefinitionNode,
+    eager: boolean,
+    ranAgain: () => void,
+  ): PreparedOperation {
     const { schema, upstreamCallBudget, introspection, interpretedRuns } = this.#options
     const name = definition.name?.value
     const variablePrediction = dependsOnVariables(document)
@@ -237,6 +244,8 @@ export class PreparedOperations {
     }
     let execute: Execute | undefined = eager ? compiledOrInterpreted() : undefined
     let runs = 0
+    /** Runs counted up to the second, which promotes the document in the cache (`runs` stops at compilation). */
+    let timesRun = 0
     /** What runs the operation this time: graphql-js for its first runs, then the compiled operation, for good. */
     const executeNow = (): Execute => {
       if (execute !== undefined) return execute
@@ -276,6 +285,7 @@ export class PreparedOperations {
         return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {
+        if (timesRun < 2 && ++timesRun === 2) ranAgain()
         const run = executeNow()
         return endingUpstreamCalls(context, () => run(context, variables))
       },
