@@ -32,6 +32,11 @@ export interface GatewayContext extends AnsweredLists {
   readonly callersVerified: boolean
   /** Every upstream call this operation made, in the order they ended. */
   upstreamCalls: UpstreamCall[]
+  /**
+   * The HTTP request this operation is part of, as a key: the operations of one batch share it. The
+   * prepared operations count a document's runs by request (../prepared/prepared-operations.ts).
+   */
+  readonly requestKey: object
   /** Client sessions by identifier, each read at most once per operation. */
   clientSessions: ClientSessionLoader
   /**
@@ -128,6 +133,7 @@ export function createContextFactory(
     return {
       seam,
       upstreamCalls,
+      requestKey: request,
       clientSessions: createClientSessionLoader(seam),
       endUpstreamCalls: () => calls.end(),
       callersVerified,

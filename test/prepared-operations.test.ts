@@ -21,8 +21,9 @@ const preparedOperations = (cacheSize: number, interpretedRuns = gatewayDefaults
     interpretedRuns,
   })
 
-/** What an operation's run needs of a context when it calls nothing upstream. */
-const context = () => ({ endUpstreamCalls: () => undefined }) as unknown as GatewayContext
+/** What an operation's run needs of a context when it calls nothing upstream; a request of its own unless given. */
+const context = (requestKey: object = {}) =>
+  ({ endUpstreamCalls: () => undefined, requestKey }) as unknown as GatewayContext
 
 describe('prepared operations', () => {
   it('run an operation with graphql-js the first time, then compiled, for good', async () => {
@@ -125,6 +126,17 @@ describe('prepared operations', () => {
       expect(operations.prepare('query Repeated { __typename }')).toBe(repeated)
       expect(operations.prepare('query OnceRun { __typename }')).not.toBe(onceRun)
     }
+  })
+
+  it('count the runs of one request as one: a batch that sends a text twice does not make it repeated', async () => {
+    const operations = preparedOperations(10)
+    const batched = operations.prepare('query Batched { __typename }')
+    const request = {}
+    await batched.operation('Batched')!.execute(context(request), {})
+    await batched.operation('Batched')!.execute(context(request), {})
+    for (let index = 0; index < 100; index += 1) operations.prepare(`query OneOff${index} { __typename }`)
+
+    expect(operations.prepare('query Batched { __typename }')).not.toBe(batched)
   })
 
   it('keep a pinned document however many others pass through the cache', () => {

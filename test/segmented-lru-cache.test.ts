@@ -67,30 +67,80 @@ describe('a segmented LRU cache', () => {
     expect([cache.get('a'), cache.get('b'), cache.size]).toEqual([undefined, 2, 1])
   })
 
-  it('never holds more than its capacity and always answers the value last set, whatever the order of calls', () => {
+  it('behaves as a plain model of two ordered lists, whatever the order of calls', () => {
     let state = 7
     const random = (below: number) => {
       state = (state * 1_103_515_245 + 12_345) % 2 ** 31
       return state % below
     }
-    for (const capacity of [1, 2, 5, 10]) {
+    for (const capacity of [1, 2, 3, 5, 10]) {
       const cache = new SegmentedLruCache<number, string>(capacity)
-      const lastSet = new Map<number, string>()
+      const model = new TwoListModel(capacity)
       for (let step = 0; step < 5000; step += 1) {
         const key = random(3 * capacity)
         const action = random(3)
         if (action === 0) {
-          const value = `${key}@${step}`
-          cache.set(key, value)
-          lastSet.set(key, value)
+          cache.set(key, `${key}@${step}`)
+          model.set(key, `${key}@${step}`)
         } else if (action === 1) {
           cache.protect(key)
+          model.protect(key)
         } else {
-          const value = cache.get(key)
-          if (value !== undefined) expect(value).toBe(lastSet.get(key))
+          expect(cache.get(key)).toBe(model.get(key))
         }
+        expect(cache.size).toBe(model.size)
         expect(cache.size).toBeLessThanOrEqual(capacity)
+        for (let each = 0; each < 3 * capacity; each += 1) {
+          expect(cache.isProtected(each)).toBe(model.isProtected(each))
+        }
       }
     }
   })
 })
+
+/** The same policy written as plainly as it can be: two arrays of entries, the least recently used first. */
+class TwoListModel {
+  readonly probation: [number, string][] = []
+  readonly protected: [number, string][] = []
+  readonly protectedCapacity: number
+
+  constructor(readonly capacity: number) {
+    this.protectedCapacity = capacity - Math.max(1, Math.ceil(capacity / 5))
+  }
+
+  get size() {
+    return this.probation.length + this.protected.length
+  }
+
+  isProtected(key: number) {
+    return this.protected.some(([each]) => each === key)
+  }
+
+  get(key: number) {
+    for (const list of [this.protected, this.probation]) {
+      const at = list.findIndex(([each]) => each === key)
+      if (at !== -1) {
+        const [entry] = list.splice(at, 1)
+        list.push(entry!)
+        return entry![1]
+      }
+    }
+    return undefined
+  }
+
+  set(key: number, value: string) {
+    for (const list of [this.protected, this.probation]) {
+      const at = list.findIndex(([each]) => each === key)
+      if (at !== -1) list.splice(at, 1)
+    }
+    this.probation.push([key, value])
+    if (this.size > this.capacity) this.probation.shift()
+  }
+
+  protect(key: number) {
+    const at = this.probation.findIndex(([each]) => each === key)
+    if (at === -1) return
+    this.protected.push(...this.probation.splice(at, 1))
+    if (this.protected.length > this.protectedCapacity) this.probation.push(this.protected.shift()!)
+  }
+}

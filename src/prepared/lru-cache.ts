@@ -1,6 +1,7 @@
 /**
  * A Map that holds at most `capacity` entries and forgets the least recently used one first: what is
- * prepared once per document stays bounded however many different documents clients send.
+ * kept per key (an APQ document, a request target's parts) stays bounded however many different keys
+ * clients send. The prepared documents have a segmented LRU of their own (./segmented-lru-cache.ts).
  */
 export class LruCache<K, V> {
   // A Map iterates in insertion order: moving an entry to the end on every use keeps the oldest first.

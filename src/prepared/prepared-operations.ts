@@ -192,7 +192,8 @@ export class PreparedOperations {
     const errors = validate(schema, document, this.#rules, { hideSuggestions: !introspection }).map((error) =>
       documentError(error, 'GRAPHQL_VALIDATION_FAILED'),
     )
-    // An operation run a second time makes its document one clients repeat: the cache keeps it protected.
+    // An operation run again, by another request, makes its document one clients repeat: the cache keeps
+    // it protected.
     const ranAgain = () => this.#cache.protect(query)
     const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager, ranAgain))
     if (eager && errors.length === 0) {
@@ -244,8 +245,12 @@ export class PreparedOperations {
     }
     let execute: Execute | undefined = eager ? compiledOrInterpreted() : undefined
     let runs = 0
-    /** Runs counted up to the second, which promotes the document in the cache (`runs` stops at compilation). */
-    let timesRun = 0
+    /**
+     * The request of the operation's first run, until a run of another request promotes the document in
+     * the cache: two runs of one batched request are one client's one request, not a document repeated.
+     */
+    let firstRunBy: WeakRef<object> | undefined
+    let ranAgainByAnother = false
     /** What runs the operation this time: graphql-js for its first runs, then the compiled operation, for good. */
     const executeNow = (): Execute => {
       if (execute !== undefined) return execute
@@ -285,7 +290,13 @@ export class PreparedOperations {
         return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {
-        if (timesRun < 2 && ++timesRun === 2) ranAgain()
+        if (!ranAgainByAnother) {
+          if (firstRunBy === undefined) firstRunBy = new WeakRef(context.requestKey)
+          else if (firstRunBy.deref() !== context.requestKey) {
+            ranAgainByAnother = true
+            ranAgain()
+          }
+        }
         const run = executeNow()
         return endingUpstreamCalls(context, () => run(context, variables))
       },

@@ -5,11 +5,14 @@
  * probation when it is full. What is forgotten is always probation's least recently used entry. So the
  * documents clients run again and again stay prepared and compiled while someone sends texts that are
  * each new (a client that writes its values into the query, or one that means to push the others out):
- * those only take each other's place on probation.
+ * those only take each other's place on probation. A text is promoted when it comes again while still
+ * on probation, that is within about a fifth of the capacity of new texts: one that means to push the
+ * others out must send each of its texts twice, in two requests.
  *
  * Promotion is the owner's call, not a second `get`: one request may look a document up more than once
  * (the authentication gate, then the lane; the lane, then yoga), which must not make a one-off text look
- * used twice. ./prepared-operations.ts promotes a document when an operation of it runs the second time.
+ * used twice. ./prepared-operations.ts promotes a document when an operation of it runs again for
+ * another request than its first run's.
  *
  * Written here rather than taken from a package: the LRU caches already in the dependency tree (lru-cache,
  * tiny-lru, quick-lru, toad-cache) have one segment, and none lets its owner decide what is promoted. Two
