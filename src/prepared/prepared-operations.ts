@@ -28,10 +28,10 @@ import type { SeamEndpoint } from '../seam/openapi.js'
 import { CompilationRefusedError, compileExecution, type Execute } from './compiled-execution.js'
 import { documentError } from './document-errors.js'
 import { interpretedExecution } from './interpreted-execution.js'
-import { SegmentedLruCache } from './segmented-lru-cache.js'
 import { operationEndpoints } from './operation-endpoints.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
 import { rulesAsOne } from './rules-as-one.js'
+import { SegmentedLruCache } from './segmented-lru-cache.js'
 import {
   dependsOnVariables,
   entitiesCalls,
