@@ -24,7 +24,9 @@ export class SegmentedLruCache<K, V> {
   readonly #protected = new Map<K, V>()
   readonly #protectedCapacity: number
   // The key moved to the end of the protected part last. Most traffic repeats one document, which is then
-  // already the most recently used: comparing with it saves a Map delete and set per request.
+  // already the most recently used: comparing with it saves a Map delete and set per request. It may name
+  // a key that has left the protected part since: only a key found there is compared with it, and only
+  // `protect` puts one back, making it the newest again.
   #newest: K | undefined
 
   constructor(readonly capacity: number) {
@@ -52,7 +54,7 @@ export class SegmentedLruCache<K, V> {
 
   /** Adds `key` on probation, forgetting probation's least recently used entry when the cache is full. */
   set(key: K, value: V): void {
-    if (this.#protected.delete(key) && key === this.#newest) this.#newest = undefined
+    this.#protected.delete(key)
     this.#probation.delete(key)
     this.#probation.set(key, value)
     // The protected part never fills the cache, so probation has an entry to give up.
@@ -70,7 +72,6 @@ export class SegmentedLruCache<K, V> {
     const [oldest, oldestValue] = this.#protected.entries().next().value as [K, V]
     this.#protected.delete(oldest)
     this.#probation.set(oldest, oldestValue)
-    if (oldest === this.#newest) this.#newest = undefined
   }
 
   /** Whether `key` is in the protected part. */
