@@ -99,8 +99,13 @@ async function answer(request: IncomingMessage, response: ServerResponse): Promi
     return send(response, 200, JSON.stringify({ ok: true }))
   }
   if (request.method !== 'POST') return send(response, 404, notFound)
-  // An OTLP/HTTP collector's answer, for the gateway with tracing on: spans are accepted and dropped.
-  if (request.url === '/v1/traces') return send(response, 200, '{}')
+  // An OTLP/HTTP collector's answer, for the gateway with tracing on: spans are accepted and dropped. An
+  // empty ExportTraceServiceResponse, the same in both encodings: no bytes of protobuf, `{}` of JSON.
+  if (request.url === '/v1/traces') {
+    const protobuf = request.headers['content-type'] === 'application/x-protobuf'
+    response.writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' })
+    return void response.end(protobuf ? '' : '{}')
+  }
   if (request.headers.authorization === undefined) return send(response, 401, unauthorized)
   switch (request.url) {
     case '/client_sessions/grant_access':

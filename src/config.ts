@@ -13,7 +13,7 @@ import {
   unacceptableAlgorithms,
 } from './auth/authentication-options.js'
 import { gatewayDefaults } from './defaults.js'
-import type { OtlpTracingOptions } from './otlp-tracer-provider.js'
+import type { OtlpHttpProtocol, OtlpTracingOptions } from './otlp-tracer-provider.js'
 import { ManifestError, readManifest, type TrustedDocuments } from './persisted/manifest.js'
 import type { MetricsOptions } from './plugins/use-metrics.js'
 import type { OperationLimits } from './prepared/operation-limits.js'
@@ -355,19 +355,41 @@ function withoutTrailingSlashes(url: string): string {
   return url.slice(0, end)
 }
 
+/**
+ * The encoding of spans, as the OpenTelemetry spec has it: the traces' own setting, else the general one.
+ * Read only with tracing on: the general one is often set for a whole deployment, other services' exporters
+ * included, and gRPC (which the gateway does not send) is a fine value for them.
+ */
+function otlpProtocol(env: Environment): OtlpHttpProtocol {
+  const tracesProtocol = read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+  const [name, value] =
+    tracesProtocol !== undefined
+      ? ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', tracesProtocol]
+      : ['OTEL_EXPORTER_OTLP_PROTOCOL', read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')]
+  if (value === undefined) return gatewayDefaults.otlpProtocol
+  if (value === 'http/protobuf' || value === 'http/json') return value
+  throw new ConfigError(
+    `${name} must be http/protobuf or http/json (the gateway sends OTLP over HTTP), not "${value}".`,
+  )
+}
+
 /** As the OpenTelemetry spec has it: the traces URL as given, or `/v1/traces` under the general one. */
 function tracing(env: Environment): OtlpTracingOptions | undefined {
   const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
   const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
   const serviceName = read(env, 'OTEL_SERVICE_NAME')
   if (tracesEndpoint !== undefined) {
-    return { otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint), serviceName }
+    return {
+      otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint),
+      serviceName,
+      protocol: otlpProtocol(env),
+    }
   }
   if (endpoint !== undefined) {
     // Under the URL's path, not after its text: a collector's key in the query (`?api-key=…`) stays the query.
     const url = new URL(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
     url.pathname = `${withoutTrailingSlashes(url.pathname)}/v1/traces`
-    return { otlpTracesEndpoint: url.href, serviceName }
+    return { otlpTracesEndpoint: url.href, serviceName, protocol: otlpProtocol(env) }
   }
   return undefined
 }

@@ -77,6 +77,7 @@ describe('loadConfig: metrics and tracing', () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
       otlpTracesEndpoint: 'http://collector:4318/v1/traces',
       serviceName: undefined,
+      protocol: 'http/protobuf',
     })
     expect(
       loadConfig({
@@ -84,6 +85,35 @@ describe('loadConfig: metrics and tracing', () => {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/ingest',
         OTEL_SERVICE_NAME: 'seam-gateway-eu',
       }).tracing,
-    ).toEqual({ otlpTracesEndpoint: 'https://traces.example.com/ingest', serviceName: 'seam-gateway-eu' })
+    ).toEqual({
+      otlpTracesEndpoint: 'https://traces.example.com/ingest',
+      serviceName: 'seam-gateway-eu',
+      protocol: 'http/protobuf',
+    })
+  })
+
+  it('encodes spans as OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, says', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing?.protocol).toBe('http/json')
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).tracing?.protocol).toBe(
+      'http/protobuf',
+    )
+    expect(
+      loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })
+        .tracing?.protocol,
+    ).toBe('http/json')
+  })
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/xml'],
+  ])('refuses %s=%s with tracing on: the gateway sends OTLP over HTTP only', (name, value) => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value }
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(`${name} must be http/protobuf or http/json`)
+  })
+
+  it('ignores the general protocol with tracing off: other exporters of a deployment may use gRPC', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).tracing).toBeUndefined()
   })
 })

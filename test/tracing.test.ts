@@ -21,6 +21,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { clientSession, type Harness, startHarness, withApiKey } from './support/harness.js'
+import { exportedSpans } from './support/otlp-protobuf.js'
 
 const sessionId = clientSession().client_session_id
 const grant = `mutation GrantAccess { grantClientSessionAccess(input: { clientSessionId: "${sessionId}" }) {
@@ -314,35 +315,81 @@ describe('tracing', () => {
     }
   })
 
-  it('exports over OTLP/HTTP when given an endpoint, and flushes on close', async () => {
-    const received: { path: string | undefined; contentType: string | undefined; body: string }[] = []
+  /** A collector that keeps what each export sent, answering as an OTLP/HTTP receiver does. */
+  async function startCollector() {
+    const received: { path: string | undefined; contentType: string | undefined; body: Buffer }[] = []
     const collector = createServer((request: IncomingMessage, response) => {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
       request.on('end', () => {
-        received.push({ path: request.url, contentType: request.headers['content-type'], body })
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+        const contentType = request.headers['content-type']
+        received.push({ path: request.url, contentType, body: Buffer.concat(chunks) })
+        response.writeHead(200, { 'content-type': contentType ?? 'application/json' })
+        response.end(contentType === 'application/json' ? '{}' : '')
       })
     })
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+    const { port } = collector.address() as AddressInfo
+    return {
+      received,
+      tracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
+      close: () => new Promise((resolve) => collector.close(resolve)),
+    }
+  }
+
+  it('exports over OTLP/HTTP in protobuf (the default of the OpenTelemetry spec) when given an endpoint, and flushes on close', async () => {
+    const collector = await startCollector()
     try {
-      const { port } = collector.address() as AddressInfo
+      const traced = await startHarness({
+        gateway: { tracing: { otlpTracesEndpoint: collector.tracesEndpoint, serviceName: 'gateway-under-test' } },
+      })
+      await traced.graphql(read, { headers: withApiKey })
+      await traced.close()
+
+      expect(collector.received.map(({ path, contentType }) => [path, contentType])).toEqual([
+        ['/v1/traces', 'application/x-protobuf'],
+      ])
+      const [exported] = exportedSpans(collector.received[0]!.body)
+      expect(exported?.resource['service.name']).toBe('gateway-under-test')
+      expect(exported?.spanNames.toSorted()).toEqual(['POST /client_sessions/get', 'query.Session'])
+    } finally {
+      await collector.close()
+    }
+  })
+
+  it('exports OTLP/HTTP JSON when told to', async () => {
+    const collector = await startCollector()
+    try {
       const traced = await startHarness({
         gateway: {
-          tracing: { otlpTracesEndpoint: `http://127.0.0.1:${port}/v1/traces`, serviceName: 'gateway-under-test' },
+          tracing: {
+            otlpTracesEndpoint: collector.tracesEndpoint,
+            serviceName: 'gateway-under-test',
+            protocol: 'http/json',
+          },
         },
       })
       await traced.graphql(read, { headers: withApiKey })
       await traced.close()
 
-      expect(received.map(({ path }) => path)).toEqual(['/v1/traces'])
-      const body = received[0]!.body
-      expect(received[0]!.contentType).toBe('application/json')
-      expect(body).toContain('"query.Session"')
-      expect(body).toContain('"POST /client_sessions/get"')
-      expect(body).toContain('"gateway-under-test"')
+      expect(collector.received.map(({ path, contentType }) => [path, contentType])).toEqual([
+        ['/v1/traces', 'application/json'],
+      ])
+      const request = JSON.parse(collector.received[0]!.body.toString('utf8')) as {
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] }
+          scopeSpans: { spans: { name: string }[] }[]
+        }[]
+      }
+      const [resourceSpans] = request.resourceSpans
+      expect(resourceSpans?.resource.attributes).toContainEqual({
+        key: 'service.name',
+        value: { stringValue: 'gateway-under-test' },
+      })
+      const names = resourceSpans?.scopeSpans.flatMap(({ spans }) => spans.map(({ name }) => name))
+      expect(names?.toSorted()).toEqual(['POST /client_sessions/get', 'query.Session'])
     } finally {
-      await new Promise((resolve) => collector.close(resolve))
+      await collector.close()
     }
   })
 })
