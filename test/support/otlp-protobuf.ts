@@ -19,7 +19,7 @@ function readVarint(bytes: Buffer, at: { offset: number }): number {
   }
 }
 
-export function protobufFields(bytes: Buffer): Fields {
+function protobufFields(bytes: Buffer): Fields {
   const fields: Fields = new Map()
   const at = { offset: 0 }
   while (at.offset < bytes.length) {
@@ -37,7 +37,9 @@ export function protobufFields(bytes: Buffer): Fields {
       at.offset += length
     } else throw new Error(`protobuf: wire type ${wireType} is not OTLP's`)
     if (at.offset > bytes.length) throw new Error('protobuf: a field runs past the end')
-    fields.set(field, [...(fields.get(field) ?? []), value])
+    const values = fields.get(field)
+    if (values === undefined) fields.set(field, [value])
+    else values.push(value)
   }
   return fields
 }
