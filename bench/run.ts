@@ -51,8 +51,9 @@ const pinning = choosePinning()
 const servers: Server[] = ['raw proxy', peer, 'gateway']
 /**
  * The scenario that also runs on a gateway with metrics and tracing on, to show what they cost, on one
- * with the lean lane off, to compare the two lanes, and on ones with a rate limit and trusted documents
- * (in memory, and in Redis when redis-server is installed), to show what those cost.
+ * with the lean lane off, to compare the two lanes, on one with the request log off, to show what the log
+ * costs, and on ones with a rate limit and trusted documents (in memory, and in Redis when redis-server is
+ * installed), to show what those cost.
  */
 const gatewayVariantsScenario = grantScenario
 const gatewayVariants: Server[] = []
@@ -122,6 +123,7 @@ try {
     [peer]: () => startMercuriusPeer(gatewayStart),
     'gateway + metrics + tracing': () => startGateway({ ...gatewayStart, instrumented: true }),
     'gateway, FAST_LANE=false': () => startGateway({ ...gatewayStart, env: { FAST_LANE: 'false' } }),
+    'gateway, LOG_REQUESTS=false': () => startGateway({ ...gatewayStart, env: { LOG_REQUESTS: 'false' } }),
     [limitedInMemory]: () => startGateway({ ...gatewayStart, env: limits, server: limitedInMemory }),
     ...(redis !== undefined && {
       [limitedInRedis]: () =>
@@ -142,7 +144,7 @@ try {
   // than in the last, in three runs of two sessions (bench/RESULTS.md, the eighth session).
   gatewayVariants.push('gateway + metrics + tracing')
   if (baselineMain) gatewayVariants.push(baselineInstrumented)
-  gatewayVariants.push('gateway, FAST_LANE=false', limitedInMemory)
+  gatewayVariants.push('gateway, FAST_LANE=false', 'gateway, LOG_REQUESTS=false', limitedInMemory)
   if (redis !== undefined) gatewayVariants.push(limitedInRedis)
   else console.log(`"${limitedInRedis}" left out: redis-server is not installed (apt-get install redis-server)`)
   const gatewayStartups = [running.gateway!.startupMs!]
@@ -157,7 +159,8 @@ try {
     `gateway settings: request log on (to /dev/null), SEAM_CALL_BUDGET=${gatewaySettings.SEAM_CALL_BUDGET} ` +
       `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
       'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans), and ' +
-      `on one with FAST_LANE=false, and on ones with RATE_LIMIT_PER_MINUTE=1000000 (never reached) and a trusted ` +
+      'on one with FAST_LANE=false, on one with LOG_REQUESTS=false, and on ones with ' +
+      `RATE_LIMIT_PER_MINUTE=1000000 (never reached) and a trusted ` +
       `document asked for by its documentId, counted in memory or in Redis; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 
