@@ -160,7 +160,7 @@ try {
       `(the default 25 would refuse _entities with 100 keys); "${gatewayVariantsScenario.name}" also runs on a ` +
       'gateway with METRICS_ENABLED=true and OTEL_EXPORTER_OTLP_ENDPOINT set (the stub accepts the spans), and ' +
       'on one with FAST_LANE=false, on one with LOG_REQUESTS=false, and on ones with ' +
-      `RATE_LIMIT_PER_MINUTE=1000000 (never reached) and a trusted ` +
+      'RATE_LIMIT_PER_MINUTE=1000000 (never reached) and a trusted ' +
       `document asked for by its documentId, counted in memory or in Redis; ${peer}: jit 1, its default LRU, Fastify's log line per request (to /dev/null)\n`,
   )
 

@@ -15,7 +15,7 @@ const clientSessionId = '3ada79d3-2848-4320-b2ef-a82e1e6dafac'
  * The servers a scenario runs against: the baseline, the best Node peer (./mercurius-peer/), the gateway
  * as `npm start` runs it (request log on), the same gateway with metrics and tracing on, with its lean
  * lane off (FAST_LANE=false: every request through yoga), with its request log off (LOG_REQUESTS=false: what
- * the log costs, the gateway's largest part above the proxy), and with a per-caller rate limit and the
+ * the log costs), and with a per-caller rate limit and the
  * request sent as a trusted document's id, the limit counted in memory or in Redis. With BENCH_BASELINE, also
  * another checkout's build of the gateway, plain and instrumented, measured in the same rounds.
  */
