@@ -374,24 +374,21 @@ function otlpProtocol(env: Environment): OtlpHttpProtocol {
 }
 
 /** As the OpenTelemetry spec has it: the traces URL as given, or `/v1/traces` under the general one. */
-function tracing(env: Environment): OtlpTracingOptions | undefined {
+function otlpTracesEndpoint(env: Environment): string | undefined {
   const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  if (tracesEndpoint !== undefined) return httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint)
   const endpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
-  const serviceName = read(env, 'OTEL_SERVICE_NAME')
-  if (tracesEndpoint !== undefined) {
-    return {
-      otlpTracesEndpoint: httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', tracesEndpoint),
-      serviceName,
-      protocol: otlpProtocol(env),
-    }
-  }
-  if (endpoint !== undefined) {
-    // Under the URL's path, not after its text: a collector's key in the query (`?api-key=…`) stays the query.
-    const url = new URL(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
-    url.pathname = `${withoutTrailingSlashes(url.pathname)}/v1/traces`
-    return { otlpTracesEndpoint: url.href, serviceName, protocol: otlpProtocol(env) }
-  }
-  return undefined
+  if (endpoint === undefined) return undefined
+  // Under the URL's path, not after its text: a collector's key in the query (`?api-key=…`) stays the query.
+  const url = new URL(httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', endpoint))
+  url.pathname = `${withoutTrailingSlashes(url.pathname)}/v1/traces`
+  return url.href
+}
+
+function tracing(env: Environment): OtlpTracingOptions | undefined {
+  const endpoint = otlpTracesEndpoint(env)
+  if (endpoint === undefined) return undefined
+  return { otlpTracesEndpoint: endpoint, serviceName: read(env, 'OTEL_SERVICE_NAME'), protocol: otlpProtocol(env) }
 }
 
 function trustedDocuments(env: Environment): Pick<Config, 'trustedDocuments' | 'trustedDocumentsOnly'> {

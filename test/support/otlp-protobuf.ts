@@ -1,7 +1,7 @@
 /**
  * Just enough of the protobuf wire format to read what an OTLP/HTTP protobuf export holds: the spans' names
  * and the resource's attributes of an ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1).
- * Written for the tests, as no package the project has decodes OTLP: the exporter only encodes it.
+ * Written for the tests, as no package the project depends on decodes OTLP: the exporter only encodes it.
  */
 
 /** A message's fields by number: varints as numbers, length-delimited fields as their bytes. */
