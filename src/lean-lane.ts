@@ -158,27 +158,24 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     telemetry,
   } = options
 
-  /** The result of the operation, masked as yoga masks what execution answers. */
-  async function executed(
+  /** The result of the operation as yoga's masking of what execution answers leaves it. */
+  const masked = (result: ExecutionResult): ExecutionResult =>
+    result.errors === undefined ? result : { ...result, errors: result.errors.map(maskError) }
+
+  /** The operation run with metrics or tracing on, timed for them. */
+  async function executedTold(
     operation: PreparedOperation,
     context: GatewayContext,
     variables: Variables,
-    exchange: LaneExchange | undefined,
+    exchange: LaneExchange,
   ): Promise<ExecutionResult> {
-    let result: ExecutionResult
-    try {
-      if (exchange === undefined) {
-        result = await operation.execute(context, variables)
-      } else {
-        exchange.executeStartedAt = performance.now()
-        const run = () => operation.execute(context, variables)
-        result = await (telemetry?.execute === undefined ? run() : telemetry.execute(exchange as RunningExchange, run))
-        exchange.executeEndedAt = performance.now()
-      }
-    } catch (error) {
-      return { errors: [maskError(error)] }
-    }
-    return result.errors === undefined ? result : { ...result, errors: result.errors.map(maskError) }
+    exchange.executeStartedAt = performance.now()
+    const run = () => operation.execute(context, variables)
+    const result = await (telemetry?.execute === undefined
+      ? run()
+      : telemetry.execute(exchange as RunningExchange, run))
+    exchange.executeEndedAt = performance.now()
+    return result
   }
 
   async function answer(
@@ -225,7 +222,16 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
         result = { errors: [refusal] }
       } else {
         if (record !== undefined) record.contexts.push(context)
-        result = await executed(operation, context, lane.variables, exchange)
+        // Awaited here rather than in an async function of its own: two promises a request fewer.
+        try {
+          result = masked(
+            await (exchange === undefined
+              ? operation.execute(context, lane.variables)
+              : executedTold(operation, context, lane.variables, exchange)),
+          )
+        } catch (error) {
+          result = { errors: [maskError(error)] }
+        }
       }
     }
     if (exchange !== undefined) exchange.result = result

@@ -370,7 +370,7 @@ describe('compiled execution', () => {
     const reference = await execute({ schema: broken, document })
     const compiled = await compileExecution(broken, document, getOperationAST(document)!, {
       hideSuggestions: false,
-    })({} as never, undefined)
+    })({ endUpstreamCalls: () => undefined } as never, undefined)
 
     expect(answerOf(compiled)).toEqual(answerOf(reference))
     expect(answerOf(compiled).masked).toEqual([true])

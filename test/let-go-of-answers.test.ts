@@ -84,7 +84,7 @@ describe('the lists resolvers answer with', () => {
     })
     const document = parse('{ letters }')
     const execute = executionOf(listSchema, document, operationOf(document), { hideSuggestions: false })
-    const context = { answeredLists: undefined } as GatewayContext
+    const context = { answeredLists: undefined, endUpstreamCalls: () => undefined } as GatewayContext
     const result = await execute(context, {})
     expect(result).toEqual({ data: { letters: ['a', 'b', 'c'] } })
     expect(items).toEqual([])

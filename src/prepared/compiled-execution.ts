@@ -43,7 +43,7 @@ import {
 import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
-import { gatewayResult } from './gateway-result.js'
+import { settledResult } from './gateway-result.js'
 import { variableCoercion, type Variables } from './variables.js'
 
 /** Runs the operation for one request. */
@@ -112,9 +112,6 @@ export function compileExecution(
   return (context, variables) => {
     const values = coerce(variables)
     if ('errors' in values) return values
-    const result = compiled.query(undefined, context, values.coerced)
-    return result instanceof Promise
-      ? result.then((done) => gatewayResult(context, done, asGraphqlJs))
-      : gatewayResult(context, result, asGraphqlJs)
+    return settledResult(context, () => compiled.query(undefined, context, values.coerced), asGraphqlJs)
   }
 }

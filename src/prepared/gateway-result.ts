@@ -10,6 +10,7 @@
  *   once. When every error is a cancellation (the client went away), they all stay: an answer with null
  *   `data` has at least one error.
  * - Upstream failures get their codes (../seam/errors.ts).
+ * - It is given once the operation's upstream calls have ended (`settledResult`).
  */
 import type { ExecutionResult, GraphQLError } from 'graphql'
 
@@ -51,4 +52,41 @@ export function gatewayResult(
     }),
     data: result.data,
   }
+}
+
+/**
+ * What `run` (an execution by either engine) answers, as `gatewayResult` makes it, once the operation's
+ * upstream calls have ended (../seam/operation-calls.ts): an answer is ready as soon as a non-null field
+ * fails, while its siblings may still have calls queued or in flight, which would otherwise reach Seam
+ * after the answer, unseen by the log, the metrics and the trace. Here rather than in a yoga hook, so that
+ * both lanes end them before anything reads the calls; both steps in the one turn after the engine's
+ * promise, not a turn and a promise each. A result that is ready at once (no resolver waited) stays
+ * synchronous.
+ */
+export function settledResult(
+  context: GatewayContext,
+  run: () => ExecutionResult | Promise<ExecutionResult>,
+  located: (error: GraphQLError) => GraphQLError = asItIs,
+): ExecutionResult | Promise<ExecutionResult> {
+  const failed = (error: unknown): never => {
+    void context.endUpstreamCalls()
+    throw error
+  }
+  const ended = (result: ExecutionResult) => {
+    let answer: ExecutionResult
+    try {
+      answer = gatewayResult(context, result, located)
+    } catch (error) {
+      return failed(error)
+    }
+    const ending = context.endUpstreamCalls()
+    return ending === undefined ? answer : ending.then(() => answer)
+  }
+  let result: ExecutionResult | Promise<ExecutionResult>
+  try {
+    result = run()
+  } catch (error) {
+    return failed(error)
+  }
+  return result instanceof Promise ? result.then(ended, failed) : ended(result)
 }

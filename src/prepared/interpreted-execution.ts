@@ -17,7 +17,7 @@
 import { type DocumentNode, execute, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
 
 import type { Execute } from './compiled-execution.js'
-import { gatewayResult } from './gateway-result.js'
+import { settledResult } from './gateway-result.js'
 import { variableCoercion } from './variables.js'
 
 export function interpretedExecution(
@@ -32,16 +32,15 @@ export function interpretedExecution(
   return (context, variables) => {
     const values = coerce(variables)
     if ('errors' in values) return values
-    const result = execute({
-      schema,
-      document,
-      operationName,
-      contextValue: context,
-      variableValues: variables,
-      hideSuggestions,
-    })
-    return result instanceof Promise
-      ? result.then((done) => gatewayResult(context, done))
-      : gatewayResult(context, result)
+    const run = () =>
+      execute({
+        schema,
+        document,
+        operationName,
+        contextValue: context,
+        variableValues: variables,
+        hideSuggestions,
+      })
+    return settledResult(context, run)
   }
 }

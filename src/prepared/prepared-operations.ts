@@ -297,8 +297,7 @@ export class PreparedOperations {
             ranAgain()
           }
         }
-        const run = executeNow()
-        return endingUpstreamCalls(context, () => run(context, variables))
+        return executeNow()(context, variables)
       },
       get compiled() {
         return compiled
@@ -319,34 +318,6 @@ function readsServiceSdlOnly(definition: OperationDefinitionNode): boolean {
         selection.kind === Kind.FIELD && (selection.name.value === '_service' || selection.name.value === '__typename'),
     )
   )
-}
-
-/**
- * The result of `run`, once the operation's upstream calls have ended (../seam/operation-calls.ts): an
- * answer is ready as soon as a non-null field fails, while its siblings may still have calls queued or in
- * flight, which would otherwise reach Seam after the answer, unseen by the log, the metrics and the trace.
- * Here rather than in a yoga hook, so that both lanes end them, before anything reads the calls.
- */
-function endingUpstreamCalls(
-  context: GatewayContext,
-  run: () => ExecutionResult | Promise<ExecutionResult>,
-): ExecutionResult | Promise<ExecutionResult> {
-  const ended = (result: ExecutionResult) => {
-    const ending = context.endUpstreamCalls()
-    return ending === undefined ? result : ending.then(() => result)
-  }
-  const failed = (error: unknown) => {
-    void context.endUpstreamCalls()
-    throw error
-  }
-  let result: ExecutionResult | Promise<ExecutionResult>
-  try {
-    result = run()
-  } catch (error) {
-    return failed(error)
-  }
-  // A result that is ready at once (no resolver waited) stays synchronous.
-  return result instanceof Promise ? result.then(ended, failed) : ended(result)
 }
 
 /**
