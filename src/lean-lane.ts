@@ -178,6 +178,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     return result
   }
 
+  /** Answers the request; never rejects. */
   async function answer(
     request: BodyReadRequest,
     response: ServerResponse,
@@ -186,74 +187,82 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     operation: PreparedOperation | undefined,
     exchange: LaneExchange | undefined,
   ): Promise<void> {
-    const record: RequestRecord | undefined = requestLog && {
-      requestId: requestIdFrom(request.headers['x-request-id'] as string | undefined),
-      startedAt: performance.now(),
-      operationName: loggableOperationName(lane.operationName),
-      contexts: [],
-      errorCodes: [],
-    }
-    let result: ExecutionResult
-    if (operation === undefined || prepared.errors.length > 0) {
-      // A document that does not parse or validate, or is over a limit: it never runs.
-      result = { errors: [...prepared.errors] }
-    } else {
-      const headers = headerReader(request.headers)
-      const initialContext = { request: { headers, signal: new ClientPresence(request, response) } }
-      const contextStartedAt = exchange === undefined ? 0 : performance.now()
-      const context = createContext(initialContext)
-      if (exchange !== undefined) {
-        exchange.contextMs = performance.now() - contextStartedAt
-        exchange.initialContext = initialContext
-        exchange.context = context
+    try {
+      const record: RequestRecord | undefined = requestLog && {
+        requestId: requestIdFrom(request.headers['x-request-id'] as string | undefined),
+        startedAt: performance.now(),
+        operationName: loggableOperationName(lane.operationName),
+        contexts: [],
+        errorCodes: [],
       }
-      const refusal =
-        operation.overBudget(lane.variables) ??
-        (admission === undefined
-          ? undefined
-          : await admission(
-              operation,
-              { requestKey: request, headers, remoteAddress: request.socket.remoteAddress },
-              context,
-            ))
-      // Named in the log line even when refused, as yoga's log has it.
-      if (record !== undefined) record.operationName ??= loggableOperationName(operation.name)
-      if (refusal !== undefined) {
-        result = { errors: [refusal] }
+      let result: ExecutionResult
+      if (operation === undefined || prepared.errors.length > 0) {
+        // A document that does not parse or validate, or is over a limit: it never runs.
+        result = { errors: [...prepared.errors] }
       } else {
-        if (record !== undefined) record.contexts.push(context)
-        // Awaited here rather than in an async function of its own: two promises a request fewer.
-        try {
-          result = masked(
-            await (exchange === undefined
-              ? operation.execute(context, lane.variables)
-              : executedTold(operation, context, lane.variables, exchange)),
-          )
-        } catch (error) {
-          result = { errors: [maskError(error)] }
+        const headers = headerReader(request.headers)
+        const initialContext = { request: { headers, signal: new ClientPresence(request, response) } }
+        const contextStartedAt = exchange === undefined ? 0 : performance.now()
+        const context = createContext(initialContext)
+        if (exchange !== undefined) {
+          exchange.contextMs = performance.now() - contextStartedAt
+          exchange.initialContext = initialContext
+          exchange.context = context
+        }
+        const refusal =
+          operation.overBudget(lane.variables) ??
+          (admission === undefined
+            ? undefined
+            : await admission(
+                operation,
+                { requestKey: request, headers, remoteAddress: request.socket.remoteAddress },
+                context,
+              ))
+        // Named in the log line even when refused, as yoga's log has it.
+        if (record !== undefined) record.operationName ??= loggableOperationName(operation.name)
+        if (refusal !== undefined) {
+          result = { errors: [refusal] }
+        } else {
+          if (record !== undefined) record.contexts.push(context)
+          // Awaited here rather than in an async function of its own: two promises a request fewer.
+          try {
+            result = masked(
+              await (exchange === undefined
+                ? operation.execute(context, lane.variables)
+                : executedTold(operation, context, lane.variables, exchange)),
+            )
+          } catch (error) {
+            result = { errors: [maskError(error)] }
+          }
         }
       }
+      if (exchange !== undefined) exchange.result = result
+      result = withRequestErrorCodes(result)
+      const { status, headers } = responseInit(result, lane.mediaType)
+      const body = responseBody(result)
+      headers['Content-Length'] = String(Buffer.byteLength(body))
+      const corsHeaders = cors?.(request.headers.origin)
+      if (corsHeaders !== undefined) Object.assign(headers, corsHeaders)
+      if (record !== undefined) headers['x-request-id'] = record.requestId
+      // While draining, keep-alive clients are told to take their next request elsewhere.
+      if (isShuttingDown()) headers['connection'] = 'close'
+      if (!response.destroyed && !response.writableEnded) response.writeHead(status, headers).end(body)
+      if (record !== undefined) {
+        record.errorCodes = errorCodesOf(result)
+        requestLog?.(requestLogLine(record, 'POST', endpoint, status))
+      }
+      if (exchange !== undefined) {
+        exchange.status = status
+        telemetry?.answered?.(exchange)
+      }
+      letGoOfData(result)
+    } catch (error) {
+      // A fault of the lane itself, after the operation may have run: answered as yoga answers a fault.
+      // Caught here rather than by a `.catch` on the promise of `answer`: one promise a request fewer.
+      maskError(error)
+      if (!response.headersSent) response.writeHead(500).end()
+      else response.destroy()
     }
-    if (exchange !== undefined) exchange.result = result
-    result = withRequestErrorCodes(result)
-    const { status, headers } = responseInit(result, lane.mediaType)
-    const body = responseBody(result)
-    headers['Content-Length'] = String(Buffer.byteLength(body))
-    const corsHeaders = cors?.(request.headers.origin)
-    if (corsHeaders !== undefined) Object.assign(headers, corsHeaders)
-    if (record !== undefined) headers['x-request-id'] = record.requestId
-    // While draining, keep-alive clients are told to take their next request elsewhere.
-    if (isShuttingDown()) headers['connection'] = 'close'
-    if (!response.destroyed && !response.writableEnded) response.writeHead(status, headers).end(body)
-    if (record !== undefined) {
-      record.errorCodes = errorCodesOf(result)
-      requestLog?.(requestLogLine(record, 'POST', endpoint, status))
-    }
-    if (exchange !== undefined) {
-      exchange.status = status
-      telemetry?.answered?.(exchange)
-    }
-    letGoOfData(result)
   }
 
   /** Serves `lane`, whose document is `query`, prepared. */
@@ -292,12 +301,8 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
       result: undefined,
       status: 0,
     }
-    answer(request, response, lane, prepared, operation, exchange).catch((error: unknown) => {
-      // A fault of the lane itself, after the operation may have run: answered as yoga answers a fault.
-      maskError(error)
-      if (!response.headersSent) response.writeHead(500).end()
-      else response.destroy()
-    })
+    // Never rejects: it answers a fault of its own.
+    void answer(request, response, lane, prepared, operation, exchange)
   }
 
   /** Serves what runs; a refusal, or a request that is none of the persisted document's, goes to yoga. */

@@ -44,7 +44,9 @@ builder.queryField('clientSession', (t) =>
     // Counted against the operation's budget of upstream calls (../prepared/upstream-call-prediction.ts).
     extensions: { seamEndpoints: ['/client_sessions/get'], ...declaredPolicy('anyVerifiedCaller') },
     args: contractInputFields(t.arg, '/client_sessions/get'),
-    resolve: async (_, args, context) => {
+    // Not an async function: a refusal is thrown, which execution records as it records a rejection, and
+    // the load's promise is chained once rather than awaited in a promise more.
+    resolve: (_, args, context) => {
       // Unlike a federation reference, the query's arguments may not give both.
       const both = args.clientSessionId != null && args.userIdentifierKey != null
       const identifier = both ? undefined : clientSessionIdentifierOf(args)
@@ -53,7 +55,7 @@ builder.queryField('clientSession', (t) =>
       }
       // Someone else's key is refused before any call; someone else's ID reads as an unknown one.
       if ('userIdentifierKey' in identifier) requireOwnUserIdentifierKey(context, identifier.userIdentifierKey)
-      return ownSessionOrNull(context, await context.clientSessions.load(identifier))
+      return context.clientSessions.load(identifier).then((session) => ownSessionOrNull(context, session))
     },
   }),
 )

@@ -26,9 +26,11 @@ builder.mutationField('createClientSession', (t) =>
     type: CreateClientSessionPayload,
     ...create.operation,
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
-    resolve: async (_, { input }, context) => {
+    // The session itself is the payload (./client-session-payload.ts); a refusal is thrown, which execution
+    // records as it records a rejection.
+    resolve: (_, { input }, context) => {
       requireAdmin(context, 'createClientSession')
-      return { clientSession: await createClientSession(context.seam, withCurrentUserIdentity(input)) }
+      return createClientSession(context.seam, withCurrentUserIdentity(input))
     },
   }),
 )
@@ -53,11 +55,7 @@ builder.mutationField('getOrCreateClientSession', (t) =>
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },
-    resolve: async (_, { input }, context) => ({
-      clientSession: await getOrCreateClientSession(
-        context.seam,
-        withCurrentUserIdentity(ownGetOrCreateInput(context, input)),
-      ),
-    }),
+    resolve: (_, { input }, context) =>
+      getOrCreateClientSession(context.seam, withCurrentUserIdentity(ownGetOrCreateInput(context, input))),
   }),
 )
