@@ -40,7 +40,7 @@ export interface GatewayContext extends AnsweredLists {
   /** Client sessions by identifier, each read at most once per operation. */
   clientSessions: ClientSessionLoader
   /**
-   * Ends the operation's upstream calls once its result is ready (./prepared/prepared-operations.ts):
+   * Ends the operation's upstream calls once its result is ready (`settledResult`, ./prepared/gateway-result.ts):
    * none is started any more, those in flight are aborted. Resolves when those are recorded.
    */
   endUpstreamCalls(): Promise<void> | undefined

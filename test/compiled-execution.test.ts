@@ -157,6 +157,8 @@ const filtered = 'query ($filter: ClientSessionsFilter) { clientSessions(filter:
 const entities =
   'query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename ... on ClientSession { clientSessionId token } } }'
 
+const refusedGrantThenDelete = `mutation { a: grantClientSessionAccess(input: {}) { clientSession { clientSessionId } } b: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`
+
 const cases: Case[] = [
   { name: 'a session, every field', document: `{ clientSession(userIdentifierKey: "user_42") { ${sessionFields} } }` },
   { name: 'a session Seam does not know', document: '{ clientSession(clientSessionId: "nope") { token } }' },
@@ -306,6 +308,12 @@ const cases: Case[] = [
     document: `mutation { a: revokeClientSession(input: { clientSessionId: "nope" }) { clientSessionId } b: deleteClientSession(input: { clientSessionId: "${sessionId}" }) { clientSessionId } }`,
   },
   {
+    // The grant's resolver throws its refusal rather than rejecting with it: graphql-jit then starts the next
+    // mutation at once, which must fail cancelled without a call.
+    name: 'two mutations, the first refused before its call: the second sends nothing',
+    document: refusedGrantThenDelete,
+  },
+  {
     name: 'a read Seam answers with 500s',
     document: '{ clientSession(userIdentifierKey: "user_42") { token } }',
     faults: [{ status: 500 }, { status: 500 }, { status: 500 }],
@@ -346,6 +354,15 @@ describe('compiled execution', () => {
     const compiled = await run('compiled', testCase)
 
     expect(interpreted).toEqual(compiled)
+  })
+
+  it('answers a mutation refused before its call with its error alone, and sends Seam nothing after it', async () => {
+    const { text, received } = await run('compiled', { name: '', document: refusedGrantThenDelete })
+    const answer = JSON.parse(text) as { data: unknown; errors: { path: string[]; extensions: { code: string } }[] }
+
+    expect(answer.data).toBeNull()
+    expect(answer.errors.map(({ path, extensions }) => [path, extensions.code])).toEqual([[['a'], 'BAD_USER_INPUT']])
+    expect(received).toEqual([])
   })
 
   it('covers errors, masked errors and refused variables among its cases', async () => {

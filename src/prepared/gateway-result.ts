@@ -33,7 +33,7 @@ const asItIs = (error: GraphQLError) => error
  * `result` as the gateway answers it; `located` makes each error the graphql-js error graphql-js would
  * have raised at its place (graphql-jit's have no source positions).
  */
-export function gatewayResult(
+function gatewayResult(
   context: GatewayContext,
   result: ExecutionResult,
   located: (error: GraphQLError) => GraphQLError = asItIs,

@@ -12,7 +12,7 @@
  *
  * Three places, each where its part of the answer has been used for the last time: the parsed body of a Seam
  * answer, once read (`takeBody`, ../seam/client.ts); the lists resolvers answered with, once the operation's
- * result is built (`keepUntilExecuted`, `letGoOfAnsweredLists`, ./compiled-execution.ts); the result's data,
+ * result is built (`keepUntilExecuted`, `letGoOfAnsweredLists`, ./gateway-result.ts); the result's data,
  * once it is written (`letGoOfData`, ../lean-lane.ts).
  */
 import type { ExecutionResult } from 'graphql'

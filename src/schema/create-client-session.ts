@@ -26,11 +26,9 @@ builder.mutationField('createClientSession', (t) =>
     type: CreateClientSessionPayload,
     ...create.operation,
     args: { input: t.arg({ type: CreateClientSessionInput, required: true }) },
-    // The session itself is the payload (./client-session-payload.ts); a refusal is thrown, which execution
-    // records as it records a rejection.
-    resolve: (_, { input }, context) => {
+    resolve: async (_, { input }, context) => {
       requireAdmin(context, 'createClientSession')
-      return createClientSession(context.seam, withCurrentUserIdentity(input))
+      return { clientSession: await createClientSession(context.seam, withCurrentUserIdentity(input)) }
     },
   }),
 )
@@ -55,7 +53,11 @@ builder.mutationField('getOrCreateClientSession', (t) =>
     type: GetOrCreateClientSessionPayload,
     ...getOrCreate.operation,
     args: { input: t.arg({ type: GetOrCreateClientSessionInput, required: true }) },
-    resolve: (_, { input }, context) =>
-      getOrCreateClientSession(context.seam, withCurrentUserIdentity(ownGetOrCreateInput(context, input))),
+    resolve: async (_, { input }, context) => ({
+      clientSession: await getOrCreateClientSession(
+        context.seam,
+        withCurrentUserIdentity(ownGetOrCreateInput(context, input)),
+      ),
+    }),
   }),
 )

@@ -33,14 +33,16 @@ builder.mutationField('grantClientSessionAccess', (t) =>
     },
     args: { input: t.arg({ type: GrantClientSessionAccessInput, required: true }) },
     // Not an async function: a refusal is thrown, which execution records as it records a rejection, and
-    // the call's promise is answered as it is (./client-session-payload.ts).
+    // the call's promise is chained once rather than awaited in one promise more.
     resolve: (_, { input }, context) => {
       requireAdmin(context, 'grantClientSessionAccess')
       // Seam needs to know which session to grant to, and the payload must read it back afterwards.
       if (input.clientSessionId == null && input.userIdentifierKey == null) {
         throw gatewayError('Give clientSessionId or userIdentifierKey to name the client session.', 'BAD_USER_INPUT')
       }
-      return grantClientSessionAccess(context.seam, withCurrentUserIdentity(input))
+      return grantClientSessionAccess(context.seam, withCurrentUserIdentity(input)).then((clientSession) => ({
+        clientSession,
+      }))
     },
   }),
 )

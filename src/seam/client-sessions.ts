@@ -155,11 +155,17 @@ const isClientSessionNotFound = (error: unknown) =>
 /**
  * `/client_sessions/get`; null when Seam does not know the session. This function and the grant's below
  * chain their promises rather than being async functions: one promise each instead of two, on the path of
- * nearly every request. A failure is still a rejection, never a throw: `seam.post` rejects, and what comes
- * before it (an identifier's or a grant's wire body: no dates) cannot throw.
+ * nearly every request. A failure is still a rejection, never a throw (the session loader's batches rely
+ * on it: DataLoader fails every key of a batch that throws).
  */
 export function getClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession | null> {
-  return fetchClientSession(seam, identifier).catch((error: unknown) => {
+  let fetched: Promise<ClientSession>
+  try {
+    fetched = fetchClientSession(seam, identifier)
+  } catch (error) {
+    return Promise.reject(error as Error)
+  }
+  return fetched.catch((error: unknown) => {
     if (isClientSessionNotFound(error)) return null
     throw error
   })
@@ -171,15 +177,21 @@ export function getClientSession(seam: SeamCaller, identifier: ClientSessionIden
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  const identifier = clientSessionIdentifierOf(grant)
-  // A missing session fails the grant's call only when there is no identifier to read it back with.
-  return seam
-    .post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant), (answer) => {
-      const session = clientSessionOf(answer)
-      if (session === undefined && identifier === undefined) throw missingClientSession(answer)
-      return session
-    })
-    .then((granted) => granted ?? fetchClientSession(seam, identifier!))
+  let granted: Promise<ClientSession>
+  try {
+    const identifier = clientSessionIdentifierOf(grant)
+    // A missing session fails the grant's call only when there is no identifier to read it back with.
+    granted = seam
+      .post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant), (answer) => {
+        const session = clientSessionOf(answer)
+        if (session === undefined && identifier === undefined) throw missingClientSession(answer)
+        return session
+      })
+      .then((session) => session ?? fetchClientSession(seam, identifier!))
+  } catch (error) {
+    return Promise.reject(error as Error)
+  }
+  return granted
 }
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */
