@@ -178,6 +178,37 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
     return result
   }
 
+  /** Writes `result` as yoga would, then logs it and tells metrics and tracing; lets go of its data. */
+  function send(
+    request: BodyReadRequest,
+    response: ServerResponse,
+    mediaType: JsonMediaType,
+    executionResult: ExecutionResult,
+    record: RequestRecord | undefined,
+    exchange: LaneExchange | undefined,
+  ): void {
+    if (exchange !== undefined) exchange.result = executionResult
+    const result = withRequestErrorCodes(executionResult)
+    const { status, headers } = responseInit(result, mediaType)
+    const body = responseBody(result)
+    headers['Content-Length'] = String(Buffer.byteLength(body))
+    const corsHeaders = cors?.(request.headers.origin)
+    if (corsHeaders !== undefined) Object.assign(headers, corsHeaders)
+    if (record !== undefined) headers['x-request-id'] = record.requestId
+    // While draining, keep-alive clients are told to take their next request elsewhere.
+    if (isShuttingDown()) headers['connection'] = 'close'
+    if (!response.destroyed && !response.writableEnded) response.writeHead(status, headers).end(body)
+    if (record !== undefined) {
+      record.errorCodes = errorCodesOf(result)
+      requestLog?.(requestLogLine(record, 'POST', endpoint, status))
+    }
+    if (exchange !== undefined) {
+      exchange.status = status
+      telemetry?.answered?.(exchange)
+    }
+    letGoOfData(result)
+  }
+
   /** Answers the request; never rejects. */
   async function answer(
     request: BodyReadRequest,
@@ -237,26 +268,7 @@ export function withLeanLane(yoga: RequestListener, options: LeanLaneOptions): R
           }
         }
       }
-      if (exchange !== undefined) exchange.result = result
-      result = withRequestErrorCodes(result)
-      const { status, headers } = responseInit(result, lane.mediaType)
-      const body = responseBody(result)
-      headers['Content-Length'] = String(Buffer.byteLength(body))
-      const corsHeaders = cors?.(request.headers.origin)
-      if (corsHeaders !== undefined) Object.assign(headers, corsHeaders)
-      if (record !== undefined) headers['x-request-id'] = record.requestId
-      // While draining, keep-alive clients are told to take their next request elsewhere.
-      if (isShuttingDown()) headers['connection'] = 'close'
-      if (!response.destroyed && !response.writableEnded) response.writeHead(status, headers).end(body)
-      if (record !== undefined) {
-        record.errorCodes = errorCodesOf(result)
-        requestLog?.(requestLogLine(record, 'POST', endpoint, status))
-      }
-      if (exchange !== undefined) {
-        exchange.status = status
-        telemetry?.answered?.(exchange)
-      }
-      letGoOfData(result)
+      send(request, response, lane.mediaType, result, record, exchange)
     } catch (error) {
       // A fault of the lane itself, after the operation may have run: answered as yoga answers a fault.
       // Caught here rather than by a `.catch` on the promise of `answer`: one promise a request fewer.

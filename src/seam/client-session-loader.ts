@@ -25,19 +25,9 @@ const cacheKey = (identifier: ClientSessionIdentifier) => clientSessionKeyOf(ide
 /** An error for one identifier fails only the resolvers that asked for it, as DataLoader has it. */
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)))
 
-/** The batch of one identifier, nearly every batch: one promise, not a `Promise.all` of a `.catch`. */
-const loadedAlone = (seam: SeamCaller, identifier: ClientSessionIdentifier) =>
-  getClientSession(seam, identifier).then(
-    (session) => [session],
-    (error: unknown) => [asError(error)],
-  )
-
 export function createClientSessionLoader(seam: SeamCaller): ClientSessionLoader {
   return new DataLoader(
-    (identifiers) =>
-      identifiers.length === 1
-        ? loadedAlone(seam, identifiers[0]!)
-        : Promise.all(identifiers.map((identifier) => getClientSession(seam, identifier).catch(asError))),
+    (identifiers) => Promise.all(identifiers.map((identifier) => getClientSession(seam, identifier).catch(asError))),
     { cacheKeyFn: cacheKey },
   )
 }

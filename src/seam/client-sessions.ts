@@ -8,6 +8,7 @@ import { type ClientSessionIdentifier, clientSessionIdentifierOf } from './clien
 import { SeamHttpError, SeamInvalidResponseError } from './errors.js'
 import { type IsoDateTime, isoDateTime } from './iso-date-time.js'
 import type { RequestFields } from './request-fields.js'
+import { startedCall } from './started-call.js'
 import { toWireBody } from './wire.js'
 
 /** A client session as the gateway serves it. */
@@ -154,18 +155,11 @@ const isClientSessionNotFound = (error: unknown) =>
 
 /**
  * `/client_sessions/get`; null when Seam does not know the session. This function and the grant's below
- * chain their promises rather than being async functions: one promise each instead of two, on the path of
- * nearly every request. A failure is still a rejection, never a throw (the session loader's batches rely
- * on it: DataLoader fails every key of a batch that throws).
+ * chain their promises rather than being async functions (./started-call.ts): one promise each instead of
+ * two, on the path of nearly every request.
  */
 export function getClientSession(seam: SeamCaller, identifier: ClientSessionIdentifier): Promise<ClientSession | null> {
-  let fetched: Promise<ClientSession>
-  try {
-    fetched = fetchClientSession(seam, identifier)
-  } catch (error) {
-    return Promise.reject(error as Error)
-  }
-  return fetched.catch((error: unknown) => {
+  return startedCall(() => fetchClientSession(seam, identifier)).catch((error: unknown) => {
     if (isClientSessionNotFound(error)) return null
     throw error
   })
@@ -177,21 +171,16 @@ export function getClientSession(seam: SeamCaller, identifier: ClientSessionIden
  * back with `/client_sessions/get` under the identifier the grant named.
  */
 export function grantClientSessionAccess(seam: SeamCaller, grant: ClientSessionGrant): Promise<ClientSession> {
-  let granted: Promise<ClientSession>
-  try {
-    const identifier = clientSessionIdentifierOf(grant)
-    // A missing session fails the grant's call only when there is no identifier to read it back with.
-    granted = seam
-      .post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant), (answer) => {
-        const session = clientSessionOf(answer)
-        if (session === undefined && identifier === undefined) throw missingClientSession(answer)
-        return session
-      })
-      .then((session) => session ?? fetchClientSession(seam, identifier!))
-  } catch (error) {
-    return Promise.reject(error as Error)
-  }
-  return granted
+  const identifier = clientSessionIdentifierOf(grant)
+  // A missing session fails the grant's call only when there is no identifier to read it back with.
+  const granted = startedCall(() =>
+    seam.post('/client_sessions/grant_access', toWireBody('/client_sessions/grant_access', grant), (answer) => {
+      const session = clientSessionOf(answer)
+      if (session === undefined && identifier === undefined) throw missingClientSession(answer)
+      return session
+    }),
+  )
+  return granted.then((session) => session ?? fetchClientSession(seam, identifier!))
 }
 
 /** `/client_sessions/list`: the sessions that match every filter given, in Seam's order. */

@@ -12,6 +12,8 @@
  * and only a call that must wait makes a promise.
  */
 
+import { startedCall } from './started-call.js'
+
 export class ConcurrencyLimit {
   #inFlight = 0
   /** Calls waiting for a slot, first come first served; made when the first one has to wait. */
@@ -31,12 +33,7 @@ export class ConcurrencyLimit {
   }
 
   #holdingSlot<T>(call: () => Promise<T>): Promise<T> {
-    let promise: Promise<T>
-    try {
-      promise = call()
-    } catch (error) {
-      promise = Promise.reject(error)
-    }
+    const promise = startedCall(call)
     promise.then(this.#release, this.#release)
     return promise
   }
