@@ -317,13 +317,18 @@ describe('tracing', () => {
 
   /** A collector that keeps what each export sent, answering as an OTLP/HTTP receiver does. */
   async function startCollector() {
-    const received: { path: string | undefined; contentType: string | undefined; body: Buffer }[] = []
+    const received: {
+      path: string | undefined
+      contentType: string | undefined
+      headers: IncomingMessage['headers']
+      body: Buffer
+    }[] = []
     const collector = createServer((request: IncomingMessage, response) => {
       const chunks: Buffer[] = []
       request.on('data', (chunk: Buffer) => chunks.push(chunk))
       request.on('end', () => {
         const contentType = request.headers['content-type']
-        received.push({ path: request.url, contentType, body: Buffer.concat(chunks) })
+        received.push({ path: request.url, contentType, headers: request.headers, body: Buffer.concat(chunks) })
         response.writeHead(200, { 'content-type': contentType ?? 'application/json' })
         response.end(contentType === 'application/json' ? '{}' : '')
       })
@@ -353,6 +358,33 @@ describe('tracing', () => {
       expect(exported?.resource['service.name']).toBe('gateway-under-test')
       expect(exported?.spanNames.toSorted()).toEqual(['POST /client_sessions/get', 'query.Session'])
     } finally {
+      await collector.close()
+    }
+  })
+
+  it('sends the headers OTEL_EXPORTER_OTLP_HEADERS names with each export, as OpenTelemetry’s exporters do', async () => {
+    const collector = await startCollector()
+    const before = process.env['OTEL_EXPORTER_OTLP_HEADERS']
+    process.env['OTEL_EXPORTER_OTLP_HEADERS'] = 'x-collector-key=s3cret'
+    try {
+      for (const protocol of ['http/protobuf', 'http/json'] as const) {
+        const traced = await startHarness({
+          gateway: { tracing: { otlpTracesEndpoint: collector.tracesEndpoint, protocol } },
+        })
+        await traced.graphql(read, { headers: withApiKey })
+        await traced.close()
+      }
+      expect(collector.received.map(({ contentType }) => contentType)).toEqual([
+        'application/x-protobuf',
+        'application/json',
+      ])
+      for (const { headers } of collector.received) {
+        expect(headers['x-collector-key']).toBe('s3cret')
+        expect(headers['user-agent']).toMatch(/^OTel-OTLP-Exporter-JavaScript\//)
+      }
+    } finally {
+      if (before === undefined) delete process.env['OTEL_EXPORTER_OTLP_HEADERS']
+      else process.env['OTEL_EXPORTER_OTLP_HEADERS'] = before
       await collector.close()
     }
   })
