@@ -11,7 +11,7 @@
  * Buffer's native UTF-8 encoder, ids straight from their hex. Everything else about the export (its transport,
  * retries, headers, timeout, the `OTEL_EXPORTER_OTLP_*` settings) stays the library's (./otlp-tracer-provider.ts).
  */
-import type { Attributes, AttributeValue, HrTime, SpanContext } from '@opentelemetry/api'
+import type { Attributes, HrTime, SpanContext } from '@opentelemetry/api'
 import {
   type IExportTraceServiceResponse,
   type ISerializer,
@@ -88,6 +88,32 @@ class ProtobufBytes {
 
   tag(field: number, wireType: number): void {
     this.uint32((field << 3) | wireType)
+  }
+
+  uint32Field(field: number, value: number): void {
+    this.tag(field, varintType)
+    this.uint32(value)
+  }
+
+  stringField(field: number, text: string): void {
+    this.tag(field, lengthDelimitedType)
+    this.string(text)
+  }
+
+  hexField(field: number, digits: string): void {
+    this.tag(field, lengthDelimitedType)
+    this.hex(digits)
+  }
+
+  fixed32Field(field: number, value: number): void {
+    this.tag(field, fixed32Type)
+    this.fixed32(value)
+  }
+
+  /** Starts a length-delimited message in `field`; endMessage ends it. */
+  startMessageField(field: number): number {
+    this.tag(field, lengthDelimitedType)
+    return this.startMessage()
   }
 
   fixed32(value: number): void {
@@ -191,7 +217,8 @@ function int64Halves(value: number): [number, number] {
  * HrTime `[seconds, nanoseconds]` as fixed64 nanoseconds. `seconds * 1e9` would pass 2^53 and lose
  * nanoseconds, so the seconds are taken in two parts whose products stay exact.
  */
-function writeTime(out: ProtobufBytes, [seconds, nanoseconds]: HrTime): void {
+function writeTime(out: ProtobufBytes, field: number, [seconds, nanoseconds]: HrTime): void {
+  out.tag(field, fixed64Type)
   const fromLowSeconds = (seconds & 0xffff) * 1e9
   const fromHighSeconds = Math.floor(seconds / 0x10000) * 1e9
   // fromHighSeconds counts units of 2^16 nanoseconds: its low 16 bits go to bits 16-31, the rest to the high half.
@@ -223,19 +250,16 @@ function writeValue(out: ProtobufBytes, value: unknown): void {
     return out.bytesField(value)
   }
   if (Array.isArray(value)) {
-    out.tag(5, lengthDelimitedType)
-    const list = out.startMessage()
+    const list = out.startMessageField(5)
     for (const item of value) {
-      out.tag(1, lengthDelimitedType)
-      const itemStart = out.startMessage()
+      const itemStart = out.startMessageField(1)
       writeValue(out, item)
       out.endMessage(itemStart)
     }
     return out.endMessage(list)
   }
   if (typeof value === 'object' && value !== null) {
-    out.tag(6, lengthDelimitedType)
-    const list = out.startMessage()
+    const list = out.startMessageField(6)
     writeAttributes(out, value as Attributes, 1)
     out.endMessage(list)
   }
@@ -247,11 +271,9 @@ function writeAttributes(out: ProtobufBytes, attributes: Attributes, field: numb
   for (const key of Object.keys(attributes)) {
     out.tag(field, lengthDelimitedType)
     const keyValue = out.startMessage()
-    out.tag(1, lengthDelimitedType)
-    out.string(key)
-    out.tag(2, lengthDelimitedType)
-    const value = out.startMessage()
-    writeValue(out, attributes[key] satisfies AttributeValue | undefined)
+    out.stringField(1, key)
+    const value = out.startMessageField(2)
+    writeValue(out, attributes[key])
     out.endMessage(value)
     out.endMessage(keyValue)
   }
@@ -263,128 +285,77 @@ const spanFlags = (context: SpanContext, isRemote: boolean | undefined) =>
 function writeSpan(out: ProtobufBytes, span: ReadableSpan): void {
   const start = out.startMessage()
   const context = span.spanContext()
-  out.tag(1, lengthDelimitedType)
-  out.hex(context.traceId)
-  out.tag(2, lengthDelimitedType)
-  out.hex(context.spanId)
+  out.hexField(1, context.traceId)
+  out.hexField(2, context.spanId)
   const traceState = context.traceState?.serialize()
-  if (traceState) {
-    out.tag(3, lengthDelimitedType)
-    out.string(traceState)
-  }
+  if (traceState) out.stringField(3, traceState)
   const parent = span.parentSpanContext
-  if (parent?.spanId) {
-    out.tag(4, lengthDelimitedType)
-    out.hex(parent.spanId)
-  }
-  out.tag(5, lengthDelimitedType)
-  out.string(span.name)
+  if (parent?.spanId) out.hexField(4, parent.spanId)
+  out.stringField(5, span.name)
   // OTLP's SpanKind counts from UNSPECIFIED = 0; the API's from INTERNAL = 0.
   const kind = span.kind == null ? 0 : span.kind + 1
-  if (kind !== 0) {
-    out.tag(6, varintType)
-    out.uint32(kind)
-  }
-  out.tag(7, fixed64Type)
-  writeTime(out, span.startTime)
-  out.tag(8, fixed64Type)
-  writeTime(out, span.endTime)
+  if (kind !== 0) out.uint32Field(6, kind)
+  writeTime(out, 7, span.startTime)
+  writeTime(out, 8, span.endTime)
   if (span.attributes) writeAttributes(out, span.attributes, 9)
-  out.tag(10, varintType)
-  out.uint32(span.droppedAttributesCount)
+  out.uint32Field(10, span.droppedAttributesCount)
   for (const event of span.events) {
-    out.tag(11, lengthDelimitedType)
-    const eventStart = out.startMessage()
-    out.tag(1, fixed64Type)
-    writeTime(out, event.time)
-    out.tag(2, lengthDelimitedType)
-    out.string(event.name)
+    const eventStart = out.startMessageField(11)
+    writeTime(out, 1, event.time)
+    out.stringField(2, event.name)
     if (event.attributes) writeAttributes(out, event.attributes, 3)
-    out.tag(4, varintType)
-    out.uint32(event.droppedAttributesCount || 0)
+    out.uint32Field(4, event.droppedAttributesCount || 0)
     out.endMessage(eventStart)
   }
-  out.tag(12, varintType)
-  out.uint32(span.droppedEventsCount)
+  out.uint32Field(12, span.droppedEventsCount)
   for (const link of span.links) {
-    out.tag(13, lengthDelimitedType)
-    const linkStart = out.startMessage()
-    out.tag(1, lengthDelimitedType)
-    out.hex(link.context.traceId)
-    out.tag(2, lengthDelimitedType)
-    out.hex(link.context.spanId)
+    const linkStart = out.startMessageField(13)
+    out.hexField(1, link.context.traceId)
+    out.hexField(2, link.context.spanId)
     const linkTraceState = link.context.traceState?.serialize()
-    if (linkTraceState) {
-      out.tag(3, lengthDelimitedType)
-      out.string(linkTraceState)
-    }
+    if (linkTraceState) out.stringField(3, linkTraceState)
     if (link.attributes) writeAttributes(out, link.attributes, 4)
-    out.tag(5, varintType)
-    out.uint32(link.droppedAttributesCount || 0)
-    out.tag(6, fixed32Type)
-    out.fixed32(spanFlags(link.context, link.context.isRemote))
+    out.uint32Field(5, link.droppedAttributesCount || 0)
+    out.fixed32Field(6, spanFlags(link.context, link.context.isRemote))
     out.endMessage(linkStart)
   }
-  out.tag(14, varintType)
-  out.uint32(span.droppedLinksCount)
-  out.tag(15, lengthDelimitedType)
-  const status = out.startMessage()
-  if (span.status.message) {
-    out.tag(2, lengthDelimitedType)
-    out.string(span.status.message)
-  }
-  out.tag(3, varintType)
-  out.uint32(span.status.code)
+  out.uint32Field(14, span.droppedLinksCount)
+  const status = out.startMessageField(15)
+  if (span.status.message) out.stringField(2, span.status.message)
+  out.uint32Field(3, span.status.code)
   out.endMessage(status)
-  out.tag(16, fixed32Type)
-  out.fixed32(spanFlags(context, parent?.isRemote))
+  out.fixed32Field(16, spanFlags(context, parent?.isRemote))
   out.endMessage(start)
 }
 
 function writeScopeSpans(out: ProtobufBytes, scope: InstrumentationScope, spans: ReadableSpan[]): void {
   const start = out.startMessage()
-  out.tag(1, lengthDelimitedType)
-  const scopeStart = out.startMessage()
-  out.tag(1, lengthDelimitedType)
-  out.string(scope.name)
-  if (scope.version) {
-    out.tag(2, lengthDelimitedType)
-    out.string(scope.version)
-  }
+  const scopeStart = out.startMessageField(1)
+  out.stringField(1, scope.name)
+  if (scope.version) out.stringField(2, scope.version)
   if (scope.attributes) writeAttributes(out, scope.attributes, 3)
-  if (scope.droppedAttributesCount) {
-    out.tag(4, varintType)
-    out.uint32(scope.droppedAttributesCount)
-  }
+  if (scope.droppedAttributesCount) out.uint32Field(4, scope.droppedAttributesCount)
   out.endMessage(scopeStart)
   for (const span of spans) {
     out.tag(2, lengthDelimitedType)
     writeSpan(out, span)
   }
-  if (scope.schemaUrl) {
-    out.tag(3, lengthDelimitedType)
-    out.string(scope.schemaUrl)
-  }
+  if (scope.schemaUrl) out.stringField(3, scope.schemaUrl)
   out.endMessage(start)
 }
 
 function writeResourceSpans(out: ProtobufBytes, resource: Resource, scopes: Map<InstrumentationScope, ReadableSpan[]>) {
   const start = out.startMessage()
-  out.tag(1, lengthDelimitedType)
-  const resourceStart = out.startMessage()
+  const resourceStart = out.startMessageField(1)
   writeAttributes(out, resource.attributes, 1)
   // dropped_attributes_count: a Resource keeps none.
-  out.tag(2, varintType)
-  out.uint32(0)
+  out.uint32Field(2, 0)
   out.endMessage(resourceStart)
   for (const [scope, spans] of scopes) {
     out.tag(2, lengthDelimitedType)
     writeScopeSpans(out, scope, spans)
   }
-  if (resource.schemaUrl) {
-    out.tag(3, lengthDelimitedType)
-    out.string(resource.schemaUrl)
-  }
+  if (resource.schemaUrl) out.stringField(3, resource.schemaUrl)
   out.endMessage(start)
 }
 
@@ -413,5 +384,5 @@ export function encodeSpans(spans: ReadableSpan[]): Uint8Array {
 /** The OTLP exporter's serializer: spans encoded here, the collector's answer read by the library's. */
 export const protobufSpanSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
   serializeRequest: encodeSpans,
-  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+  deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
 }
