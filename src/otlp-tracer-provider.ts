@@ -8,8 +8,8 @@
  * receiver takes, and the cheaper encoding to make. A batch is encoded on the request whose span fills it;
  * the JSON exporter builds an object per span and attribute and then encodes the JSON text with a
  * `TextEncoder`, at about 8 µs a span against 3 for the library's protobuf (512 of the gateway's spans, in
- * isolation), and the gateway's own protobuf encoding (./otlp-protobuf-spans.ts: the same bytes) takes half
- * of that again (bench/RESULTS.md has both under load). The protobuf exporter is put together from the
+ * isolation), and under half of that for the gateway's own protobuf encoding (./otlp-protobuf-spans.ts: the
+ * same bytes; bench/RESULTS.md has both under load). The protobuf exporter is put together from the
  * parts `@opentelemetry/exporter-trace-otlp-proto` makes its own of, with that serializer in place of the
  * library's: the transport, retries, headers and `OTEL_EXPORTER_OTLP_*` settings are the library's.
  */
