@@ -58,7 +58,8 @@ function protobufExporter(url: string): SpanExporter {
   const options = convertLegacyHttpOptions({ url }, 'TRACES', 'v1/traces', {
     'Content-Type': 'application/x-protobuf',
   })
-  // The component type the library's own exporter reports its exports under, when a meter provider is registered.
+  // The component type the library's own exporter names its exports by; given no meter provider, as the library's
+  // is by default, it records no metrics of them.
   const delegate = createOtlpHttpExportDelegate(
     options,
     protobufSpanSerializer,

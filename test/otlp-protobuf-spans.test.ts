@@ -151,7 +151,7 @@ describe('the OTLP protobuf encoding of spans', () => {
     expectLibraryBytes(all)
   })
 
-  it('writes lengths of every size: a span under 128 bytes, and batches whose lengths take 2, 3 and 4 bytes', () => {
+  it('writes lengths of every size: a batch of one small span, and batches whose lengths take 2, 3 and 4 bytes', () => {
     const { provider, spans } = recorder('sizes')
     const tracer = provider.getTracer('s')
     tracer.startSpan('x').end()
@@ -205,7 +205,44 @@ describe('the OTLP protobuf encoding of spans', () => {
     expectLibraryBytes([synthetic, template])
   })
 
-  it('encodes an empty batch as the library does', () => {
+  it('encodes an empty batch as the library does, and the batch after it', () => {
     expectLibraryBytes([])
+    const { provider, spans } = recorder('after an empty batch')
+    provider.getTracer('t').startSpan('next').end()
+    expectLibraryBytes(spans())
+  })
+
+  it('writes values out of a field’s range as the library does: negative times, counts and codes beyond uint32, ids that are not hex', () => {
+    const { provider, spans } = recorder('out of range')
+    provider.getTracer('out of range').startSpan('template').end()
+    const template = spans()[0]!
+    const outOfRange = (changes: Partial<ReadableSpan>): ReadableSpan => ({
+      name: template.name,
+      kind: template.kind,
+      spanContext: () => template.spanContext(),
+      startTime: template.startTime,
+      endTime: template.endTime,
+      status: template.status,
+      attributes: template.attributes,
+      links: template.links,
+      events: template.events,
+      duration: template.duration,
+      ended: true,
+      resource: template.resource,
+      instrumentationScope: template.instrumentationScope,
+      droppedAttributesCount: 0,
+      droppedEventsCount: 0,
+      droppedLinksCount: 0,
+      ...changes,
+    })
+    const notHex = { traceId: 'zz'.repeat(16), spanId: 'g-'.repeat(8), traceFlags: 0 }
+    expectLibraryBytes([
+      outOfRange({ startTime: [-1, 5], endTime: [-1_700_000_000, 999_999_999] }),
+      outOfRange({ droppedAttributesCount: -1, droppedEventsCount: 2 ** 32, droppedLinksCount: Infinity }),
+      outOfRange({ status: { code: -1 as SpanStatusCode }, kind: (2 ** 40) as SpanKind }),
+      outOfRange({ droppedAttributesCount: Number.NaN, droppedEventsCount: 2.5, droppedLinksCount: 2 ** 64 }),
+      outOfRange({ spanContext: () => notHex, links: [{ context: notHex }] }),
+      outOfRange({ resource: { ...template.resource, attributes: undefined as unknown as Attributes } }),
+    ])
   })
 })
