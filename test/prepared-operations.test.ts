@@ -139,6 +139,36 @@ describe('prepared operations', () => {
     expect(operations.prepare('query Batched { __typename }')).not.toBe(batched)
   })
 
+  it('protect a document again when it is still repeated after the cache handed it back to probation', async () => {
+    // Room for five: four protected, one on probation.
+    const operations = preparedOperations(5)
+    const query = (name: string) => `query ${name} { __typename }`
+    const repeat = async (name: string) => {
+      const prepared = operations.prepare(query(name))
+      await prepared.operation(name)!.execute(context(), {})
+      await prepared.operation(name)!.execute(context(), {})
+      return prepared
+    }
+    const hot = await repeat('Hot')
+    // Four more repeated documents: the fourth hands the least recently used protected one, Hot, back.
+    for (const name of ['A', 'B', 'C', 'D']) await repeat(name)
+    // Still in use by two requests: protected again (handing A back).
+    expect(await repeat('Hot')).toBe(hot)
+    for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
+
+    expect(operations.prepare(query('Hot'))).toBe(hot)
+  })
+
+  it('count two operations of one document, run by two requests, as a document repeated', async () => {
+    const operations = preparedOperations(10)
+    const both = operations.prepare('query A { __typename } query B { __typename }')
+    await both.operation('A')!.execute(context(), {})
+    await both.operation('B')!.execute(context(), {})
+    for (let index = 0; index < 100; index += 1) operations.prepare(`query OneOff${index} { __typename }`)
+
+    expect(operations.prepare('query A { __typename } query B { __typename }')).toBe(both)
+  })
+
   it('keep a pinned document however many others pass through the cache', () => {
     const operations = preparedOperations(1)
     const pinned = operations.pin('query Trusted { __typename }')

@@ -32,7 +32,8 @@ describe('a segmented LRU cache', () => {
   })
 
   it('gives four fifths of its room to promoted entries, handing the least recently used back to probation', () => {
-    const cache = new SegmentedLruCache<string, number>(5)
+    const demoted: string[] = []
+    const cache = new SegmentedLruCache<string, number>(5, (key) => demoted.push(key))
     for (const [index, key] of ['a', 'b', 'c', 'd'].entries()) {
       cache.set(key, index)
       cache.protect(key)
@@ -42,11 +43,13 @@ describe('a segmented LRU cache', () => {
     cache.set('e', 4)
     cache.protect('e')
     expect(cache.isProtected('b')).toBe(false)
+    expect(demoted).toEqual(['b'])
     expect(cache.get('b')).toBe(1)
     expect(['a', 'c', 'd', 'e'].every((key) => cache.isProtected(key))).toBe(true)
 
-    // Back on probation, `b` is the first to go.
+    // Back on probation, `b` is the first to go; forgetting it is no demotion.
     cache.set('f', 5)
+    expect(demoted).toEqual(['b'])
     expect(cache.get('b')).toBeUndefined()
     expect([cache.get('a'), cache.get('c'), cache.get('d'), cache.get('e'), cache.get('f')]).toEqual([0, 2, 3, 4, 5])
   })
@@ -74,7 +77,8 @@ describe('a segmented LRU cache', () => {
       return state % below
     }
     for (const capacity of [1, 2, 3, 5, 10]) {
-      const cache = new SegmentedLruCache<number, string>(capacity)
+      const demoted: [number, string][] = []
+      const cache = new SegmentedLruCache<number, string>(capacity, (key, value) => demoted.push([key, value]))
       const model = new TwoListModel(capacity)
       for (let step = 0; step < 5000; step += 1) {
         const key = random(3 * capacity)
@@ -90,6 +94,7 @@ describe('a segmented LRU cache', () => {
         }
         expect(cache.size).toBe(model.size)
         expect(cache.size).toBeLessThanOrEqual(capacity)
+        expect(demoted).toEqual(model.demoted)
         for (let each = 0; each < 3 * capacity; each += 1) {
           expect(cache.isProtected(each)).toBe(model.isProtected(each))
         }
@@ -102,6 +107,8 @@ describe('a segmented LRU cache', () => {
 class TwoListModel {
   readonly probation: [number, string][] = []
   readonly protected: [number, string][] = []
+  /** Each entry the protected part handed back to probation, in order. */
+  readonly demoted: [number, string][] = []
   readonly protectedCapacity: number
 
   constructor(readonly capacity: number) {
@@ -141,6 +148,10 @@ class TwoListModel {
     const at = this.probation.findIndex(([each]) => each === key)
     if (at === -1) return
     this.protected.push(...this.probation.splice(at, 1))
-    if (this.protected.length > this.protectedCapacity) this.probation.push(this.protected.shift()!)
+    if (this.protected.length > this.protectedCapacity) {
+      const oldest = this.protected.shift()!
+      this.probation.push(oldest)
+      this.demoted.push([...oldest])
+    }
   }
 }

@@ -30,6 +30,7 @@ import { documentError } from './document-errors.js'
 import { interpretedExecution } from './interpreted-execution.js'
 import { operationEndpoints } from './operation-endpoints.js'
 import { type OperationLimits, operationLimitRules, parseWithTokenLimit } from './operation-limits.js'
+import { RepeatWatch } from './repeat-watch.js'
 import { rulesAsOne } from './rules-as-one.js'
 import { SegmentedLruCache } from './segmented-lru-cache.js'
 import {
@@ -116,6 +117,8 @@ export class PreparedOperations {
   readonly #pinned = new Map<string, PreparedDocument>()
   /** The prepared document of each parsed one in the cache, for yoga, which hands on documents, not texts. */
   readonly #byDocument = new WeakMap<DocumentNode, PreparedDocument>()
+  /** Whether clients repeat each document in the cache, which then keeps it protected. */
+  readonly #repeats = new WeakMap<PreparedDocument, RepeatWatch>()
 
   constructor(options: PreparedOperationsOptions) {
     this.#options = options
@@ -127,7 +130,8 @@ export class PreparedOperations {
         ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
       ]),
     ]
-    this.#cache = new SegmentedLruCache(options.cacheSize)
+    // A document handed back to probation is protected again once a run shows it still repeated.
+    this.#cache = new SegmentedLruCache(options.cacheSize, (_query, prepared) => this.#repeats.get(prepared)?.restart())
   }
 
   /** The document `query` is, prepared, from the cache when it is there. */
@@ -192,23 +196,24 @@ export class PreparedOperations {
     const errors = validate(schema, document, this.#rules, { hideSuggestions: !introspection }).map((error) =>
       documentError(error, 'GRAPHQL_VALIDATION_FAILED'),
     )
-    // An operation run again, by another request, makes its document one clients repeat: the cache keeps
-    // it protected.
-    const ranAgain = () => this.#cache.protect(query)
-    const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager, ranAgain))
+    // A document clients repeat is kept protected by the cache. A pinned one is outside the cache.
+    const repeats = eager ? undefined : new RepeatWatch(() => this.#cache.protect(query))
+    const operations = operationsOf(document, (definition) => this.#operation(document, definition, eager, repeats))
     if (eager && errors.length === 0) {
       for (const definition of document.definitions) {
         if (definition.kind === Kind.OPERATION_DEFINITION) operations(definition.name?.value)
       }
     }
-    return { document, errors, operation: operations }
+    const prepared: PreparedDocument = { document, errors, operation: operations }
+    if (repeats !== undefined) this.#repeats.set(prepared, repeats)
+    return prepared
   }
 
   #operation(
     document: DocumentNode,
     definition: OperationDefinitionNode,
     eager: boolean,
-    ranAgain: () => void,
+    repeats: RepeatWatch | undefined,
   ): PreparedOperation {
     const { schema, upstreamCallBudget, introspection, interpretedRuns } = this.#options
     const name = definition.name?.value
@@ -245,12 +250,6 @@ export class PreparedOperations {
     }
     let execute: Execute | undefined = eager ? compiledOrInterpreted() : undefined
     let runs = 0
-    /**
-     * The request of the operation's first run, until a run of another request promotes the document in
-     * the cache: two runs of one batched request are one client's one request, not a document repeated.
-     */
-    let firstRunBy: WeakRef<object> | undefined
-    let ranAgainByAnother = false
     /** What runs the operation this time: graphql-js for its first runs, then the compiled operation, for good. */
     const executeNow = (): Execute => {
       if (execute !== undefined) return execute
@@ -290,13 +289,7 @@ export class PreparedOperations {
         return predicted > upstreamCallBudget ? overBudgetError(predicted, upstreamCallBudget) : undefined
       },
       execute: (context, variables) => {
-        if (!ranAgainByAnother) {
-          if (firstRunBy === undefined) firstRunBy = new WeakRef(context.requestKey)
-          else if (firstRunBy.deref() !== context.requestKey) {
-            ranAgainByAnother = true
-            ranAgain()
-          }
-        }
+        repeats?.ran(context.requestKey)
         return executeNow()(context, variables)
       },
       get compiled() {

@@ -12,7 +12,8 @@
  * Promotion is the owner's call, not a second `get`: one request may look a document up more than once
  * (the authentication gate, then the lane; the lane, then yoga), which must not make a one-off text look
  * used twice. ./prepared-operations.ts promotes a document when an operation of it runs again for
- * another request than its first run's.
+ * another request than its first run's (./repeat-watch.ts), and is told when the protected part hands
+ * an entry back to probation, so that it can promote the entry again if it is still in use.
  *
  * Written here rather than taken from a package: the LRU caches already in the dependency tree (lru-cache,
  * tiny-lru, quick-lru, toad-cache) have one segment, and none lets its owner decide what is promoted. Two
@@ -23,15 +24,21 @@ export class SegmentedLruCache<K, V> {
   readonly #probation = new Map<K, V>()
   readonly #protected = new Map<K, V>()
   readonly #protectedCapacity: number
+  readonly #onDemoted: ((key: K, value: V) => void) | undefined
   // The key moved to the end of the protected part last. Most traffic repeats one document, which is then
   // already the most recently used: comparing with it saves a Map delete and set per request. It may name
   // a key that has left the protected part since: only a key found there is compared with it, and only
   // `protect` puts one back, making it the newest again.
   #newest: K | undefined
 
-  constructor(readonly capacity: number) {
+  /** `onDemoted` is told of each entry the protected part hands back to probation. */
+  constructor(
+    readonly capacity: number,
+    onDemoted?: (key: K, value: V) => void,
+  ) {
     // At least one entry on probation, so that a new entry always has a place to start.
     this.#protectedCapacity = capacity - Math.max(1, Math.ceil(capacity / 5))
+    this.#onDemoted = onDemoted
   }
 
   get(key: K): V | undefined {
@@ -72,6 +79,7 @@ export class SegmentedLruCache<K, V> {
     const [oldest, oldestValue] = this.#protected.entries().next().value as [K, V]
     this.#protected.delete(oldest)
     this.#probation.set(oldest, oldestValue)
+    this.#onDemoted?.(oldest, oldestValue)
   }
 
   /** Whether `key` is in the protected part. */
