@@ -44,10 +44,16 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
 import { settledResult } from './gateway-result.js'
-import { variableCoercion, type Variables } from './variables.js'
+import { type VariableCoercion, variableCoercion, type Variables } from './variables.js'
 
 /** Runs the operation for one request. */
 export type Execute = (context: GatewayContext, variables: Variables) => ExecutionResult | Promise<ExecutionResult>
+
+export interface ExecutionOptions {
+  hideSuggestions: boolean
+  /** The operation's coercion of variables, when it is built already (./variables.ts); otherwise built here. */
+  coerce?: VariableCoercion
+}
 
 /** graphql-jit's messages for what graphql-js raises as a plain `Error` (and yoga therefore masks). */
 const faultsOfTheGateway = ['Cannot return null for non-nullable field ', 'Expected a value of type "']
@@ -94,7 +100,7 @@ export function compileExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  { hideSuggestions }: { hideSuggestions: boolean },
+  options: ExecutionOptions,
 ): Execute {
   const compile = () => compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
   let compiled: ReturnType<typeof compile>
@@ -106,7 +112,7 @@ export function compileExecution(
   if (!isCompiledQuery(compiled)) {
     throw new CompilationRefusedError((compiled.errors ?? []).map((error) => error.message).join('; '))
   }
-  const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
+  const coerce = options.coerce ?? variableCoercion(schema, document, operation, options)
   const asGraphqlJs = graphqlJsErrors(document)
 
   return (context, variables) => {

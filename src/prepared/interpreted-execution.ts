@@ -16,7 +16,7 @@
  */
 import { type DocumentNode, execute, type GraphQLSchema, type OperationDefinitionNode } from 'graphql'
 
-import type { Execute } from './compiled-execution.js'
+import type { Execute, ExecutionOptions } from './compiled-execution.js'
 import { settledResult } from './gateway-result.js'
 import { variableCoercion } from './variables.js'
 
@@ -24,9 +24,10 @@ export function interpretedExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  { hideSuggestions }: { hideSuggestions: boolean },
+  options: ExecutionOptions,
 ): Execute {
-  const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
+  const { hideSuggestions } = options
+  const coerce = options.coerce ?? variableCoercion(schema, document, operation, options)
   const operationName = operation.name?.value
 
   return (context, variables) => {

@@ -41,7 +41,7 @@ import {
   predictedCalls,
   uncountedError,
 } from './upstream-call-prediction.js'
-import { type CoercedVariables, variableCoercion, type Variables } from './variables.js'
+import { type VariableCoercion, variableCoercion, type Variables } from './variables.js'
 
 export interface PreparedOperationsOptions {
   schema: GraphQLSchema
@@ -224,9 +224,13 @@ export class PreparedOperations {
     const entitiesKeys = (variables: Variables | null | undefined) =>
       entitiesVariables!.reduce((sum, variable) => sum + entitiesCalls(variables?.[variable]), 0)
     let staticPrediction: number | undefined
-    const options = { hideSuggestions: !introspection }
+    const hideSuggestions = !introspection
+    let coercion: VariableCoercion | undefined
+    /** Built once, for whichever needs it first: the budget's check, graphql-js or graphql-jit. */
+    const coerce = () => (coercion ??= variableCoercion(schema, document, definition, { hideSuggestions }))
     let interpreted: Execute | undefined
-    const interpretedNow = () => (interpreted ??= interpretedExecution(schema, document, definition, options))
+    const interpretedNow = () =>
+      (interpreted ??= interpretedExecution(schema, document, definition, { hideSuggestions, coerce: coerce() }))
     let compiled = false
     /**
      * The compiled operation, or graphql-js's for good when graphql-jit refuses it: the gateway's own
@@ -235,7 +239,7 @@ export class PreparedOperations {
      */
     const compiledOrInterpreted = (): Execute => {
       try {
-        const execution = compileExecution(schema, document, definition, options)
+        const execution = compileExecution(schema, document, definition, { hideSuggestions, coerce: coerce() })
         compiled = true
         return execution
       } catch (error) {
@@ -259,7 +263,6 @@ export class PreparedOperations {
       if (compiled) interpreted = undefined
       return execute
     }
-    let coerce: ((variables: Variables) => CoercedVariables) | undefined
     let endpoints: readonly SeamEndpoint[] | undefined
     return {
       type: definition.operation,
@@ -278,8 +281,7 @@ export class PreparedOperations {
         if (predicted === undefined) {
           // Variables that do not fit: execution refuses them with BAD_USER_INPUT, as it does for any
           // operation. Otherwise, what cannot be counted does not run.
-          coerce ??= variableCoercion(schema, document, definition, options)
-          return 'errors' in coerce(variables) ? undefined : uncountedError()
+          return 'errors' in coerce()(variables) ? undefined : uncountedError()
         }
         if (!variablePrediction) staticPrediction = predicted
         else if (entitiesVariables !== undefined && besidesEntities === undefined) {

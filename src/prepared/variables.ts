@@ -32,6 +32,9 @@ export type Variables = Readonly<Record<string, unknown>> | null | undefined
 /** The coerced values, or why the operation may not run with these variables. */
 export type CoercedVariables = { coerced: Record<string, unknown> } | { errors: GraphQLError[] }
 
+/** The coercion of one operation's variables, request by request. */
+export type VariableCoercion = (variables: Variables) => CoercedVariables
+
 /** No declared variables: graphql-js coerces nothing, whatever the request sent. */
 const noVariables: CoercedVariables = { coerced: Object.freeze({}) }
 
@@ -69,7 +72,7 @@ export function variableCoercion(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   { hideSuggestions }: { hideSuggestions: boolean },
-): (variables: Variables) => CoercedVariables {
+): VariableCoercion {
   const definitions = operation.variableDefinitions ?? []
   if (definitions.length === 0) return () => noVariables
   const mustNotBeNull = nullableInNonNullPlaces(schema, document, operation)
