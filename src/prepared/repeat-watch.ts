@@ -7,11 +7,11 @@
  */
 export class RepeatWatch {
   readonly #repeated: () => void
-  /** The request of the first run since the watch (re)started; held weakly, as it is long gone by then. */
+  /** The request of the first run since the watch (re)started, held weakly: a document keeps no request alive. */
   #firstRunBy: WeakRef<object> | undefined
   #told = false
 
-  /** `repeated` is called once per watch: when the document is first seen repeated, and after each `restart`. */
+  /** `repeated` is called when the document is first seen repeated, and again after each `restart` if it is again. */
   constructor(repeated: () => void) {
     this.#repeated = repeated
   }
