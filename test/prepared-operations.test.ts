@@ -1,7 +1,7 @@
 /**
  * The cache of prepared documents: each document is prepared once, refusals included, and no more
- * documents are kept than the configured size, the least recently used forgotten first, except that one
- * whose operation ran twice outlasts documents that only came once.
+ * documents are kept than the configured size, the least recently used forgotten first, except that a
+ * document whose operations ran for two requests outlasts documents that only came once.
  */
 import { describe, expect, it } from 'vitest'
 
@@ -157,6 +157,22 @@ describe('prepared operations', () => {
     for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
 
     expect(operations.prepare(query('Hot'))).toBe(hot)
+  })
+
+  it('forget a document handed back to probation when no two requests run it again', async () => {
+    const operations = preparedOperations(5)
+    const query = (name: string) => `query ${name} { __typename }`
+    const repeat = async (name: string) => {
+      const prepared = operations.prepare(query(name))
+      await prepared.operation(name)!.execute(context(), {})
+      await prepared.operation(name)!.execute(context(), {})
+      return prepared
+    }
+    const hot = await repeat('Hot')
+    for (const name of ['A', 'B', 'C', 'D']) await repeat(name)
+    for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
+
+    expect(operations.prepare(query('Hot'))).not.toBe(hot)
   })
 
   it('count two operations of one document, run by two requests, as a document repeated', async () => {

@@ -130,7 +130,7 @@ export class PreparedOperations {
         ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
       ]),
     ]
-    // A document handed back to probation is protected again once a run shows it still repeated.
+    // A document handed back to probation is protected again once its operations run for two requests again.
     this.#cache = new SegmentedLruCache(options.cacheSize, (_query, prepared) => this.#repeats.get(prepared)?.restart())
   }
 

@@ -30,6 +30,8 @@ export class RepeatWatch {
   /** The document is back on probation: only runs from now on tell whether it is still repeated. */
   restart(): void {
     this.#told = false
+    // Already cleared if the watch fired; not if the document was protected without it (by another
+    // prepared document of the same text, which the cache had forgotten but a request still ran).
     this.#firstRunBy = undefined
   }
 }

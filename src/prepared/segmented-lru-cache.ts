@@ -70,6 +70,8 @@ export class SegmentedLruCache<K, V> {
 
   /** Moves `key` from probation to the protected part; nothing when it is not on probation. */
   protect(key: K): void {
+    // With room for one entry, nothing is ever protected: that one entry is probation's.
+    if (this.#protectedCapacity === 0) return
     const value = this.#probation.get(key)
     if (value === undefined) return
     this.#probation.delete(key)
