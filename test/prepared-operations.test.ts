@@ -139,40 +139,45 @@ describe('prepared operations', () => {
     expect(operations.prepare('query Batched { __typename }')).not.toBe(batched)
   })
 
-  it('protect a document again when it is still repeated after the cache handed it back to probation', async () => {
-    // Room for five: four protected, one on probation.
+  /** A cache with room for five (four protected, one on probation) and the documents it is given, by name. */
+  function cacheOfFive() {
     const operations = preparedOperations(5)
     const query = (name: string) => `query ${name} { __typename }`
+    /** The document `name` is, run for two requests. */
     const repeat = async (name: string) => {
       const prepared = operations.prepare(query(name))
       await prepared.operation(name)!.execute(context(), {})
       await prepared.operation(name)!.execute(context(), {})
       return prepared
     }
-    const hot = await repeat('Hot')
-    // Four more repeated documents: the fourth hands the least recently used protected one, Hot, back.
-    for (const name of ['A', 'B', 'C', 'D']) await repeat(name)
+    /** Four more repeated documents after `Hot`: the fourth hands the least recently used protected one, Hot, back. */
+    const demoteHot = async () => {
+      const hot = await repeat('Hot')
+      for (const name of ['A', 'B', 'C', 'D']) await repeat(name)
+      return hot
+    }
+    const sendOneOffs = () => {
+      for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
+    }
+    return { prepareHot: () => operations.prepare(query('Hot')), repeat, demoteHot, sendOneOffs }
+  }
+
+  it('protect a document again when it is still repeated after the cache handed it back to probation', async () => {
+    const { prepareHot, repeat, demoteHot, sendOneOffs } = cacheOfFive()
+    const hot = await demoteHot()
     // Still in use by two requests: protected again (handing A back).
     expect(await repeat('Hot')).toBe(hot)
-    for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
+    sendOneOffs()
 
-    expect(operations.prepare(query('Hot'))).toBe(hot)
+    expect(prepareHot()).toBe(hot)
   })
 
   it('forget a document handed back to probation when no two requests run it again', async () => {
-    const operations = preparedOperations(5)
-    const query = (name: string) => `query ${name} { __typename }`
-    const repeat = async (name: string) => {
-      const prepared = operations.prepare(query(name))
-      await prepared.operation(name)!.execute(context(), {})
-      await prepared.operation(name)!.execute(context(), {})
-      return prepared
-    }
-    const hot = await repeat('Hot')
-    for (const name of ['A', 'B', 'C', 'D']) await repeat(name)
-    for (let index = 0; index < 100; index += 1) operations.prepare(query(`OneOff${index}`))
+    const { prepareHot, demoteHot, sendOneOffs } = cacheOfFive()
+    const hot = await demoteHot()
+    sendOneOffs()
 
-    expect(operations.prepare(query('Hot'))).not.toBe(hot)
+    expect(prepareHot()).not.toBe(hot)
   })
 
   it('count two operations of one document, run by two requests, as a document repeated', async () => {
