@@ -35,6 +35,7 @@ import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
 import { limitRequestBody } from './request-body-limit.js'
+import { requestLogSink } from './request-log-sink.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
@@ -56,7 +57,10 @@ export interface GatewayOptions {
   upstreamRetryMaxDelayMs?: number
   /** How often /ready's background probe asks Seam's /health (from the first /ready on). Default 5 s. */
   readyCheckIntervalMs?: number
-  /** One JSON line per request: true for stdout (the default), false for none, or a function that takes each line. */
+  /**
+   * One JSON line per request: true for stdout (the default), false for none, or a function that takes each line.
+   * Should the function throw, the answer is unchanged and the line lost; `logger.error` tells of it.
+   */
   requestLog?: boolean | ((line: string) => void)
   /**
    * Most upstream calls one request may have in flight at once, all the operations of a batch together
@@ -282,7 +286,14 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
   let shuttingDown = false
   const isShuttingDown = () => shuttingDown
   const requestLog = options.requestLog ?? gatewayDefaults.requestLog
-  const writeRequestLog = requestLog === false ? undefined : requestLog === true ? writeLineToStdout : requestLog
+  const writeRequestLog =
+    requestLog === false
+      ? undefined
+      : requestLog === true
+        ? writeLineToStdout
+        : requestLogSink(requestLog, (error) =>
+            yoga.logger.error("The request log's function threw: its lines are lost while it keeps throwing.", error),
+          )
   const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })
   const cors = corsPolicy(options.corsOrigins ?? [])
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? gatewayDefaults.maxRequestBodyBytes
