@@ -35,7 +35,7 @@ import type { OperationLimits } from './prepared/operation-limits.js'
 import { PreparedOperations } from './prepared/prepared-operations.js'
 import type { RefusedRequest } from './listener-refusal.js'
 import { limitRequestBody } from './request-body-limit.js'
-import { requestLogSink } from './request-log-sink.js'
+import { requestLogThatNeverThrows } from './request-log-sink.js'
 import { refuseUnparsableTargets } from './request-target.js'
 import { schema as defaultSchema, schemaDeclaringPolicy } from './schema/index.js'
 import { SeamClient } from './seam/client.js'
@@ -291,7 +291,7 @@ export function createGateway(options: GatewayOptions, dependencies: GatewayDepe
       ? undefined
       : requestLog === true
         ? writeLineToStdout
-        : requestLogSink(requestLog, (error) =>
+        : requestLogThatNeverThrows(requestLog, (error) =>
             yoga.logger.error("The request log's function threw: its lines are lost while it keeps throwing.", error),
           )
   const log = writeRequestLog === undefined ? undefined : useRequestLog({ write: writeRequestLog })

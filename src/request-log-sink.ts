@@ -1,13 +1,12 @@
 /**
- * An embedder's request-log function (the `requestLog` option), called so that its failure never reaches a
- * request. Its line is written once the answer is ready, and a throw out of it would reach the request: the
- * lean lane would take it for a fault of its own (the connection destroyed after the answer, an error logged
- * for every request), yoga's answer would become the error's own text, and a request the listener refuses
- * (413, 400) would never be answered. A log that cannot be written is the operator's to hear of, not the client's: the
- * first failure is reported through the gateway's error log, and the next only once a line has gone
- * through in between, so that a sink that stays broken does not put an error on the log for every request.
+ * The request log's line is written once its answer is ready, by both lanes and by the listener's refusals:
+ * a throw out of an embedder's `requestLog` function there would reach the request (the lane would take it
+ * for its own fault, yoga would answer with the error's text, a refusal would never be answered). A log that
+ * cannot be written is the operator's to hear of, not the client's: the line is dropped, and the failure is
+ * reported once, then again only after a line has gone through in between, so that a sink that stays broken
+ * does not add an error to the log for every request.
  */
-export function requestLogSink(
+export function requestLogThatNeverThrows(
   write: (line: string) => void,
   reportFailure: (error: unknown) => void,
 ): (line: string) => void {
@@ -17,8 +16,14 @@ export function requestLogSink(
       write(line)
       failing = false
     } catch (error) {
-      if (!failing) reportFailure(error)
+      if (failing) return
       failing = true
+      try {
+        reportFailure(error)
+      } catch {
+        // The operator's log broke as well (the same full disk, say): nothing is left to tell, and the request
+        // must still not hear of it.
+      }
     }
   }
 }

@@ -47,6 +47,22 @@ describe.each([true, false])('a request log whose function throws (fastLane %s)'
     await harness.graphql(readDocument, { headers: withApiKey })
     expect(failureReports()).toHaveLength(2)
   })
+
+  it('changes no answer when the gateway’s logger throws as well', async () => {
+    const { write } = sink()
+    const brokenToo = () => {
+      throw new Error('the error log is on the same full disk')
+    }
+    const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: brokenToo }
+    harness = await startHarness({ gateway: { fastLane, requestLog: write, logger } })
+
+    for (const id of ['first', 'second']) {
+      const answer = await harness.graphql(readDocument, { headers: { ...withApiKey, 'x-request-id': id } })
+      expect(answer.status).toBe(200)
+      expect(answer.body.data?.['clientSession']).toMatchObject({ clientSessionId: expect.any(String) })
+      expect(answer.headers.get('x-request-id')).toBe(id)
+    }
+  })
 })
 
 it('a request the listener refuses is answered whole as well', async () => {
@@ -58,6 +74,7 @@ it('a request the listener refuses is answered whole as well', async () => {
     body: JSON.stringify({ query: `{ __typename ${' '.repeat(200)} }` }),
   })
 
+  await response.text()
   expect(response.status).toBe(413)
   expect(response.headers.get('x-request-id')).toBe('too-big')
   expect(failureReports()).toHaveLength(1)
