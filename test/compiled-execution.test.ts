@@ -22,6 +22,7 @@ import { createContextFactory, type VerifiedCaller } from '../src/context.js'
 import { type Fault, FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
 import { interpretedExecution } from '../src/prepared/interpreted-execution.js'
+import { variableCoercion } from '../src/prepared/variables.js'
 import { schema } from '../src/schema/index.js'
 import { SeamClient } from '../src/seam/client.js'
 import { credentialFromToken, type SeamCredential } from '../src/seam/credentials.js'
@@ -139,7 +140,8 @@ async function run(
     }
     const operation = getOperationAST(document, operationName)!
     const executionOf = engine === 'compiled' ? compileExecution : interpretedExecution
-    const result = await executionOf(schema, document, operation, { hideSuggestions })(context, variables)
+    const coerce = variableCoercion(schema, document, operation, { hideSuggestions })
+    const result = await executionOf(schema, document, operation, { hideSuggestions, coerce })(context, variables)
     await context.endUpstreamCalls()
     // The status each error asks for (yoga reads it; a client does not see it): the same for both engines.
     return { ...answerOf(result), received: received(), http: result.errors?.map((error) => error.extensions['http']) }
@@ -385,9 +387,12 @@ describe('compiled execution', () => {
     })
     const document = parse('{ optional required }')
     const reference = await execute({ schema: broken, document })
-    const compiled = await compileExecution(broken, document, getOperationAST(document)!, {
-      hideSuggestions: false,
-    })({ endUpstreamCalls: () => undefined } as never, undefined)
+    const operation = getOperationAST(document)!
+    const coerce = variableCoercion(broken, document, operation, { hideSuggestions: false })
+    const compiled = await compileExecution(broken, document, operation, { hideSuggestions: false, coerce })(
+      { endUpstreamCalls: () => undefined } as never,
+      undefined,
+    )
 
     expect(answerOf(compiled)).toEqual(answerOf(reference))
     expect(answerOf(compiled).masked).toEqual([true])

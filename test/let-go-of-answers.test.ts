@@ -19,6 +19,7 @@ import { FakeSeam } from '../src/fake-seam/fake-seam.js'
 import { compileExecution } from '../src/prepared/compiled-execution.js'
 import { interpretedExecution } from '../src/prepared/interpreted-execution.js'
 import { keepUntilExecuted, letGoOfData } from '../src/prepared/let-go-of-answers.js'
+import { variableCoercion } from '../src/prepared/variables.js'
 import { schema } from '../src/schema/index.js'
 import { type SeamAnswer, type SeamCaller, SeamClient } from '../src/seam/client.js'
 import { listClientSessions } from '../src/seam/client-sessions.js'
@@ -83,7 +84,9 @@ describe('the lists resolvers answer with', () => {
       }),
     })
     const document = parse('{ letters }')
-    const execute = executionOf(listSchema, document, operationOf(document), { hideSuggestions: false })
+    const operation = operationOf(document)
+    const coerce = variableCoercion(listSchema, document, operation, { hideSuggestions: false })
+    const execute = executionOf(listSchema, document, operation, { hideSuggestions: false, coerce })
     const context = { answeredLists: undefined, endUpstreamCalls: () => undefined } as GatewayContext
     const result = await execute(context, {})
     expect(result).toEqual({ data: { letters: ['a', 'b', 'c'] } })
@@ -109,7 +112,9 @@ describe('the lists resolvers answer with', () => {
       },
     })
     const document = parse('{ clientSessions { userIdentifierKey } }')
-    const execute = compileExecution(schema, document, operationOf(document), { hideSuggestions: false })
+    const operation = operationOf(document)
+    const coerce = variableCoercion(schema, document, operation, { hideSuggestions: false })
+    const execute = compileExecution(schema, document, operation, { hideSuggestions: false, coerce })
     const result = await execute(context, {})
     expect(result).toEqual({
       data: { clientSessions: [{ userIdentifierKey: 'user_42' }, { userIdentifierKey: 'second' }] },

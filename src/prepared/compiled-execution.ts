@@ -44,15 +44,17 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit'
 
 import type { GatewayContext } from '../context.js'
 import { settledResult } from './gateway-result.js'
-import { type VariableCoercion, variableCoercion, type Variables } from './variables.js'
+import type { VariableCoercion, Variables } from './variables.js'
 
 /** Runs the operation for one request. */
 export type Execute = (context: GatewayContext, variables: Variables) => ExecutionResult | Promise<ExecutionResult>
 
+/** What both engines are given beside the operation: the same shape, so that either can stand for the other. */
 export interface ExecutionOptions {
+  /** graphql-js's own suggestions in its errors (the compiled engine has none; its coercion holds the setting). */
   hideSuggestions: boolean
-  /** The operation's coercion of variables, when it is built already (./variables.ts); otherwise built here. */
-  coerce?: VariableCoercion
+  /** The operation's coercion of variables (./variables.ts), one for the budget's check and both engines. */
+  coerce: VariableCoercion
 }
 
 /** graphql-jit's messages for what graphql-js raises as a plain `Error` (and yoga therefore masks). */
@@ -100,7 +102,7 @@ export function compileExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  options: ExecutionOptions,
+  { coerce }: ExecutionOptions,
 ): Execute {
   const compile = () => compileQuery(schema, document, operation.name?.value, { disablingCapturingStackErrors: true })
   let compiled: ReturnType<typeof compile>
@@ -112,7 +114,6 @@ export function compileExecution(
   if (!isCompiledQuery(compiled)) {
     throw new CompilationRefusedError((compiled.errors ?? []).map((error) => error.message).join('; '))
   }
-  const coerce = options.coerce ?? variableCoercion(schema, document, operation, options)
   const asGraphqlJs = graphqlJsErrors(document)
 
   return (context, variables) => {

@@ -18,16 +18,13 @@ import { type DocumentNode, execute, type GraphQLSchema, type OperationDefinitio
 
 import type { Execute, ExecutionOptions } from './compiled-execution.js'
 import { settledResult } from './gateway-result.js'
-import { variableCoercion } from './variables.js'
 
 export function interpretedExecution(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  options: ExecutionOptions,
+  { hideSuggestions, coerce }: ExecutionOptions,
 ): Execute {
-  const { hideSuggestions } = options
-  const coerce = options.coerce ?? variableCoercion(schema, document, operation, options)
   const operationName = operation.name?.value
 
   return (context, variables) => {
